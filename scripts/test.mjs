@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under packages/*/test (or the paths given) with node's built-in
+// test runner and the tsx loader. Node 20's --test takes no globs, so we list the files.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const roots = args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'));
+
+function collect(path, out) {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return out;
+  }
+  if (st.isFile()) {
+    if (path.endsWith('.test.ts')) out.push(path);
+    return out;
+  }
+  for (const entry of readdirSync(path).sort()) {
+    if (entry === 'node_modules' || entry === 'fixtures-data') continue;
+    collect(join(path, entry), out);
+  }
+  return out;
+}
+
+const files = roots.flatMap((r) => collect(resolve(root, r), []));
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit', cwd: root, env: process.env },
+);
+process.exit(result.status ?? 1);
