@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import { UAParser } from 'ua-parser-js';
+import type { SessionBinding, SessionDevice } from '../store/types.ts';
+
+/** What the adapter knows about the client making a request. */
+export interface RequestContext {
+  /** Client address (after the app's own trusted-proxy handling). */
+  ip?: string | null;
+  /** Raw `User-Agent` header. */
+  userAgent?: string | null;
+}
+
+/** What to do when a binding no longer matches. */
+export type BindingAction = 'off' | 'monitor' | 'step-up' | 'revoke';
+
+const short = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+interface ParsedUa {
+  family: string;
+  browser: string | null;
+  os: string | null;
+  deviceType: string | null;
+}
+
+const UA_CACHE_MAX = 1000;
+const uaCache = new Map<string, ParsedUa>();
+
+/** Parses a User-Agent (cached): the family is browser name + OS name, stable across version updates. */
+export function parseUserAgent(ua: string): ParsedUa {
+  const hit = uaCache.get(ua);
+  if (hit) return hit;
+  const r = new UAParser(ua.slice(0, 512)).getResult();
+  const parsed: ParsedUa = {
+    family: short(`${r.browser.name ?? '?'}|${r.os.name ?? '?'}`),
+    browser: r.browser.name ? `${r.browser.name}${r.browser.major ? ` ${r.browser.major}` : ''}` : null,
+    os: r.os.name ? `${r.os.name}${r.os.version ? ` ${r.os.version}` : ''}` : null,
+    deviceType: r.device.type ?? 'desktop',
+  };
+  if (uaCache.size >= UA_CACHE_MAX) uaCache.delete(uaCache.keys().next().value as string);
+  uaCache.set(ua, parsed);
+  return parsed;
+}
+
+/** The network prefix of an address (`203.0.113.0/24`, `2001:db8:1::/48`), or null if it does not parse. */
+export function ipPrefix(ip: string, v4Bits: number, v6Bits: number): string | null {
+  if (!ipaddr.isValid(ip)) return null;
+  let addr = ipaddr.parse(ip);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  const bits = addr.kind() === 'ipv4' ? v4Bits : v6Bits;
+  const bytes = addr.toByteArray();
+  const masked = bytes.map((b, i) => {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    return keep === 0 ? 0 : b & (0xff << (8 - keep));
+  });
+  return `${ipaddr.fromByteArray(masked).toString()}/${bits}`;
+}
+
+/** Binding and device facts for a new session. */
+export function describeClient(
+  ctx: RequestContext,
+  v4Bits: number,
+  v6Bits: number,
+): { binding: SessionBinding; device: SessionDevice } {
+  const ua = ctx.userAgent ?? null;
+  const ip = ctx.ip ?? null;
+  const parsed = ua ? parseUserAgent(ua) : null;
+  return {
+    binding: {
+      uaHash: ua ? short(ua) : null,
+      uaFamily: parsed?.family ?? null,
+      ipPrefix: ip ? ipPrefix(ip, v4Bits, v6Bits) : null,
+    },
+    device: {
+      browser: parsed?.browser ?? null,
+      os: parsed?.os ?? null,
+      deviceType: parsed?.deviceType ?? null,
+      firstIp: ip,
+      lastIp: ip,
+    },
+  };
+}
+
+/** True when the request's User-Agent family differs from the one recorded. Fast path: identical raw UA. */
+export function userAgentChanged(binding: SessionBinding, ua: string | null | undefined): boolean {
+  if (binding.uaFamily === null) return false;
+  if (!ua) return true;
+  if (binding.uaHash !== null && short(ua) === binding.uaHash) return false;
+  return parseUserAgent(ua).family !== binding.uaFamily;
+}
+
+/** True when the request's address is outside the recorded prefix. */
+export function ipPrefixChanged(
+  binding: SessionBinding,
+  lastIp: string | null,
+  ip: string | null | undefined,
+  v4Bits: number,
+  v6Bits: number,
+): boolean {
+  if (binding.ipPrefix === null || !ip || ip === lastIp) return false;
+  return ipPrefix(ip, v4Bits, v6Bits) !== binding.ipPrefix;
+}

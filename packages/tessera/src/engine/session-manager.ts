@@ -1,0 +1,523 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { open, seal } from '../crypto/envelope.ts';
+import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
+import {
+  RateLimitedError,
+  ReauthRequiredError,
+  SessionConflictError,
+  SessionDataTooLargeError,
+  SessionLimitError,
+  SessionRevokedError,
+  StoreUnavailableError,
+  TesseraError,
+} from '../errors.ts';
+import { DuplicateSessionError } from '../store/types.ts';
+import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
+import type { RequestContext } from './binding.ts';
+import { describeClient, ipPrefixChanged, userAgentChanged } from './binding.ts';
+import { SessionEvents } from './events.ts';
+import type { SessionEvent } from './events.ts';
+import { resolveOptions } from './options.ts';
+import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
+import { recordOf, toSession } from './session.ts';
+import type { Session } from './session.ts';
+
+/** A session together with the token to send to the client. The token is shown once; only its hash is stored. */
+export interface IssuedSession {
+  session: Session;
+  token: string;
+}
+
+/** Why a token did not yield a session. */
+export type NoSessionReason = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'reuse' | 'binding';
+
+/** The outcome of {@link SessionManager.validate}. */
+export type ValidateResult =
+  | { ok: true; session: Session; /** A new token when the session was renewed; set it on the response. */ token: string | null }
+  | { ok: false; reason: NoSessionReason };
+
+/** Options of {@link SessionManager.login}. */
+export interface LoginOptions {
+  /** Assurance level of this authentication (1 = password, 2 = MFA, …). Default 1. */
+  authLevel?: number;
+  /** Opt into a longer, lower-trust session. Default false. */
+  rememberMe?: boolean;
+  /** Carry the anonymous session's data (a cart) into the new session. Default true. */
+  carryData?: boolean;
+}
+
+const MAX_CAS_ATTEMPTS = 8;
+const ROTATED = new Set<EndReason>(['rotated-login', 'rotated-privilege', 'rotated-renewal']);
+
+/**
+ * The session engine: issues, validates, rotates and ends sessions with safe defaults. It knows
+ * nothing of HTTP; adapters call it with the cookie's token and a {@link RequestContext}.
+ */
+export class SessionManager {
+  /** Lifecycle events (no tokens, no data). */
+  readonly events: SessionEvents;
+  readonly #o: ResolvedOptions;
+  readonly #store: Store;
+  readonly #limiter: RateLimiterMemory | null;
+
+  constructor(options: SessionManagerOptions) {
+    this.#o = resolveOptions(options);
+    this.#store = this.#o.store;
+    this.events = new SessionEvents((err) =>
+      this.#o.logger.warn(`tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.#limiter = this.#o.rateLimit
+      ? new RateLimiterMemory({ points: this.#o.rateLimit.points, duration: Math.max(1, this.#o.rateLimit.windowMs / 1000) })
+      : null;
+  }
+
+  /** The resolved policy values, in milliseconds (read-only). */
+  get policy(): Readonly<Omit<ResolvedOptions, 'store' | 'keys' | 'clock' | 'logger'>> {
+    const { store: _s, keys: _k, clock: _c, logger: _l, ...rest } = this.#o;
+    return rest;
+  }
+
+  /** Publishes an event (the HTTP layer reports CSRF rejections and duplicate cookies this way). */
+  emit(event: SessionEvent): void {
+    this.events.emit(event);
+  }
+
+  /**
+   * Starts a new anonymous session. Call it lazily, when something must be stored. Rate-limited
+   * per client address ({@link RateLimitedError}).
+   */
+  async create(ctx: RequestContext = {}, data?: unknown): Promise<IssuedSession> {
+    if (this.#limiter && ctx.ip) {
+      try {
+        await this.#limiter.consume(ctx.ip);
+      } catch (res) {
+        if (res instanceof Error) throw new StoreUnavailableError('rate-limit', { cause: res });
+        this.#emit('session.rate_limited', null, ctx, {});
+        throw new RateLimitedError((res as { msBeforeNext?: number }).msBeforeNext ?? 1000);
+      }
+    }
+    const now = this.#now();
+    const token = generateToken();
+    const id = sessionIdFromToken(token);
+    const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
+    const record: SessionRecord = {
+      id,
+      userId: null,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: Math.min(now + this.#o.idleMs, now + this.#o.absoluteMs),
+      absoluteExpiresAt: now + this.#o.absoluteMs,
+      authenticatedAt: null,
+      authLevel: 0,
+      rotatedAt: now,
+      family: id,
+      rememberMe: false,
+      stepUpRequired: false,
+      ...client,
+      data: data === undefined ? null : this.#seal(data, id),
+      csrfSecret: randomBytes(32).toString('base64url'),
+      version: 1,
+    };
+    await this.#guard('create', this.#store.create(record));
+    this.#emit('session.created', record, ctx, { anonymous: true });
+    return { session: toSession(record), token };
+  }
+
+  /**
+   * Checks a token from a request. Malformed, unknown, expired and revoked tokens are "no
+   * session" (never an exception); a rotated-away token replayed after the grace window revokes
+   * the whole rotation family. Extends the idle deadline (throttled) and renews the token
+   * periodically. Throws only {@link StoreUnavailableError} (fail closed).
+   */
+  async validate(token: string | null | undefined, ctx: RequestContext = {}): Promise<ValidateResult> {
+    if (token === undefined || token === null || token === '') return { ok: false, reason: 'missing' };
+    if (!isWellFormedToken(token)) {
+      this.#emit('session.invalid_token', null, ctx, { reason: 'malformed' });
+      return { ok: false, reason: 'malformed' };
+    }
+    const id = sessionIdFromToken(token);
+    const record = await this.#guard('get', this.#store.get(id));
+    if (!record) return this.#resolveMissing(id, ctx);
+    return this.#check(record, ctx, true);
+  }
+
+  /**
+   * Logs a user in: always a new token (fixation defence). The old session, if any, is replaced and
+   * tombstoned; its data is carried over unless `carryData` is false. Enforces the per-user limit.
+   */
+  async login(current: Session | null, userId: string, options: LoginOptions = {}, ctx: RequestContext = {}): Promise<IssuedSession> {
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+      throw new TypeError('userId must be a non-empty string of at most 256 characters.');
+    }
+    const authLevel = options.authLevel ?? 1;
+    const rememberMe = options.rememberMe ?? false;
+    await this.#enforceLimit(userId, ctx);
+    const now = this.#now();
+    const prev = current ? recordOf(current) : null;
+    const data = prev && options.carryData !== false ? this.#openRecord(prev) : undefined;
+    const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
+    const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
+    const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
+    const build = (id: string, family: string, version: number): SessionRecord => ({
+      id,
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: idle,
+      absoluteExpiresAt: absolute,
+      authenticatedAt: now,
+      authLevel,
+      rotatedAt: now,
+      family,
+      rememberMe,
+      stepUpRequired: false,
+      binding: client.binding,
+      device: { ...client.device, firstIp: prev?.device.firstIp ?? client.device.firstIp },
+      data: data === undefined ? null : this.#seal(data, id),
+      csrfSecret: randomBytes(32).toString('base64url'),
+      version,
+    });
+    const token = generateToken();
+    const id = sessionIdFromToken(token);
+    let next: SessionRecord;
+    if (prev) {
+      next = build(id, prev.family, prev.version + 1);
+      const ok = await this.#guard('rotate', this.#store.rotate(prev.id, prev.version, next, this.#tomb(prev, 'rotated-login', id)));
+      if (!ok) {
+        // The old session changed or ended concurrently: start a fresh chain rather than fail the login.
+        next = build(id, id, 1);
+        await this.#guard('create', this.#store.create(next));
+      }
+    } else {
+      next = build(id, id, 1);
+      await this.#guard('create', this.#store.create(next));
+    }
+    this.#emit('session.authenticated', next, ctx, { authLevel, rememberMe, previousSessionId: prev?.id ?? null });
+    return { session: toSession(next), token };
+  }
+
+  /**
+   * Rotates the token after a privilege change (role granted, MFA done). Optionally sets a new
+   * `authLevel`. The old token stops working at once (no grace window for privilege changes).
+   */
+  async rotate(session: Session, options: { authLevel?: number } = {}, ctx: RequestContext = {}): Promise<IssuedSession> {
+    return this.#rotate(recordOf(session), 'privilege', ctx, (r) => ({ authLevel: options.authLevel ?? r.authLevel }));
+  }
+
+  /**
+   * Step-up: the user proved their identity again (password re-entered, MFA). Refreshes
+   * `authenticatedAt`, clears a binding step-up flag, re-binds to the current client and rotates.
+   */
+  async reauthenticate(session: Session, options: { authLevel?: number } = {}, ctx: RequestContext = {}): Promise<IssuedSession> {
+    const rec = recordOf(session);
+    if (rec.userId === null) throw new ReauthRequiredError(this.#o.stepUpMs);
+    const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
+    return this.#rotate(rec, 'privilege', ctx, (r) => ({
+      authenticatedAt: this.#now(),
+      authLevel: Math.max(options.authLevel ?? r.authLevel, r.authLevel),
+      stepUpRequired: false,
+      binding: ctx.userAgent !== undefined || ctx.ip !== undefined ? client.binding : r.binding,
+    }));
+  }
+
+  /**
+   * Throws {@link ReauthRequiredError} unless the session authenticated within `maxAge`
+   * (default: the `stepUpMaxAge` policy) and no binding policy asked for a step-up.
+   */
+  requireFresh(session: Session, maxAge?: number): void {
+    const limit = maxAge ?? this.#o.stepUpMs;
+    if (session.authenticatedAt === null || session.stepUpRequired || this.#now() - session.authenticatedAt > limit) {
+      throw new ReauthRequiredError(limit);
+    }
+  }
+
+  /** The session's data (decrypted), or undefined when it holds none. */
+  readData<T = unknown>(session: Session): T | undefined {
+    return this.#openRecord(recordOf(session)) as T | undefined;
+  }
+
+  /**
+   * Changes the session's data with compare-and-set: `change` gets the current data and returns the
+   * new data (or undefined to clear it); on a concurrent write it is called again with the fresh
+   * data, so concurrent requests never lose each other's writes. Never resurrects a logged-out session.
+   */
+  async updateData<T>(session: Session, change: (current: T | undefined) => T | undefined): Promise<Session> {
+    let rec: SessionRecord | null = recordOf(session);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (!rec) throw new SessionRevokedError('The session ended before its data could be saved.');
+      const value = change(this.#openRecord(rec) as T | undefined);
+      const next: SessionRecord = {
+        ...rec,
+        data: value === undefined ? null : this.#seal(value, rec.id),
+        version: rec.version + 1,
+      };
+      if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
+      rec = await this.#guard('get', this.#store.get(rec.id));
+    }
+    throw new SessionConflictError(MAX_CAS_ATTEMPTS);
+  }
+
+  /** Replaces the session's data (compare-and-set; see {@link updateData}). */
+  async setData(session: Session, data: unknown): Promise<Session> {
+    return this.updateData(session, () => data);
+  }
+
+  /** Ends the session: the record is deleted and tombstoned, so its token never works again. */
+  async logout(session: Session, ctx: RequestContext = {}): Promise<void> {
+    const rec = recordOf(session);
+    await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'logout', null)));
+    this.#emit('session.revoked', rec, ctx, { reason: 'logout' });
+  }
+
+  /** Revokes one session by its public id (admin termination). Returns false if it did not exist. */
+  async revoke(sessionId: string, reason: EndReason = 'revoked'): Promise<boolean> {
+    const rec = await this.#guard('get', this.#store.get(sessionId));
+    if (!rec) return false;
+    const done = await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, reason, null)));
+    if (done) this.#emit('session.revoked', rec, {}, { reason });
+    return done;
+  }
+
+  /**
+   * Revokes every session of a user (password change, role change, "sign out everywhere"),
+   * optionally keeping one (the current). Returns how many were revoked.
+   */
+  async revokeAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<number> {
+    const ids = await this.#guard(
+      'deleteByUser',
+      this.#store.deleteByUser(userId, (r) => this.#tomb(r, 'revoked-all', null), options.exceptSessionId),
+    );
+    for (const id of ids) this.#emit('session.revoked', { id, userId }, {}, { reason: 'revoked-all' });
+    return ids.length;
+  }
+
+  /** The user's live sessions, newest activity first, with device facts for a "your devices" page. */
+  async listForUser(userId: string): Promise<Session[]> {
+    const now = this.#now();
+    const rows = await this.#guard('listByUser', this.#store.listByUser(userId));
+    return rows
+      .filter((r) => r.idleExpiresAt > now && r.absoluteExpiresAt > now)
+      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+      .map(toSession);
+  }
+
+  /** A CSRF token for forms and headers: a fresh random salt and its HMAC under the session's CSRF secret. */
+  csrfToken(session: Session): string {
+    const salt = randomBytes(16).toString('base64url');
+    return `${salt}.${this.#csrfMac(recordOf(session), salt)}`;
+  }
+
+  /** True when `token` was made by {@link csrfToken} for this session (constant-time comparison). */
+  verifyCsrfToken(session: Session, token: unknown): boolean {
+    if (typeof token !== 'string' || token.length > 100) return false;
+    const dot = token.indexOf('.');
+    if (dot !== 22 || token.length !== 66) return false;
+    const expected = Buffer.from(this.#csrfMac(recordOf(session), token.slice(0, dot)));
+    const given = Buffer.from(token.slice(dot + 1));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** Removes up to `limit` expired sessions and tombstones from the store; returns how many. */
+  async sweep(limit = 1000): Promise<number> {
+    return this.#guard('sweep', this.#store.sweep(this.#now(), limit));
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #now(): number {
+    return this.#o.clock.now();
+  }
+
+  async #guard<T>(operation: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      if (err instanceof TesseraError || err instanceof DuplicateSessionError) throw err;
+      throw new StoreUnavailableError(operation, { cause: err });
+    }
+  }
+
+  #emit<T extends SessionEvent['type']>(
+    type: T,
+    rec: { id: string | null; userId: string | null } | null,
+    ctx: RequestContext,
+    extra: Omit<Extract<SessionEvent, { type: T }>, 'type' | 'at' | 'sessionId' | 'userId' | 'ip'>,
+  ): void {
+    this.events.emit({
+      type,
+      at: this.#now(),
+      sessionId: rec?.id ?? null,
+      userId: rec?.userId ?? null,
+      ip: ctx.ip ?? null,
+      ...extra,
+    } as SessionEvent);
+  }
+
+  #seal(data: unknown, id: string): string {
+    const envelope = seal(JSON.stringify(data), id, this.#o.keys);
+    if (envelope.length > this.#o.maxDataBytes) throw new SessionDataTooLargeError(envelope.length, this.#o.maxDataBytes);
+    return envelope;
+  }
+
+  #openRecord(rec: SessionRecord): unknown {
+    return rec.data === null ? undefined : JSON.parse(open(rec.data, rec.id, this.#o.keys));
+  }
+
+  #csrfMac(rec: SessionRecord, salt: string): string {
+    return createHmac('sha256', Buffer.from(rec.csrfSecret, 'base64url')).update(`csrf:${salt}`).digest('base64url');
+  }
+
+  #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
+    const now = this.#now();
+    return {
+      id: rec.id,
+      family: rec.family,
+      userId: rec.userId,
+      reason,
+      successorId,
+      createdAt: now,
+      // Long enough to recognise a replay for as long as the token could have been valid.
+      expiresAt: Math.max(rec.absoluteExpiresAt, now + this.#o.graceMs) + this.#o.renewalMs,
+    };
+  }
+
+  async #resolveMissing(id: string, ctx: RequestContext, depth = 0): Promise<ValidateResult> {
+    const tomb = await this.#guard('getTombstone', this.#store.getTombstone(id));
+    if (!tomb) {
+      this.#emit('session.invalid_token', null, ctx, { reason: 'unknown' });
+      return { ok: false, reason: 'unknown' };
+    }
+    if (ROTATED.has(tomb.reason)) {
+      const age = this.#now() - tomb.createdAt;
+      if (age <= this.#o.graceMs) {
+        // In-flight requests that still carry a just-renewed token see the successor, read-only.
+        // Login and privilege rotations get no such grace: the old token must never gain the new rights.
+        if (tomb.reason === 'rotated-renewal' && tomb.successorId && depth < 3) {
+          const succ = await this.#guard('get', this.#store.get(tomb.successorId));
+          if (succ) return this.#check(succ, ctx, false);
+          return this.#resolveMissing(tomb.successorId, ctx, depth + 1);
+        }
+        return { ok: false, reason: 'revoked' };
+      }
+      const revoked = await this.#guard(
+        'deleteFamily',
+        this.#store.deleteFamily(tomb.family, (r) => this.#tomb(r, 'reuse', null)),
+      );
+      this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, { family: tomb.family, revoked: revoked.length });
+      return { ok: false, reason: 'reuse' };
+    }
+    this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
+    return { ok: false, reason: tomb.reason === 'expired' ? 'expired' : 'revoked' };
+  }
+
+  async #check(record: SessionRecord, ctx: RequestContext, mayWrite: boolean): Promise<ValidateResult> {
+    const now = this.#now();
+    if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) {
+      const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
+      await this.#guard('delete', this.#store.delete(record.id, this.#tomb(record, 'expired', null)));
+      this.#emit('session.expired', record, ctx, { deadline });
+      return { ok: false, reason: 'expired' };
+    }
+    let rec = record;
+    const o = this.#o;
+    const mismatches: Array<['user-agent' | 'ip-prefix', typeof o.uaPolicy]> = [];
+    if (o.uaPolicy !== 'off' && userAgentChanged(rec.binding, ctx.userAgent)) mismatches.push(['user-agent', o.uaPolicy]);
+    if (o.ipPolicy !== 'off' && ipPrefixChanged(rec.binding, rec.device.lastIp, ctx.ip, o.v4Bits, o.v6Bits)) {
+      mismatches.push(['ip-prefix', o.ipPolicy]);
+    }
+    for (const [binding, action] of mismatches) {
+      this.#emit('session.binding_mismatch', rec, ctx, { binding, action: action as 'monitor' | 'step-up' | 'revoke' });
+      if (action === 'revoke') {
+        await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'binding', null)));
+        this.#emit('session.revoked', rec, ctx, { reason: 'binding' });
+        return { ok: false, reason: 'binding' };
+      }
+      if (action === 'step-up' && !rec.stepUpRequired && rec.userId !== null && mayWrite) {
+        const next = { ...rec, stepUpRequired: true, version: rec.version + 1 };
+        if (await this.#guard('update', this.#store.update(next, rec.version))) rec = next;
+        else rec = { ...rec, stepUpRequired: true };
+      }
+    }
+    if (!mayWrite) return { ok: true, session: toSession(rec), token: null };
+    if (now - rec.rotatedAt >= o.renewalMs) {
+      const issued = await this.#rotate(rec, 'renewal', ctx, () => ({}));
+      return { ok: true, session: issued.session, token: issued.token === '' ? null : issued.token };
+    }
+    if (now - rec.lastSeenAt >= o.touchMs) {
+      const patch = { lastSeenAt: now, idleExpiresAt: Math.min(now + this.#idleFor(rec), rec.absoluteExpiresAt), lastIp: ctx.ip ?? rec.device.lastIp };
+      if (!(await this.#guard('touch', this.#store.touch(rec.id, patch)))) return { ok: false, reason: 'revoked' };
+      rec = { ...rec, lastSeenAt: patch.lastSeenAt, idleExpiresAt: patch.idleExpiresAt, device: { ...rec.device, lastIp: patch.lastIp } };
+    }
+    return { ok: true, session: toSession(rec), token: null };
+  }
+
+  #idleFor(rec: SessionRecord): number {
+    return rec.rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs;
+  }
+
+  async #rotate(
+    rec: SessionRecord,
+    reason: 'login' | 'privilege' | 'renewal',
+    ctx: RequestContext,
+    change: (r: SessionRecord) => Partial<SessionRecord>,
+  ): Promise<IssuedSession> {
+    const now = this.#now();
+    const token = generateToken();
+    const id = sessionIdFromToken(token);
+    const data = this.#openRecord(rec);
+    const next: SessionRecord = {
+      ...rec,
+      ...change(rec),
+      id,
+      rotatedAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: Math.min(now + this.#idleFor(rec), rec.absoluteExpiresAt),
+      device: { ...rec.device, lastIp: ctx.ip ?? rec.device.lastIp },
+      data: data === undefined ? null : this.#seal(data, id),
+      version: rec.version + 1,
+    };
+    const ok = await this.#guard('rotate', this.#store.rotate(rec.id, rec.version, next, this.#tomb(rec, `rotated-${reason}`, id)));
+    if (!ok) {
+      // Someone else rotated or ended this session first. For a renewal, the in-flight request may
+      // continue on the successor (read-only); anything else must retry from a fresh validation.
+      if (reason === 'renewal') {
+        const res = await this.#resolveMissing(rec.id, ctx);
+        if (res.ok) return { session: res.session, token: '' };
+      }
+      throw new SessionRevokedError('The session was rotated or ended by a concurrent request.');
+    }
+    this.#emit('session.rotated', next, ctx, { reason, previousSessionId: rec.id });
+    return { session: toSession(next), token };
+  }
+
+  async #enforceLimit(userId: string, ctx: RequestContext): Promise<void> {
+    const max = this.#o.maxSessionsPerUser;
+    if (!Number.isFinite(max)) return;
+    const live = await this.listForUser(userId);
+    if (live.length < max) return;
+    this.#emit('session.limit_reached', { id: null, userId }, ctx, { limit: max, action: this.#o.onSessionLimit });
+    if (this.#o.onSessionLimit === 'reject') throw new SessionLimitError(max);
+    const oldest = [...live].sort((a, b) => a.createdAt - b.createdAt).slice(0, live.length - max + 1);
+    for (const s of oldest) {
+      const rec = recordOf(s);
+      await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'evicted', null)));
+      this.#emit('session.revoked', rec, ctx, { reason: 'evicted' });
+    }
+  }
+}
+
+/**
+ * Creates the session engine. Options are validated at once; a bad one throws a
+ * `ConfigError` (code `CONFIG_INVALID`) naming the field.
+ *
+ * @example
+ * import { createSessionManager } from 'tessera';
+ * import { memoryStore } from 'tessera/stores/memory';
+ * const sessions = createSessionManager({ store: memoryStore(), idleTimeout: '30m' });
+ * const { token } = await sessions.login(null, 'alice');
+ * const result = await sessions.validate(token);
+ */
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  return new SessionManager(options);
+}

@@ -1,0 +1,158 @@
+/**
+ * One error model for the whole library: a base class with a stable `code` from a closed
+ * union, subclasses for the cases callers handle, and the HTTP status each maps to.
+ * Messages never contain a token or session data.
+ */
+
+/** Every code a Tessera error can carry. `switch (err.code)` narrows on it. */
+export type TesseraErrorCode =
+  | 'SESSION_EXPIRED'
+  | 'SESSION_REVOKED'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_CONFLICT'
+  | 'SESSION_LIMIT_REACHED'
+  | 'SESSION_DATA_TOO_LARGE'
+  | 'SESSION_DATA_INVALID'
+  | 'REAUTH_REQUIRED'
+  | 'UNAUTHENTICATED'
+  | 'CSRF_REJECTED'
+  | 'RATE_LIMITED'
+  | 'STORE_UNAVAILABLE'
+  | 'CONFIG_INVALID';
+
+/** HTTP status for each code, used by the HTTP layer's problem+json responses. */
+export const HTTP_STATUS: Readonly<Record<TesseraErrorCode, number>> = Object.freeze({
+  SESSION_EXPIRED: 401,
+  SESSION_REVOKED: 401,
+  SESSION_NOT_FOUND: 401,
+  UNAUTHENTICATED: 401,
+  REAUTH_REQUIRED: 401,
+  SESSION_CONFLICT: 409,
+  SESSION_LIMIT_REACHED: 403,
+  SESSION_DATA_TOO_LARGE: 413,
+  SESSION_DATA_INVALID: 500,
+  CSRF_REJECTED: 403,
+  RATE_LIMITED: 429,
+  STORE_UNAVAILABLE: 503,
+  CONFIG_INVALID: 500,
+});
+
+/** Base class of every error Tessera throws on purpose. */
+export class TesseraError extends Error {
+  readonly code: TesseraErrorCode;
+  /** The HTTP status this error maps to. */
+  readonly status: number;
+  constructor(code: TesseraErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TesseraError';
+    this.code = code;
+    this.status = HTTP_STATUS[code];
+  }
+}
+
+/** The session's idle or absolute deadline has passed. */
+export class SessionExpiredError extends TesseraError {
+  override readonly name = 'SessionExpiredError';
+  constructor(readonly deadline: 'idle' | 'absolute') {
+    super('SESSION_EXPIRED', `The session has expired (${deadline} timeout).`);
+  }
+}
+
+/** The session was logged out, revoked, evicted or replaced and may not be used. */
+export class SessionRevokedError extends TesseraError {
+  override readonly name = 'SessionRevokedError';
+  constructor(message = 'The session has been revoked.') {
+    super('SESSION_REVOKED', message);
+  }
+}
+
+/** A request needs an authenticated session and has none. */
+export class UnauthenticatedError extends TesseraError {
+  override readonly name = 'UnauthenticatedError';
+  constructor(message = 'Authentication is required.') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** A sensitive action needs a recent authentication (step-up). */
+export class ReauthRequiredError extends TesseraError {
+  override readonly name = 'ReauthRequiredError';
+  constructor(readonly maxAgeMs: number) {
+    super('REAUTH_REQUIRED', `This action needs an authentication from the last ${Math.round(maxAgeMs / 1000)} s.`);
+  }
+}
+
+/** Sealed session data would exceed the configured size limit. */
+export class SessionDataTooLargeError extends TesseraError {
+  override readonly name = 'SessionDataTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super('SESSION_DATA_TOO_LARGE', `Session data is ${size} bytes after encryption; the limit is ${limit} bytes.`);
+  }
+}
+
+/** A data envelope could not be opened: tampered, swapped between sessions, or sealed with an unknown key. */
+export class SessionDataInvalidError extends TesseraError {
+  override readonly name = 'SessionDataInvalidError';
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('SESSION_DATA_INVALID', `Session data could not be opened: ${reason}.`, options);
+  }
+}
+
+/** Concurrent writers kept changing the session; the update gave up after its retries. */
+export class SessionConflictError extends TesseraError {
+  override readonly name = 'SessionConflictError';
+  constructor(attempts: number) {
+    super('SESSION_CONFLICT', `The session changed concurrently ${attempts} times in a row; the update was not applied.`);
+  }
+}
+
+/** The user already has the maximum number of sessions and the policy is `reject`. */
+export class SessionLimitError extends TesseraError {
+  override readonly name = 'SessionLimitError';
+  constructor(readonly limit: number) {
+    super('SESSION_LIMIT_REACHED', `The user already has ${limit} active sessions.`);
+  }
+}
+
+/** A state-changing request failed the CSRF checks. */
+export class CsrfError extends TesseraError {
+  override readonly name = 'CsrfError';
+  constructor(readonly reason: string) {
+    super('CSRF_REJECTED', `Request refused by the CSRF guard: ${reason}.`);
+  }
+}
+
+/** Too many new sessions from one client in a short time. */
+export class RateLimitedError extends TesseraError {
+  override readonly name = 'RateLimitedError';
+  constructor(readonly retryAfterMs: number) {
+    super('RATE_LIMITED', 'Too many new sessions from this client; try again later.');
+  }
+}
+
+/** The store could not answer. Validation fails closed with this error. */
+export class StoreUnavailableError extends TesseraError {
+  override readonly name = 'StoreUnavailableError';
+  constructor(operation: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', `The session store failed during ${operation}.`, options);
+  }
+}
+
+/** Options are invalid; the message names the field. */
+export class ConfigError extends TesseraError {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super('CONFIG_INVALID', `Invalid option \`${field}\`: ${problem}`);
+  }
+}
+
+/** True when `err` is a Tessera error, optionally with the given code. */
+export function isTesseraError(err: unknown, code?: TesseraErrorCode): err is TesseraError {
+  return err instanceof TesseraError && (code === undefined || err.code === code);
+}

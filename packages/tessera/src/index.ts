@@ -1,0 +1,55 @@
+/**
+ * Tessera: secure session management for TypeScript on Node.js.
+ * @module
+ */
+export { type Clock, systemClock } from './clock.ts';
+export { createKeyRing, ephemeralKeyRing, parseKeyRing, type KeyEntry, type KeyRing } from './crypto/keyring.ts';
+export { generateToken, isWellFormedToken, sessionIdFromToken, TOKEN_LENGTH } from './crypto/token.ts';
+export { type Duration, parseDuration } from './duration.ts';
+export type { BindingAction, RequestContext } from './engine/binding.ts';
+export type {
+  SessionEvent,
+  SessionEventListener,
+  SessionEventOf,
+  SessionEventType,
+  SessionEvents,
+} from './engine/events.ts';
+export type { Logger, SessionManagerOptions } from './engine/options.ts';
+export type { Session } from './engine/session.ts';
+export {
+  createSessionManager,
+  type IssuedSession,
+  type LoginOptions,
+  type NoSessionReason,
+  SessionManager,
+  type ValidateResult,
+} from './engine/session-manager.ts';
+export {
+  ConfigError,
+  CsrfError,
+  HTTP_STATUS,
+  isTesseraError,
+  RateLimitedError,
+  ReauthRequiredError,
+  SessionConflictError,
+  SessionDataInvalidError,
+  SessionDataTooLargeError,
+  SessionExpiredError,
+  SessionLimitError,
+  SessionRevokedError,
+  StoreUnavailableError,
+  TesseraError,
+  type TesseraErrorCode,
+  UnauthenticatedError,
+} from './errors.ts';
+export {
+  DuplicateSessionError,
+  type EndReason,
+  recordExpiresAt,
+  type SessionBinding,
+  type SessionDevice,
+  type SessionRecord,
+  type Store,
+  type Tombstone,
+  type TouchPatch,
+} from './store/types.ts';

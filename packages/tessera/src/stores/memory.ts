@@ -1,0 +1,145 @@
+import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Clock used by the background sweep (defaults to `Date.now`). */
+  now?: () => number;
+}
+
+function freeze(record: SessionRecord): SessionRecord {
+  return Object.freeze({
+    ...record,
+    binding: Object.freeze({ ...record.binding }),
+    device: Object.freeze({ ...record.device }),
+  });
+}
+
+/**
+ * An in-process store for tests and single-process development. Records are frozen on write
+ * and shared on read (no copy per request). Everything is lost when the process exits.
+ *
+ * @example
+ * const manager = createSessionManager({ store: memoryStore() });
+ */
+export function memoryStore(_options: MemoryStoreOptions = {}): Store & { readonly size: number } {
+  const records = new Map<string, SessionRecord>();
+  const tombstones = new Map<string, Tombstone>();
+  const byUser = new Map<string, Set<string>>();
+
+  const index = (r: SessionRecord) => {
+    if (r.userId === null) return;
+    let set = byUser.get(r.userId);
+    if (!set) byUser.set(r.userId, (set = new Set()));
+    set.add(r.id);
+  };
+  const unindex = (r: SessionRecord) => {
+    if (r.userId === null) return;
+    const set = byUser.get(r.userId);
+    set?.delete(r.id);
+    if (set?.size === 0) byUser.delete(r.userId);
+  };
+  const put = (r: SessionRecord) => {
+    const prev = records.get(r.id);
+    if (prev) unindex(prev);
+    const frozen = freeze(r);
+    records.set(r.id, frozen);
+    index(frozen);
+  };
+  const remove = (id: string): SessionRecord | undefined => {
+    const r = records.get(id);
+    if (r) {
+      records.delete(id);
+      unindex(r);
+    }
+    return r;
+  };
+
+  return {
+    get size() {
+      return records.size;
+    },
+    async create(record) {
+      if (records.has(record.id)) throw new DuplicateSessionError();
+      put(record);
+    },
+    async get(id) {
+      return records.get(id) ?? null;
+    },
+    async update(next, expectedVersion) {
+      const cur = records.get(next.id);
+      if (!cur || cur.version !== expectedVersion) return false;
+      put(next);
+      return true;
+    },
+    async touch(id, patch: TouchPatch) {
+      const cur = records.get(id);
+      if (!cur) return false;
+      put({
+        ...cur,
+        lastSeenAt: patch.lastSeenAt,
+        idleExpiresAt: patch.idleExpiresAt,
+        device: { ...cur.device, lastIp: patch.lastIp },
+      });
+      return true;
+    },
+    async rotate(oldId, expectedVersion, next, tombstone) {
+      const cur = records.get(oldId);
+      if (!cur || cur.version !== expectedVersion || records.has(next.id)) return false;
+      remove(oldId);
+      tombstones.set(oldId, Object.freeze({ ...tombstone }));
+      put(next);
+      return true;
+    },
+    async delete(id, tombstone) {
+      tombstones.set(id, Object.freeze({ ...tombstone }));
+      return remove(id) !== undefined;
+    },
+    async getTombstone(id) {
+      return tombstones.get(id) ?? null;
+    },
+    async listByUser(userId) {
+      return [...(byUser.get(userId) ?? [])].map((id) => records.get(id)!);
+    },
+    async deleteByUser(userId, tombstoneFor, exceptId) {
+      const ids = [...(byUser.get(userId) ?? [])].filter((id) => id !== exceptId);
+      for (const id of ids) {
+        const r = remove(id)!;
+        tombstones.set(id, Object.freeze({ ...tombstoneFor(r) }));
+      }
+      return ids;
+    },
+    async deleteFamily(family, tombstoneFor) {
+      const ids: string[] = [];
+      for (const r of records.values()) if (r.family === family) ids.push(r.id);
+      for (const id of ids) {
+        const r = remove(id)!;
+        tombstones.set(id, Object.freeze({ ...tombstoneFor(r) }));
+      }
+      return ids;
+    },
+    async sweep(now, limit) {
+      let removed = 0;
+      for (const r of records.values()) {
+        if (removed >= limit) return removed;
+        if (recordExpiresAt(r) <= now) {
+          remove(r.id);
+          removed++;
+        }
+      }
+      for (const t of tombstones.values()) {
+        if (removed >= limit) return removed;
+        if (t.expiresAt <= now) {
+          tombstones.delete(t.id);
+          removed++;
+        }
+      }
+      return removed;
+    },
+    async close() {
+      records.clear();
+      tombstones.clear();
+      byUser.clear();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import type { Database } from 'better-sqlite3';
+import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { SessionRecord, Store, Tombstone } from '../store/types.ts';
+
+/** Options of {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /** An open better-sqlite3 database (the caller owns it; `close()` does not close it). */
+  database: Database;
+  /** Table name prefix (default `tessera_`). Letters, digits and `_` only. */
+  tablePrefix?: string;
+  /** Switch the database to WAL journaling (default true; ignored for in-memory databases). */
+  wal?: boolean;
+}
+
+/** Schema migrations, applied in order; each runs once inside a transaction. */
+function migrations(p: string): string[] {
+  return [
+    `CREATE TABLE ${p}sessions (
+       id TEXT PRIMARY KEY,
+       user_id TEXT,
+       family TEXT NOT NULL,
+       version INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL,
+       body TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX ${p}sessions_user ON ${p}sessions(user_id) WHERE user_id IS NOT NULL;
+     CREATE INDEX ${p}sessions_family ON ${p}sessions(family);
+     CREATE INDEX ${p}sessions_expires ON ${p}sessions(expires_at);
+     CREATE TABLE ${p}tombstones (
+       id TEXT PRIMARY KEY,
+       expires_at INTEGER NOT NULL,
+       body TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX ${p}tombstones_expires ON ${p}tombstones(expires_at);`,
+  ];
+}
+
+interface Row {
+  body: string;
+}
+
+/**
+ * The embedded default store: one SQLite file (WAL), prepared statements, indexes for user,
+ * family and expiry look-ups, versioned schema migrations, and a sweep that removes expired rows
+ * in bounded batches. Takes the caller's better-sqlite3 `Database`; the library does not depend on it.
+ *
+ * @example
+ * import Database from 'better-sqlite3';
+ * const store = sqliteStore({ database: new Database('sessions.db') });
+ */
+export function sqliteStore(options: SqliteStoreOptions): Store {
+  const db = options.database;
+  const p = options.tablePrefix ?? 'tessera_';
+  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (options.wal !== false && !db.memory) db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, p);
+
+  const q = {
+    insert: db.prepare(
+      `INSERT INTO ${p}sessions (id, user_id, family, version, expires_at, body) VALUES (@id, @userId, @family, @version, @expiresAt, @body)`,
+    ),
+    get: db.prepare(`SELECT body FROM ${p}sessions WHERE id = ?`),
+    update: db.prepare(
+      `UPDATE ${p}sessions SET user_id = @userId, family = @family, version = @version, expires_at = @expiresAt, body = @body WHERE id = @id AND version = @expected`,
+    ),
+    touch: db.prepare(
+      `UPDATE ${p}sessions SET expires_at = MIN(@idle, json_extract(body, '$.absoluteExpiresAt')),
+         body = json_set(body, '$.lastSeenAt', @lastSeenAt, '$.idleExpiresAt', @idle, '$.device.lastIp', @lastIp)
+       WHERE id = @id`,
+    ),
+    del: db.prepare(`DELETE FROM ${p}sessions WHERE id = ?`),
+    delVersion: db.prepare(`DELETE FROM ${p}sessions WHERE id = ? AND version = ?`),
+    tomb: db.prepare(`INSERT OR REPLACE INTO ${p}tombstones (id, expires_at, body) VALUES (?, ?, ?)`),
+    getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
+    byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
+    byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
+    sweepSessions: db.prepare(`DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`),
+    sweepTombs: db.prepare(
+      `DELETE FROM ${p}tombstones WHERE id IN (SELECT id FROM ${p}tombstones WHERE expires_at <= ? LIMIT ?)`,
+    ),
+  };
+
+  const params = (r: SessionRecord) => ({
+    id: r.id,
+    userId: r.userId,
+    family: r.family,
+    version: r.version,
+    expiresAt: recordExpiresAt(r),
+    body: JSON.stringify(r),
+  });
+  const writeTomb = (t: Tombstone) => q.tomb.run(t.id, t.expiresAt, JSON.stringify(t));
+  const parse = (row: Row | undefined): SessionRecord | null => (row ? (JSON.parse(row.body) as SessionRecord) : null);
+
+  const rotateTx = db.transaction((oldId: string, expected: number, next: SessionRecord, tomb: Tombstone) => {
+    if (q.delVersion.run(oldId, expected).changes !== 1) return false;
+    writeTomb(tomb);
+    q.insert.run(params(next));
+    return true;
+  });
+  const deleteTx = db.transaction((id: string, tomb: Tombstone) => {
+    writeTomb(tomb);
+    return q.del.run(id).changes === 1;
+  });
+  const deleteManyTx = db.transaction(
+    (rows: SessionRecord[], tombstoneFor: (r: SessionRecord) => Tombstone, exceptId: string | undefined) => {
+      const ids: string[] = [];
+      for (const r of rows) {
+        if (r.id === exceptId) continue;
+        if (q.del.run(r.id).changes === 1) {
+          writeTomb(tombstoneFor(r));
+          ids.push(r.id);
+        }
+      }
+      return ids;
+    },
+  );
+  const sweepTx = db.transaction((now: number, limit: number) => {
+    const a = q.sweepSessions.run(now, limit).changes;
+    const b = a < limit ? q.sweepTombs.run(now, limit - a).changes : 0;
+    return a + b;
+  });
+
+  return {
+    async create(record) {
+      try {
+        q.insert.run(params(record));
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateSessionError();
+        throw err;
+      }
+    },
+    async get(id) {
+      return parse(q.get.get(id) as Row | undefined);
+    },
+    async update(next, expectedVersion) {
+      return q.update.run({ ...params(next), expected: expectedVersion }).changes === 1;
+    },
+    async touch(id, patch) {
+      return q.touch.run({ id, lastSeenAt: patch.lastSeenAt, idle: patch.idleExpiresAt, lastIp: patch.lastIp }).changes === 1;
+    },
+    async rotate(oldId, expectedVersion, next, tombstone) {
+      try {
+        return rotateTx(oldId, expectedVersion, next, tombstone);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+        throw err;
+      }
+    },
+    async delete(id, tombstone) {
+      return deleteTx(id, tombstone);
+    },
+    async getTombstone(id) {
+      const row = q.getTomb.get(id) as Row | undefined;
+      return row ? (JSON.parse(row.body) as Tombstone) : null;
+    },
+    async listByUser(userId) {
+      return (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
+    },
+    async deleteByUser(userId, tombstoneFor, exceptId) {
+      const rows = (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
+      return deleteManyTx(rows, tombstoneFor, exceptId);
+    },
+    async deleteFamily(family, tombstoneFor) {
+      const rows = (q.byFamily.all(family) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
+      return deleteManyTx(rows, tombstoneFor, undefined);
+    },
+    async sweep(now, limit) {
+      return sweepTx(now, limit);
+    },
+  };
+}
+
+function migrate(db: Database, p: string): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${p}schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+  const row = db.prepare(`SELECT MAX(version) AS v FROM ${p}schema_migrations`).get() as { v: number | null };
+  const current = row.v ?? 0;
+  const steps = migrations(p);
+  if (current > steps.length) {
+    throw new Error(`The database schema (version ${current}) is newer than this version of Tessera understands (${steps.length}).`);
+  }
+  steps.slice(current).forEach((sql, i) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare(`INSERT INTO ${p}schema_migrations (version, applied_at) VALUES (?, ?)`).run(current + i + 1, Date.now());
+    })();
+  });
+}
