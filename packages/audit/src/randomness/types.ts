@@ -1,0 +1,70 @@
+/** One statistical test's outcome. `pValue` is null where the standard gives only pass/fail. */
+export interface TestResult {
+  id: string;
+  name: string;
+  standard: 'FIPS 140-2' | 'NIST SP 800-22' | 'NIST SP 800-90B' | 'heuristic';
+  statistic: number;
+  pValue: number | null;
+  passed: boolean;
+  detail?: string;
+  /** FIPS 140-2 tests: the 20,000-bit blocks tested and the (0-based) indices of those that failed. */
+  blocks?: { total: number; failed: number[] };
+}
+
+/** Character distribution at one position of the raw token. */
+export interface PositionStat {
+  index: number;
+  distinct: number;
+  chiSquare: number;
+  pValue: number;
+  counts: Record<string, number>;
+}
+
+/** A structural weakness found without statistics (or with small-sample statistics). */
+export interface PatternFinding {
+  kind: 'sequential' | 'timestamp' | 'low-variance' | 'constant-prefix' | 'duplicate' | 'short';
+  detail: string;
+  /**
+   * True when the finding alone makes tokens predictable (verdict 'broken'). False for structure
+   * that is reported but already accounted for in the entropy figure, e.g. a literal `sess_`
+   * prefix or the fixed dashes of a UUID.
+   */
+  affectsVerdict: boolean;
+}
+
+/** A test that was not run, and why (usually: too few bits). */
+export interface SkippedTest {
+  id: string;
+  name: string;
+  reason: string;
+}
+
+export type TokenEncoding = 'hex' | 'base64' | 'base64url' | 'decimal' | 'unknown';
+
+export interface RandomnessReport {
+  sampleSize: number;
+  encoding: TokenEncoding;
+  length: { min: number; max: number };
+  /** Characters observed in the sample, sorted. */
+  alphabet: string;
+  alphabetSize: number;
+  /** Number of bits the bit-level tests ran on (0 when the encoding is not binary). */
+  bitsAnalyzed: number;
+  /** Fraction of ones per bit position of the decoded (variable part of the) token, for charts. */
+  bitBias: number[];
+  positions: PositionStat[];
+  tests: TestResult[];
+  /** Min-entropy per nominal bit, NIST SP 800-90B most-common-value estimate (0..1). */
+  minEntropyPerBit: number;
+  /** Min-entropy of the whole token in bits: per-symbol min-entropy × symbols, capped at nominal bits. */
+  effectiveEntropyBits: number;
+  /** Bits the variable part of the token could carry at most (decoded bits, or symbols × log2 alphabet). */
+  nominalBits: number;
+  patterns: PatternFinding[];
+  verdict: 'strong' | 'weak' | 'broken';
+  summary: string;
+  /** Tests not run on this sample and why. */
+  skipped: SkippedTest[];
+  /** The constant structure removed before the analysis of the variable part. */
+  structure: { prefix: string; suffix: string; constantPositions: number[] };
+}
