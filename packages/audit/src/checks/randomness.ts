@@ -1,0 +1,145 @@
+import { AuditError, isAuditError } from '../errors.ts';
+import { type Finding, makeFinding, type Step } from '../findings.ts';
+import { HttpClient } from '../http/client.ts';
+import { mapBounded } from '../http/limits.ts';
+import { redactToken } from '../http/redact.ts';
+import { detectPredictability, type TokenSample } from '../predictability.ts';
+import { login, type ProbeContext, sendProfileRequest, visitLoginPage } from '../session.ts';
+import { analyze, type RandomnessReport } from '../token-analysis.ts';
+import { type CheckOutcome, requireSessionCookie } from './types.ts';
+
+/** Below this many samples the entropy estimate is too noisy to accuse a token of being short. */
+const MIN_SAMPLES_FOR_ESTIMATE = 1000;
+const REQUIRED_BITS = 128;
+
+/** The part of a cookie value that is the token: URL-decoded, then `session.tokenPattern`'s first group. */
+export function extractToken(value: string, pattern: string | undefined): string {
+  let v = value;
+  try {
+    v = decodeURIComponent(value);
+  } catch {
+    // keep raw
+  }
+  if (!pattern) return v;
+  const m = new RegExp(pattern).exec(v);
+  return m?.[1] ?? m?.[0] ?? v;
+}
+
+async function issueOne(ctx: ProbeContext, name: string, mode: 'page' | 'login'): Promise<TokenSample | undefined> {
+  const client = new HttpClient(ctx.target, ctx.throttle); // no log: samples are many
+  const requestedAt = Date.now();
+  const issue = ctx.profile.session.issue;
+  if (mode === 'login') await login(client, ctx);
+  else if (issue && issue !== 'login') await sendProfileRequest(client, ctx, issue);
+  else await visitLoginPage(client, ctx);
+  const receivedAt = Date.now();
+  const value = client.jar.get(name)?.value;
+  return value ? { value, requestedAt, receivedAt } : undefined;
+}
+
+/** Collects `n` freshly issued session tokens with bounded concurrency, reporting progress. */
+export async function collectTokens(ctx: ProbeContext, n: number): Promise<{ samples: TokenSample[]; mode: 'page' | 'login'; missing: number }> {
+  const name = requireSessionCookie(ctx);
+  let mode: 'page' | 'login' = ctx.profile.session.issue === 'login' ? 'login' : 'page';
+  if (mode === 'page' && !(await issueOne(ctx, name, 'page'))) mode = 'login';
+  let done = 0;
+  let missing = 0;
+  const results = await mapBounded(
+    Array.from({ length: n }, (_, i) => i),
+    ctx.throttle.limits.concurrency,
+    async () => {
+      let s: TokenSample | undefined;
+      try {
+        s = await issueOne(ctx, name, mode);
+      } catch (err) {
+        if (isAuditError(err, 'TIME_BUDGET_EXCEEDED', 'REQUEST_LIMIT')) return undefined;
+        throw err;
+      }
+      done++;
+      if (!s) missing++;
+      ctx.onProgress?.({ phase: 'token sampling', done, total: n });
+      return s;
+    },
+  );
+  return { samples: results.filter((s): s is TokenSample => s !== undefined), mode, missing };
+}
+
+/**
+ * Token randomness: samples fresh session tokens (profile or `--samples`, default 20,000),
+ * looks for counters, clocks and hashed clocks, then runs the statistical analysis. Findings
+ * for predictable, duplicated, short or statistically weak tokens.
+ */
+export async function checkRandomness(ctx: ProbeContext): Promise<CheckOutcome & { report?: RandomnessReport }> {
+  const name = requireSessionCookie(ctx);
+  const n = ctx.samples;
+  const { samples, mode, missing } = await collectTokens(ctx, n);
+  if (samples.length < 20) {
+    throw new AuditError('TIME_BUDGET_EXCEEDED', `only ${samples.length} tokens collected (of ${n}); raise limits.totalTime or lower --samples`);
+  }
+  const pattern = ctx.profile.session.tokenPattern;
+  const tokens = samples.map((s) => extractToken(s.value, pattern));
+  for (const t of tokens.slice(0, 3)) ctx.secrets.add(t);
+  const normalised = samples.map((s, i) => ({ ...s, value: tokens[i] as string }));
+  const steps: Step[] = [
+    {
+      action: `Request ${n} fresh sessions (${mode === 'login' ? 'a full login each' : 'an anonymous page visit each'}, concurrency ${ctx.throttle.limits.concurrency}) and keep each "${name}" value${pattern ? ` (token part by pattern ${pattern})` : ''}`,
+      response: `${samples.length} tokens collected${missing ? `, ${missing} responses without a session cookie` : ''}; e.g. ${tokens.slice(0, 3).map(redactToken).join(', ')}`,
+    },
+  ];
+  const findings: Finding[] = [];
+  const notes: string[] = [];
+  for (const p of detectPredictability(normalised)) {
+    findings.push(
+      makeFinding(p.kind === 'duplicate' ? 'TOKEN-DUPLICATE' : 'TOKEN-PREDICTABLE', {
+        evidence: [p.detail],
+        steps,
+      }),
+    );
+  }
+  const report = await analyze(tokens);
+  steps.push({
+    action: 'Run the statistical analysis (FIPS 140-2, NIST SP 800-22, SP 800-90B min-entropy) on the decoded tokens',
+    response: report.summary,
+  });
+  const failed = report.tests.filter((t) => !t.passed);
+  notes.push(
+    `${report.sampleSize} tokens, ${report.encoding}, length ${report.length.min}–${report.length.max}, alphabet of ${report.alphabetSize}; ` +
+      `${report.tests.length - failed.length}/${report.tests.length} tests passed; effective entropy ≈ ${report.effectiveEntropyBits.toFixed(1)} bits; verdict ${report.verdict}.`,
+  );
+  if (report.verdict !== 'strong') {
+    findings.push(
+      makeFinding('TOKEN-WEAK-RANDOMNESS', {
+        severity: report.verdict === 'broken' ? 'high' : 'medium',
+        evidence: [
+          `verdict: ${report.verdict} — ${report.summary}`,
+          ...failed.slice(0, 8).map((t) => `${t.name} (${t.standard}): statistic ${fmt(t.statistic)}, p = ${t.pValue === null ? 'n/a' : fmt(t.pValue)}`),
+          ...report.patterns.slice(0, 5).map((p) => `pattern ${p.kind}: ${p.detail}`),
+        ],
+        steps,
+      }),
+    );
+  }
+  const ceiling = report.length.max * Math.log2(Math.max(2, report.alphabetSize));
+  const estimate = report.sampleSize >= MIN_SAMPLES_FOR_ESTIMATE ? report.effectiveEntropyBits : ceiling;
+  const bits = Math.min(ceiling, estimate);
+  if (bits < REQUIRED_BITS) {
+    findings.push(
+      makeFinding('TOKEN-LOW-ENTROPY', {
+        severity: bits < 64 ? 'high' : 'medium',
+        evidence: [
+          `at most ${ceiling.toFixed(0)} bits by length and alphabet (${report.length.max} characters of ${report.alphabetSize})`,
+          `estimated effective entropy ${report.effectiveEntropyBits.toFixed(1)} bits from ${report.sampleSize} samples`,
+          `required: ${REQUIRED_BITS} bits (ASVS V7.2.3)`,
+        ],
+        steps,
+      }),
+    );
+  } else if (report.sampleSize < MIN_SAMPLES_FOR_ESTIMATE) {
+    notes.push(`Entropy estimate from ${report.sampleSize} samples is indicative only; audit with --samples 20000 for a firm figure.`);
+  }
+  return { findings, notes, report };
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
+}
