@@ -78,6 +78,11 @@ export class SessionManager {
     return rest;
   }
 
+  /** The current time from the manager's clock (milliseconds). */
+  now(): number {
+    return this.#o.clock.now();
+  }
+
   /** Publishes an event (the HTTP layer reports CSRF rejections and duplicate cookies this way). */
   emit(event: SessionEvent): void {
     this.events.emit(event);

@@ -1,0 +1,84 @@
+/**
+ * What every example app shares: the demo user, the store choice (STORE=sqlite|memory), the
+ * session manager, and the HTML pages. Each framework example wires these into its own idiom.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { createSessionManager, type SessionManager, type SessionManagerOptions } from 'tessera';
+import { memoryStore } from 'tessera/stores/memory';
+import { sqliteStore } from 'tessera/stores/sqlite';
+
+/** Demo credentials: alice / wonderland. */
+export const USERS: Readonly<Record<string, string>> = Object.freeze({ alice: 'wonderland' });
+
+/** Constant-time password check against the demo user table. */
+export function checkPassword(username: unknown, password: unknown): string | null {
+  if (typeof username !== 'string' || typeof password !== 'string') return null;
+  const expected = Object.hasOwn(USERS, username) ? USERS[username]! : 'x'.repeat(password.length || 1);
+  const a = Buffer.from(password);
+  const b = Buffer.from(expected);
+  const ok = a.length === b.length && timingSafeEqual(a, b) && Object.hasOwn(USERS, username);
+  return ok ? username : null;
+}
+
+/** Host and port from HOST (default 127.0.0.1) and PORT (default 3000). */
+export function listenAddress(): { host: string; port: number } {
+  return { host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000) };
+}
+
+/** The session manager of the examples: SQLite file by default (SESSION_DB), STORE=memory for in-memory. */
+export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): SessionManager {
+  const kind = process.env.STORE ?? 'sqlite';
+  let store: SessionManagerOptions['store'];
+  if (kind === 'memory') store = memoryStore();
+  else if (kind === 'sqlite') {
+    const file = resolve(process.env.SESSION_DB ?? '.tessera/sessions.db');
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    store = sqliteStore({ database: new Database(file) });
+  } else throw new Error(`STORE must be 'sqlite' or 'memory', not ${JSON.stringify(kind)}.`);
+  return createSessionManager({ store, ...overrides });
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body>${body}</body></html>`;
+}
+
+/** GET /login */
+export function loginPage(csrfToken: string, error?: string): string {
+  return page(
+    'Log in',
+    `<h1>Log in</h1>${error ? `<p role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/login">
+<input type="hidden" name="_csrf" value="${esc(csrfToken)}">
+<label>Username <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<label><input type="checkbox" name="remember" value="1"> Remember me</label>
+<button type="submit">Log in</button>
+</form>`,
+  );
+}
+
+/** GET /account */
+export function accountPage(userId: string, cart: readonly string[], csrfToken: string): string {
+  return page(
+    'Account',
+    `<h1>Hello ${esc(userId)}</h1><p>Cart: <span id="cart">${cart.map(esc).join(', ') || 'empty'}</span></p>
+<form method="post" action="/cart"><input type="hidden" name="_csrf" value="${esc(csrfToken)}"><input name="item" value="book"><button>Add to cart</button></form>
+<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${esc(csrfToken)}"><button>Log out</button></form>`,
+  );
+}
+
+/** Session data of the example apps. */
+export interface CartData {
+  cart?: string[];
+}
+
+/** The cart after adding `item` (bounded, so the session stays small). */
+export function addToCart(data: CartData | undefined, item: unknown): CartData {
+  const name = typeof item === 'string' && item.length > 0 ? item.slice(0, 64) : 'item';
+  return { ...data, cart: [...(data?.cart ?? []), name].slice(-50) };
+}

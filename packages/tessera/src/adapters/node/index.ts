@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionManager } from '../../engine/session-manager.ts';
+import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
+import type { RequestSession } from '../../http/request-session.ts';
+import { createSessionHandler } from '../../http/session-handler.ts';
+import type { SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
+
+/** Options of the node:http adapter. */
+export interface NodeAdapterOptions extends SessionHandlerOptions {
+  /** Client address of a request (default: the socket's remote address). */
+  clientIp?: (req: IncomingMessage) => string | null;
+}
+
+/** The node:http adapter: `getSession(req, res)` and an error renderer. */
+export interface NodeSessions {
+  readonly handler: SessionHandler;
+  /** The request's session (loaded once per request; later calls return the same object). */
+  getSession(req: IncomingMessage, res: ServerResponse): Promise<RequestSession>;
+  /** Writes an error as problem JSON (or a login redirect for HTML requests) and ends the response. */
+  sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
+}
+
+/**
+ * Sessions for plain node:http servers.
+ *
+ * @example
+ * const sessions = nodeSessions(createSessionManager({ store: memoryStore() }));
+ * http.createServer(async (req, res) => {
+ *   try {
+ *     const session = await sessions.getSession(req, res);
+ *     res.end(`Hello ${session.userId ?? 'guest'}`);
+ *   } catch (err) { sessions.sendError(req, res, err); }
+ * });
+ */
+export function nodeSessions(manager: SessionManager, options: NodeAdapterOptions = {}): NodeSessions {
+  const handler = createSessionHandler(manager, options);
+  const loaded = new WeakMap<IncomingMessage, Promise<RequestSession>>();
+  return {
+    handler,
+    getSession(req, res) {
+      let p = loaded.get(req);
+      if (!p) {
+        p = handler.begin(nodeRequestInfo(req, options.clientIp?.(req)), nodeResponseSink(res));
+        loaded.set(req, p);
+      }
+      return p;
+    },
+    sendError(req, res, err) {
+      const out = handler.renderError(err, req.headers.accept);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.statusCode = out.status;
+      for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+      res.end(out.body);
+    },
+  };
+}
+
+export type { RequestSession } from '../../http/request-session.ts';

@@ -1,0 +1,192 @@
+import type { RequestContext } from '../engine/binding.ts';
+import type { Session } from '../engine/session.ts';
+import type { LoginOptions, SessionManager } from '../engine/session-manager.ts';
+import { CsrfError, UnauthenticatedError } from '../errors.ts';
+import { clearedCookie, sessionCookie } from './cookie-header.ts';
+import type { ResolvedCookie } from './cookie-options.ts';
+import { checkCsrfHeaders } from './csrf.ts';
+import type { CsrfOptions, CsrfRequest } from './csrf.ts';
+
+/** Where the HTTP layer writes response headers; each adapter implements it for its framework. */
+export interface ResponseSink {
+  /** Sets the Set-Cookie for `name`, replacing one set earlier in the same response. */
+  setCookie(name: string, serialized: string): void;
+  /** Sets (replaces) a response header. */
+  setHeader(name: string, value: string): void;
+}
+
+/**
+ * The session of one HTTP request: what adapters expose as `req.session`, `c.get('session')`, …
+ * Every change (login, rotation, logout) writes the right cookie and headers to the response.
+ */
+export class RequestSession {
+  #session: Session | null;
+  readonly #manager: SessionManager;
+  readonly #cookie: ResolvedCookie;
+  readonly #sink: ResponseSink;
+  readonly #ctx: RequestContext;
+  readonly #csrf: CsrfRequest | null;
+  readonly #csrfOptions: CsrfOptions;
+
+  constructor(init: {
+    manager: SessionManager;
+    session: Session | null;
+    cookie: ResolvedCookie;
+    sink: ResponseSink;
+    ctx: RequestContext;
+    csrf: CsrfRequest | null;
+    csrfOptions: CsrfOptions;
+  }) {
+    this.#manager = init.manager;
+    this.#session = init.session;
+    this.#cookie = init.cookie;
+    this.#sink = init.sink;
+    this.#ctx = init.ctx;
+    this.#csrf = init.csrf;
+    this.#csrfOptions = init.csrfOptions;
+    if (this.#session?.authenticated) this.#noStore();
+  }
+
+  /** The current session, or null when the request has none (yet). */
+  get current(): Session | null {
+    return this.#session;
+  }
+  /** The public session id (hash), or null. */
+  get id(): string | null {
+    return this.#session?.id ?? null;
+  }
+  /** The logged-in user, or null. */
+  get userId(): string | null {
+    return this.#session?.userId ?? null;
+  }
+  /** True when a user is logged in. */
+  get authenticated(): boolean {
+    return this.#session?.authenticated === true;
+  }
+  /** The engine behind this request. */
+  get manager(): SessionManager {
+    return this.#manager;
+  }
+
+  /** The session data, or undefined. */
+  get<T = Record<string, unknown>>(): T | undefined {
+    return this.#session ? this.#manager.readData<T>(this.#session) : undefined;
+  }
+
+  /**
+   * Changes the session data with compare-and-set (see `SessionManager.updateData`). Starts an
+   * anonymous session first if the request has none: sessions are created lazily, only when
+   * something is stored.
+   */
+  async update<T>(change: (current: T | undefined) => T | undefined): Promise<void> {
+    const session = await this.ensure();
+    this.#session = await this.#manager.updateData<T>(session, change);
+  }
+
+  /** Replaces the session data (creating an anonymous session if needed). */
+  async set(data: unknown): Promise<void> {
+    await this.update(() => data);
+  }
+
+  /** The session, starting an anonymous one if the request has none. */
+  async ensure(): Promise<Session> {
+    if (this.#session) return this.#session;
+    const issued = await this.#manager.create(this.#ctx);
+    this.#issue(issued.session, issued.token);
+    return issued.session;
+  }
+
+  /** Logs a user in: new token, old one dead, data carried over unless told otherwise. */
+  async login(userId: string, options: LoginOptions = {}): Promise<Session> {
+    const issued = await this.#manager.login(this.#session, userId, options, this.#ctx);
+    this.#issue(issued.session, issued.token);
+    return issued.session;
+  }
+
+  /** Rotates the token after a privilege change, optionally setting a new auth level. */
+  async rotate(options: { authLevel?: number } = {}): Promise<Session> {
+    const issued = await this.#manager.rotate(this.#require(), options, this.#ctx);
+    this.#issue(issued.session, issued.token);
+    return issued.session;
+  }
+
+  /** Records a fresh authentication (password re-entered, MFA) and rotates. */
+  async reauthenticate(options: { authLevel?: number } = {}): Promise<Session> {
+    const issued = await this.#manager.reauthenticate(this.#require(), options, this.#ctx);
+    this.#issue(issued.session, issued.token);
+    return issued.session;
+  }
+
+  /** Throws REAUTH_REQUIRED unless the user authenticated within `maxAge` ms (default: policy). */
+  requireFresh(maxAge?: number): void {
+    this.#manager.requireFresh(this.#require(), maxAge);
+  }
+
+  /** Throws UNAUTHENTICATED unless a user is logged in. */
+  requireAuth(): Session {
+    return this.#require();
+  }
+
+  /** Ends the session server-side, clears the cookie and asks the browser to drop cookies. */
+  async logout(): Promise<void> {
+    const s = this.#session;
+    this.#session = null;
+    if (s) await this.#manager.logout(s, this.#ctx);
+    this.#sink.setCookie(this.#cookie.name, clearedCookie(this.#cookie));
+    this.#sink.setHeader('Clear-Site-Data', '"cookies"');
+    this.#noStore();
+  }
+
+  /** A CSRF token for forms (`_csrf` field) or the `x-csrf-token` header; starts a session if needed. */
+  async csrfToken(): Promise<string> {
+    return this.#manager.csrfToken(await this.ensure());
+  }
+
+  /**
+   * Enforces the CSRF policy for this request: unsafe methods are refused when cross-site by
+   * Fetch Metadata or Origin; without either header a valid synchronizer token is required.
+   * `formToken` is the `_csrf` field of a parsed form body, if the adapter has one.
+   */
+  verifyCsrf(formToken?: unknown): void {
+    if (!this.#csrf) return;
+    const verdict = checkCsrfHeaders(this.#csrf, this.#csrfOptions);
+    if (verdict.ok && !verdict.needsToken) return;
+    let reason = verdict.ok ? '' : verdict.reason;
+    if (verdict.ok) {
+      const token = this.#csrf.token ?? formToken;
+      if (this.#session && this.#manager.verifyCsrfToken(this.#session, token)) return;
+      reason = token === undefined ? 'no Origin, no Sec-Fetch-Site and no CSRF token' : 'invalid CSRF token';
+    }
+    this.#manager.emit({
+      type: 'session.csrf_rejected',
+      at: this.#manager.now(),
+      sessionId: this.#session?.id ?? null,
+      userId: this.#session?.userId ?? null,
+      ip: this.#ctx.ip ?? null,
+      reason,
+    });
+    throw new CsrfError(reason);
+  }
+
+  #require(): Session {
+    if (!this.#session?.authenticated) throw new UnauthenticatedError();
+    return this.#session;
+  }
+
+  #issue(session: Session, token: string): void {
+    this.#session = session;
+    const maxAge = session.rememberMe ? (session.absoluteExpiresAt - this.#manager.now()) / 1000 : undefined;
+    this.#sink.setCookie(this.#cookie.name, sessionCookie(this.#cookie, token, maxAge));
+    if (session.authenticated) this.#noStore();
+  }
+
+  #noStore(): void {
+    this.#sink.setHeader('Cache-Control', 'no-store');
+  }
+
+  /** @internal Used by the handler when validation renewed the token or the cookie must go. */
+  static renewCookie(rs: RequestSession, token: string | null): void {
+    if (token === null) rs.#sink.setCookie(rs.#cookie.name, clearedCookie(rs.#cookie));
+    else if (rs.#session) rs.#issue(rs.#session, token);
+  }
+}

@@ -1,0 +1,155 @@
+import type { SessionManager } from '../engine/session-manager.ts';
+import { toProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
+import type { ProblemDetails } from './problem.ts';
+import { readSessionCookie } from './cookie-header.ts';
+import { resolveCookieOptions } from './cookie-options.ts';
+import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
+import type { CsrfOptions } from './csrf.ts';
+import { RequestSession } from './request-session.ts';
+import type { ResponseSink } from './request-session.ts';
+
+/** Options shared by every framework adapter. */
+export interface SessionHandlerOptions {
+  /** Session cookie settings (default `__Host-sid`, Secure, HttpOnly, SameSite=Lax). */
+  cookie?: CookieOptions;
+  /**
+   * The origin users reach the app at (`https://shop.example`). Used as the request's own origin
+   * for CSRF checks instead of the Host header, and checked at start-up: a plain-HTTP origin
+   * other than localhost is refused unless `cookie.insecure` is set.
+   */
+  publicOrigin?: string;
+  /** CSRF guard options, or `false` to turn the guard off (only for apps with their own). */
+  csrf?: CsrfOptions | false;
+  /** Where HTML requests that need a login are redirected (otherwise they get problem JSON). */
+  loginUrl?: string;
+  /** Honour `X-Forwarded-Proto`/`X-Forwarded-Host` when working out the request's origin. Default false. */
+  trustProxy?: boolean;
+}
+
+/** What an adapter tells the handler about a request. */
+export interface RequestInfo {
+  method: string;
+  /** Lower-case header lookup; a repeated header may come joined or as its first value. */
+  header(name: string): string | undefined;
+  /** The raw Cookie header(s). */
+  cookie: string | string[] | undefined;
+  /** Client address. */
+  ip: string | null;
+  /** True when the connection itself is TLS. */
+  encrypted: boolean;
+}
+
+/** A rendered error: status, headers and body. */
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  problem: ProblemDetails;
+}
+
+/**
+ * The framework-neutral HTTP layer: reads the session cookie (and nothing else), validates it,
+ * and hands the adapter a {@link RequestSession} that writes cookies and headers through a
+ * {@link ResponseSink}. Adapters are thin translations onto this.
+ */
+export class SessionHandler {
+  readonly manager: SessionManager;
+  readonly cookie: ResolvedCookie;
+  readonly options: Readonly<SessionHandlerOptions>;
+  readonly #csrf: CsrfOptions | false;
+
+  constructor(manager: SessionManager, options: SessionHandlerOptions = {}) {
+    this.manager = manager;
+    this.options = options;
+    this.cookie = resolveCookieOptions(options.cookie, options.publicOrigin);
+    this.#csrf = options.csrf ?? {};
+  }
+
+  /**
+   * Loads the request's session. Throws only `STORE_UNAVAILABLE` (fail closed: the request must
+   * get a 503, never a session). A duplicated, malformed, unknown or ended cookie is "no session"
+   * and the stale cookie is cleared.
+   */
+  async begin(req: RequestInfo, sink: ResponseSink): Promise<RequestSession> {
+    const ctx = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
+    const read = readSessionCookie(req.cookie, this.cookie.name);
+    let session = null;
+    let renewed: string | null | undefined;
+    if (read.kind === 'duplicate') {
+      this.manager.emit({
+        type: 'session.invalid_token',
+        at: this.manager.now(),
+        sessionId: null,
+        userId: null,
+        ip: req.ip,
+        reason: 'duplicate',
+      });
+    } else if (read.kind === 'one') {
+      const result = await this.manager.validate(read.value, ctx);
+      if (result.ok) {
+        session = result.session;
+        if (result.token) renewed = result.token;
+      } else {
+        renewed = null;
+      }
+    }
+    const csrf =
+      this.#csrf === false
+        ? null
+        : {
+            method: req.method,
+            header: (n: string) => req.header(n),
+            selfOrigin: this.#selfOrigin(req),
+            token: req.header((this.#csrf.headerName ?? 'x-csrf-token').toLowerCase()),
+          };
+    const rs = new RequestSession({
+      manager: this.manager,
+      session,
+      cookie: this.cookie,
+      sink,
+      ctx,
+      csrf,
+      csrfOptions: this.#csrf === false ? {} : this.#csrf,
+    });
+    if (renewed !== undefined) RequestSession.renewCookie(rs, renewed);
+    return rs;
+  }
+
+  /** Name of the form field that carries the CSRF token (default `_csrf`). */
+  get csrfField(): string {
+    return (this.#csrf === false ? undefined : this.#csrf.fieldName) ?? '_csrf';
+  }
+
+  /**
+   * Renders an error: RFC 9457 problem JSON with the stable code and status, or — for a browser
+   * asking for HTML that needs to log in — a 303 redirect to `loginUrl`.
+   */
+  renderError(err: unknown, accept: string | undefined): ErrorResponse {
+    const problem = toProblem(err);
+    const wantsHtml = !!accept && accept.includes('text/html');
+    if (
+      wantsHtml &&
+      this.options.loginUrl &&
+      (problem.code === 'UNAUTHENTICATED' || problem.code === 'SESSION_EXPIRED' || problem.code === 'SESSION_REVOKED')
+    ) {
+      return { status: 303, headers: { location: this.options.loginUrl, 'cache-control': 'no-store' }, body: '', problem };
+    }
+    const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
+    if (problem.code === 'RATE_LIMITED') headers['retry-after'] = '60';
+    return { status: problem.status, headers, body: JSON.stringify(problem), problem };
+  }
+
+  #selfOrigin(req: RequestInfo): string | null {
+    if (this.options.publicOrigin) return new URL(this.options.publicOrigin).origin;
+    const fwdProto = this.options.trustProxy ? req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+    const fwdHost = this.options.trustProxy ? req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    const host = fwdHost ?? req.header('host');
+    if (!host) return null;
+    return `${fwdProto ?? (req.encrypted ? 'https' : 'http')}://${host}`;
+  }
+}
+
+/** Creates the framework-neutral HTTP layer over a session manager. */
+export function createSessionHandler(manager: SessionManager, options?: SessionHandlerOptions): SessionHandler {
+  return new SessionHandler(manager, options);
+}
