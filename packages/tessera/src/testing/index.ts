@@ -1,0 +1,14 @@
+/**
+ * Test utilities for Tessera stores and integrations (`tessera/testing`).
+ * @module
+ */
+export {
+  defineStoreConformanceSuite,
+  randomSessionId,
+  STORE_CONFORMANCE_CASES,
+  type StoreConformanceCaseId,
+  type StoreConformanceOptions,
+  type StoreUnderTest,
+  sampleRecord,
+  sampleTombstone,
+} from './store-conformance.ts';

@@ -1,0 +1,722 @@
+/**
+ * The Store conformance suite: every promise of the `Store` contract (`store/types.ts`) as a
+ * `node:test` case. A store is "done" when this suite is green against it.
+ *
+ * The suite depends only on the contract, never on a particular store. Records use deadlines
+ * relative to `Date.now()` (live ones an hour ahead, expired ones an hour behind) so stores whose
+ * backend expires keys by TTL (Redis) behave as they would in production.
+ *
+ * @example
+ * import { defineStoreConformanceSuite } from 'tessera/testing';
+ * defineStoreConformanceSuite('my store', async () => {
+ *   const client = await connect();
+ *   return { store: myStore({ client }), teardown: () => client.quit() };
+ * }, { skip: { 'sweep/bounded-batch': 'TTL does the expiry; sweep is a no-op' } });
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
+import { DuplicateSessionError } from '../store/types.ts';
+
+/** What a factory hands the suite: a fresh, empty store and how to dispose of it. */
+export interface StoreUnderTest {
+  store: Store;
+  teardown?: () => Promise<void>;
+}
+
+/** Options of {@link defineStoreConformanceSuite}. */
+export interface StoreConformanceOptions {
+  /** Cases this store opts out of: case id → the reason (shown in the test report). */
+  skip?: Partial<Record<StoreConformanceCaseId, string>> & Partial<Record<string, string>>;
+}
+
+/** Ids of every case in the suite (use them in `options.skip`). */
+export const STORE_CONFORMANCE_CASES = [
+  'create/round-trip',
+  'create/duplicate-rejects',
+  'create/concurrent-duplicate',
+  'get/missing-is-null',
+  'get/records-are-values',
+  'update/right-version',
+  'update/wrong-version',
+  'update/never-resurrects',
+  'update/changes-user-index',
+  'update/concurrent-one-wins',
+  'touch/no-version-change',
+  'touch/missing-is-false',
+  'touch/never-resurrects',
+  'touch/then-update-conflicts-not',
+  'rotate/atomic',
+  'rotate/wrong-version-changes-nothing',
+  'rotate/missing-changes-nothing',
+  'rotate/next-exists-changes-nothing',
+  'rotate/concurrent-one-wins',
+  'delete/writes-tombstone',
+  'delete/missing-still-tombstones',
+  'tombstone/missing-is-null',
+  'listByUser/only-that-user',
+  'deleteByUser/all',
+  'deleteByUser/except',
+  'deleteFamily/whole-chain',
+  'sweep/removes-expired',
+  'sweep/keeps-live',
+  'sweep/bounded-batch',
+  'concurrency/update-vs-delete',
+  'scale/many-sessions',
+] as const;
+
+/** One case id of the suite. */
+export type StoreConformanceCaseId = (typeof STORE_CONFORMANCE_CASES)[number];
+
+const HOUR = 3_600_000;
+
+/** A random session id shaped like the engine's (SHA-256, base64url). */
+export function randomSessionId(): string {
+  return createHash('sha256').update(randomBytes(32)).digest('base64url');
+}
+
+/** A complete, plausible session record; override any field. Deadlines default to an hour from now. */
+export function sampleRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  const id = overrides.id ?? randomSessionId();
+  return {
+    id,
+    userId: 'user-1',
+    createdAt: now - 1000,
+    lastSeenAt: now - 500,
+    idleExpiresAt: now + HOUR,
+    absoluteExpiresAt: now + 2 * HOUR,
+    authenticatedAt: now - 1000,
+    authLevel: 2,
+    rotatedAt: now - 1000,
+    family: id,
+    rememberMe: false,
+    stepUpRequired: false,
+    binding: {
+      uaHash: 'uahash0000000000000000',
+      uaFamily: 'fam0000000000000000000',
+      ipPrefix: '203.0.113.0/24',
+    },
+    device: {
+      browser: 'Firefox 128',
+      os: 'Linux',
+      deviceType: 'desktop',
+      firstIp: '203.0.113.7',
+      lastIp: '203.0.113.9',
+    },
+    data: 'v1.k1.AAAAAAAAAAAAAAAA.c2VhbGVkLWRhdGEtbm90LXJlYWwtYnV0LWZpbmU',
+    csrfSecret: randomBytes(32).toString('base64url'),
+    version: 1,
+    ...overrides,
+  };
+}
+
+/** A tombstone for `record` (or an id); deadlines default to an hour from now. */
+export function sampleTombstone(
+  record: Pick<SessionRecord, 'id' | 'family' | 'userId'>,
+  reason: EndReason = 'logout',
+  overrides: Partial<Tombstone> = {},
+): Tombstone {
+  const now = Date.now();
+  return {
+    id: record.id,
+    family: record.family,
+    userId: record.userId,
+    reason,
+    successorId: null,
+    createdAt: now,
+    expiresAt: now + HOUR,
+    ...overrides,
+  };
+}
+
+/** A plain deep copy, for comparing what a store returns with what was written. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * Registers the Store conformance suite with `node:test`. `factory` is called once per case and
+ * must return a fresh, empty store. Plain `node:test` and `node:assert`; no other dependency.
+ */
+export function defineStoreConformanceSuite(
+  name: string,
+  factory: () => Promise<StoreUnderTest>,
+  options: StoreConformanceOptions = {},
+): void {
+  const skip = (options.skip ?? {}) as Partial<Record<string, string>>;
+  for (const id of Object.keys(skip)) {
+    if (!(STORE_CONFORMANCE_CASES as readonly string[]).includes(id)) {
+      throw new Error(`defineStoreConformanceSuite: unknown case id in skip: '${id}'.`);
+    }
+    if (!skip[id]) throw new Error(`defineStoreConformanceSuite: skipping '${id}' needs a reason.`);
+  }
+
+  describe(`Store conformance: ${name}`, () => {
+    const c = (id: StoreConformanceCaseId, title: string, fn: (store: Store) => Promise<void>) => {
+      const reason = skip[id];
+      test(`${id}: ${title}`, reason ? { skip: reason } : {}, async () => {
+        const s = await factory();
+        try {
+          await fn(s.store);
+        } finally {
+          await s.teardown?.();
+        }
+      });
+    };
+
+    // ------------------------------------------------------------------ create / get
+    c('create/round-trip', 'get returns what create wrote, field for field', async (store) => {
+      const variants = [
+        sampleRecord(),
+        sampleRecord({
+          userId: null,
+          authenticatedAt: null,
+          authLevel: 0,
+          data: null,
+          rememberMe: true,
+          stepUpRequired: true,
+          binding: { uaHash: null, uaFamily: null, ipPrefix: null },
+          device: { browser: null, os: null, deviceType: null, firstIp: null, lastIp: null },
+          version: 7,
+        }),
+        sampleRecord({
+          userId: 'ünïcødé "quoted" \\ user',
+          device: { ...sampleRecord().device, lastIp: '2001:db8::1' },
+        }),
+      ];
+      for (const r of variants) await store.create(r);
+      for (const r of variants) {
+        const got = await store.get(r.id);
+        assert.ok(got, 'created record must be found');
+        assert.deepEqual(plain(got), plain(r));
+        for (const key of Object.keys(r) as Array<keyof SessionRecord>) {
+          assert.deepEqual(got[key], r[key], `field ${key}`);
+        }
+      }
+    });
+
+    c(
+      'create/duplicate-rejects',
+      'a second create with the same id rejects with DuplicateSessionError and changes nothing',
+      async (store) => {
+        const r = sampleRecord();
+        await store.create(r);
+        await assert.rejects(store.create({ ...r, userId: 'intruder', version: 99 }), DuplicateSessionError);
+        assert.deepEqual(plain(await store.get(r.id)), plain(r));
+      },
+    );
+
+    c('create/concurrent-duplicate', 'concurrent creates of one id: exactly one succeeds', async (store) => {
+      const id = randomSessionId();
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.create(sampleRecord({ id, family: id, userId: `u${i}` }))),
+      );
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(ok.length, 1);
+      for (const r of results) {
+        if (r.status === 'rejected') assert.ok(r.reason instanceof DuplicateSessionError, String(r.reason));
+      }
+      const winner = results.findIndex((r) => r.status === 'fulfilled');
+      assert.equal((await store.get(id))?.userId, `u${winner}`);
+    });
+
+    c('get/missing-is-null', 'get of an unknown id is null', async (store) => {
+      assert.equal(await store.get(randomSessionId()), null);
+    });
+
+    c(
+      'get/records-are-values',
+      'changing the object passed to create does not change the stored record',
+      async (store) => {
+        const r = sampleRecord();
+        const copy = plain(r);
+        const mutable = plain(r) as { -readonly [K in keyof SessionRecord]: SessionRecord[K] };
+        await store.create(mutable);
+        mutable.userId = 'mallory';
+        mutable.version = 42;
+        (mutable.device as { lastIp: string | null }).lastIp = '198.51.100.1';
+        assert.deepEqual(plain(await store.get(r.id)), copy);
+      },
+    );
+
+    // ------------------------------------------------------------------ update
+    c('update/right-version', 'update with the stored version replaces the record', async (store) => {
+      const r = sampleRecord({ version: 3 });
+      await store.create(r);
+      const next = { ...r, data: 'v1.k1.BBBB.changed', authLevel: 3, version: 4 };
+      assert.equal(await store.update(next, 3), true);
+      assert.deepEqual(plain(await store.get(r.id)), plain(next));
+    });
+
+    c(
+      'update/wrong-version',
+      'update with another version returns false and changes nothing',
+      async (store) => {
+        const r = sampleRecord({ version: 3 });
+        await store.create(r);
+        assert.equal(await store.update({ ...r, data: 'stale', version: 3 }, 2), false);
+        assert.equal(await store.update({ ...r, data: 'future', version: 5 }, 4), false);
+        assert.deepEqual(plain(await store.get(r.id)), plain(r));
+      },
+    );
+
+    c(
+      'update/never-resurrects',
+      'update of a deleted or never-created id returns false and creates nothing',
+      async (store) => {
+        const r = sampleRecord();
+        await store.create(r);
+        assert.equal(await store.delete(r.id, sampleTombstone(r)), true);
+        assert.equal(await store.update({ ...r, version: 2 }, 1), false);
+        assert.equal(await store.get(r.id), null);
+        const ghost = sampleRecord();
+        assert.equal(await store.update({ ...ghost, version: 2 }, 1), false);
+        assert.equal(await store.get(ghost.id), null);
+        assert.deepEqual(await store.listByUser(r.userId!), []);
+      },
+    );
+
+    c(
+      'update/changes-user-index',
+      'an update that sets userId moves the record between users',
+      async (store) => {
+        const r = sampleRecord({ userId: null });
+        await store.create(r);
+        assert.equal(await store.update({ ...r, userId: 'alice', version: 2 }, 1), true);
+        assert.deepEqual(
+          (await store.listByUser('alice')).map((x) => x.id),
+          [r.id],
+        );
+        assert.equal(await store.update({ ...r, userId: 'bob', version: 3 }, 2), true);
+        assert.deepEqual(await store.listByUser('alice'), []);
+        assert.deepEqual(
+          (await store.listByUser('bob')).map((x) => x.id),
+          [r.id],
+        );
+      },
+    );
+
+    c(
+      'update/concurrent-one-wins',
+      'concurrent updates from one version: exactly one wins, its write is kept',
+      async (store) => {
+        const r = sampleRecord({ version: 1 });
+        await store.create(r);
+        const attempts = Array.from({ length: 10 }, (_, i) => ({ ...r, data: `writer-${i}`, version: 2 }));
+        const results = await Promise.all(attempts.map((next) => store.update(next, 1)));
+        assert.equal(results.filter(Boolean).length, 1, `winners: ${results}`);
+        const winner = results.indexOf(true);
+        const got = await store.get(r.id);
+        assert.equal(got?.data, `writer-${winner}`);
+        assert.equal(got?.version, 2);
+      },
+    );
+
+    // ------------------------------------------------------------------ touch
+    c('touch/no-version-change', 'touch sets lastSeenAt, idleExpiresAt and lastIp only', async (store) => {
+      const r = sampleRecord({ version: 5 });
+      await store.create(r);
+      const patch = {
+        lastSeenAt: r.lastSeenAt + 60_000,
+        idleExpiresAt: r.idleExpiresAt + 60_000,
+        lastIp: '198.51.100.23',
+      };
+      assert.equal(await store.touch(r.id, patch), true);
+      const got = await store.get(r.id);
+      assert.deepEqual(
+        plain(got),
+        plain({
+          ...r,
+          lastSeenAt: patch.lastSeenAt,
+          idleExpiresAt: patch.idleExpiresAt,
+          device: { ...r.device, lastIp: patch.lastIp },
+        }),
+      );
+      assert.equal(await store.touch(r.id, { ...patch, lastIp: null }), true);
+      assert.equal((await store.get(r.id))?.device.lastIp, null);
+      assert.equal((await store.get(r.id))?.version, 5);
+    });
+
+    c('touch/missing-is-false', 'touch of an unknown id returns false and creates nothing', async (store) => {
+      const id = randomSessionId();
+      const now = Date.now();
+      assert.equal(
+        await store.touch(id, { lastSeenAt: now, idleExpiresAt: now + HOUR, lastIp: null }),
+        false,
+      );
+      assert.equal(await store.get(id), null);
+    });
+
+    c('touch/never-resurrects', 'touch after delete returns false; the record stays gone', async (store) => {
+      const r = sampleRecord();
+      await store.create(r);
+      await store.delete(r.id, sampleTombstone(r));
+      assert.equal(
+        await store.touch(r.id, { lastSeenAt: Date.now(), idleExpiresAt: Date.now() + HOUR, lastIp: null }),
+        false,
+      );
+      assert.equal(await store.get(r.id), null);
+      assert.deepEqual(await store.listByUser(r.userId!), []);
+    });
+
+    c(
+      'touch/then-update-conflicts-not',
+      'a touch between read and update does not make the update fail',
+      async (store) => {
+        const r = sampleRecord({ version: 1 });
+        await store.create(r);
+        const read = await store.get(r.id);
+        assert.ok(read);
+        await store.touch(r.id, {
+          lastSeenAt: r.lastSeenAt + 1,
+          idleExpiresAt: r.idleExpiresAt + 1,
+          lastIp: null,
+        });
+        assert.equal(await store.update({ ...read, data: 'after-touch', version: 2 }, 1), true);
+        assert.equal((await store.get(r.id))?.data, 'after-touch');
+      },
+    );
+
+    // ------------------------------------------------------------------ rotate
+    c(
+      'rotate/atomic',
+      'rotate deletes the old id, writes its tombstone and creates the successor',
+      async (store) => {
+        const old = sampleRecord({ version: 4 });
+        await store.create(old);
+        const next = sampleRecord({ family: old.family, version: 5 });
+        const tomb = sampleTombstone(old, 'rotated-renewal', { successorId: next.id });
+        assert.equal(await store.rotate(old.id, 4, next, tomb), true);
+        assert.equal(await store.get(old.id), null);
+        assert.deepEqual(plain(await store.getTombstone(old.id)), plain(tomb));
+        assert.deepEqual(plain(await store.get(next.id)), plain(next));
+        assert.deepEqual(
+          (await store.listByUser(old.userId!)).map((x) => x.id),
+          [next.id],
+        );
+      },
+    );
+
+    c(
+      'rotate/wrong-version-changes-nothing',
+      'rotate with a stale version returns false and changes nothing',
+      async (store) => {
+        const old = sampleRecord({ version: 4 });
+        await store.create(old);
+        const next = sampleRecord({ family: old.family, version: 4 });
+        assert.equal(
+          await store.rotate(
+            old.id,
+            3,
+            next,
+            sampleTombstone(old, 'rotated-login', { successorId: next.id }),
+          ),
+          false,
+        );
+        assert.deepEqual(plain(await store.get(old.id)), plain(old));
+        assert.equal(await store.get(next.id), null);
+        assert.equal(await store.getTombstone(old.id), null);
+      },
+    );
+
+    c(
+      'rotate/missing-changes-nothing',
+      'rotate of a deleted id returns false and creates no successor',
+      async (store) => {
+        const old = sampleRecord();
+        await store.create(old);
+        const logout = sampleTombstone(old, 'logout');
+        await store.delete(old.id, logout);
+        const next = sampleRecord({ family: old.family, version: 2 });
+        assert.equal(
+          await store.rotate(
+            old.id,
+            1,
+            next,
+            sampleTombstone(old, 'rotated-renewal', { successorId: next.id }),
+          ),
+          false,
+        );
+        assert.equal(await store.get(next.id), null);
+        assert.equal(await store.get(old.id), null);
+        assert.deepEqual(
+          plain(await store.getTombstone(old.id)),
+          plain(logout),
+          'the logout tombstone is not overwritten',
+        );
+      },
+    );
+
+    c(
+      'rotate/next-exists-changes-nothing',
+      'rotate onto an existing id returns false and changes nothing',
+      async (store) => {
+        const old = sampleRecord({ userId: 'alice' });
+        const other = sampleRecord({ userId: 'bob' });
+        await store.create(old);
+        await store.create(other);
+        const next = { ...sampleRecord({ family: old.family, version: 2, userId: 'alice' }), id: other.id };
+        const rejected = await store
+          .rotate(old.id, 1, next, sampleTombstone(old, 'rotated-renewal', { successorId: other.id }))
+          .catch((err: unknown) => err);
+        assert.ok(rejected === false || rejected instanceof DuplicateSessionError, `got ${String(rejected)}`);
+        assert.deepEqual(plain(await store.get(old.id)), plain(old));
+        assert.deepEqual(plain(await store.get(other.id)), plain(other));
+        assert.equal(await store.getTombstone(old.id), null);
+      },
+    );
+
+    c('rotate/concurrent-one-wins', 'concurrent rotations of one record: exactly one wins', async (store) => {
+      const old = sampleRecord();
+      await store.create(old);
+      const nexts = Array.from({ length: 6 }, () => sampleRecord({ family: old.family, version: 2 }));
+      const results = await Promise.all(
+        nexts.map((n) =>
+          store.rotate(old.id, 1, n, sampleTombstone(old, 'rotated-renewal', { successorId: n.id })),
+        ),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      const winner = nexts[results.indexOf(true)]!;
+      for (const n of nexts) {
+        assert.equal((await store.get(n.id)) !== null, n === winner, 'only the winning successor exists');
+      }
+      assert.equal((await store.getTombstone(old.id))?.successorId, winner.id);
+    });
+
+    // ------------------------------------------------------------------ delete / tombstones
+    c('delete/writes-tombstone', 'delete removes the record and stores its tombstone', async (store) => {
+      const r = sampleRecord();
+      await store.create(r);
+      const tomb = sampleTombstone(r, 'revoked');
+      assert.equal(await store.delete(r.id, tomb), true);
+      assert.equal(await store.get(r.id), null);
+      assert.deepEqual(plain(await store.getTombstone(r.id)), plain(tomb));
+      assert.deepEqual(await store.listByUser(r.userId!), []);
+      assert.equal(await store.delete(r.id, tomb), false, 'a second delete finds nothing');
+    });
+
+    c(
+      'delete/missing-still-tombstones',
+      'delete of an unknown id returns false but writes the tombstone',
+      async (store) => {
+        const r = sampleRecord();
+        const tomb = sampleTombstone(r, 'expired');
+        assert.equal(await store.delete(r.id, tomb), false);
+        assert.deepEqual(plain(await store.getTombstone(r.id)), plain(tomb));
+      },
+    );
+
+    c('tombstone/missing-is-null', 'getTombstone of a live or unknown id is null', async (store) => {
+      const r = sampleRecord();
+      await store.create(r);
+      assert.equal(await store.getTombstone(r.id), null);
+      assert.equal(await store.getTombstone(randomSessionId()), null);
+    });
+
+    // ------------------------------------------------------------------ by user / family
+    c('listByUser/only-that-user', 'listByUser returns exactly the user’s records', async (store) => {
+      const a = [
+        sampleRecord({ userId: 'alice' }),
+        sampleRecord({ userId: 'alice' }),
+        sampleRecord({ userId: 'alice' }),
+      ];
+      const b = [sampleRecord({ userId: 'bob' })];
+      const anon = [sampleRecord({ userId: null })];
+      for (const r of [...a, ...b, ...anon]) await store.create(r);
+      assert.deepEqual(plain((await store.listByUser('alice')).sort(byId)), plain([...a].sort(byId)));
+      assert.deepEqual(plain(await store.listByUser('bob')), plain(b));
+      assert.deepEqual(await store.listByUser('carol'), []);
+    });
+
+    c('deleteByUser/all', 'deleteByUser removes every record of the user with tombstones', async (store) => {
+      const a = [sampleRecord({ userId: 'alice' }), sampleRecord({ userId: 'alice' })];
+      const b = sampleRecord({ userId: 'bob' });
+      for (const r of [...a, b]) await store.create(r);
+      const seen: string[] = [];
+      const ids = await store.deleteByUser('alice', (r) => {
+        seen.push(r.id);
+        return sampleTombstone(r, 'revoked-all');
+      });
+      assert.deepEqual([...ids].sort(), a.map((r) => r.id).sort());
+      assert.deepEqual([...seen].sort(), a.map((r) => r.id).sort(), 'tombstoneFor gets each deleted record');
+      for (const r of a) {
+        assert.equal(await store.get(r.id), null);
+        assert.equal((await store.getTombstone(r.id))?.reason, 'revoked-all');
+      }
+      assert.deepEqual(await store.listByUser('alice'), []);
+      assert.ok(await store.get(b.id), 'other users keep their sessions');
+      assert.deepEqual(await store.deleteByUser('nobody', (r) => sampleTombstone(r)), []);
+    });
+
+    c('deleteByUser/except', 'deleteByUser keeps the excepted record', async (store) => {
+      const a = [
+        sampleRecord({ userId: 'alice' }),
+        sampleRecord({ userId: 'alice' }),
+        sampleRecord({ userId: 'alice' }),
+      ];
+      for (const r of a) await store.create(r);
+      const keep = a[1]!;
+      const ids = await store.deleteByUser('alice', (r) => sampleTombstone(r, 'revoked-all'), keep.id);
+      assert.deepEqual(
+        [...ids].sort(),
+        a
+          .filter((r) => r !== keep)
+          .map((r) => r.id)
+          .sort(),
+      );
+      assert.deepEqual(plain(await store.get(keep.id)), plain(keep));
+      assert.equal(await store.getTombstone(keep.id), null);
+      assert.deepEqual(
+        (await store.listByUser('alice')).map((r) => r.id),
+        [keep.id],
+      );
+    });
+
+    c(
+      'deleteFamily/whole-chain',
+      'deleteFamily removes every record of the family with tombstones, nothing else',
+      async (store) => {
+        const head = sampleRecord({ userId: 'alice' });
+        const sibling = sampleRecord({ userId: 'alice', family: head.family });
+        const anonSibling = sampleRecord({ userId: null, family: head.family });
+        const stranger = sampleRecord({ userId: 'alice' });
+        for (const r of [head, sibling, anonSibling, stranger]) await store.create(r);
+        const ids = await store.deleteFamily(head.family, (r) => sampleTombstone(r, 'reuse'));
+        assert.deepEqual([...ids].sort(), [head.id, sibling.id, anonSibling.id].sort());
+        for (const r of [head, sibling, anonSibling]) {
+          assert.equal(await store.get(r.id), null);
+          assert.equal((await store.getTombstone(r.id))?.reason, 'reuse');
+        }
+        assert.deepEqual(plain(await store.get(stranger.id)), plain(stranger));
+        assert.deepEqual(
+          (await store.listByUser('alice')).map((r) => r.id),
+          [stranger.id],
+        );
+      },
+    );
+
+    // ------------------------------------------------------------------ sweep
+    const seedExpiry = async (store: Store) => {
+      const now = Date.now();
+      const expired = [
+        ...Array.from({ length: 12 }, () => sampleRecord({ idleExpiresAt: now - HOUR })),
+        ...Array.from({ length: 6 }, () =>
+          sampleRecord({ idleExpiresAt: now + HOUR, absoluteExpiresAt: now - HOUR }),
+        ),
+      ];
+      const liveRecords = [
+        sampleRecord({ idleExpiresAt: now + HOUR }),
+        sampleRecord({ idleExpiresAt: now + 60_000, absoluteExpiresAt: now + HOUR }),
+        sampleRecord({ userId: null, idleExpiresAt: now + HOUR }),
+      ];
+      for (const r of [...expired, ...liveRecords]) await store.create(r);
+      const deadTombs = Array.from({ length: 7 }, () =>
+        sampleTombstone(sampleRecord(), 'logout', { expiresAt: now - HOUR }),
+      );
+      const liveTombs = Array.from({ length: 3 }, () =>
+        sampleTombstone(sampleRecord(), 'logout', { expiresAt: now + HOUR }),
+      );
+      for (const t of [...deadTombs, ...liveTombs]) await store.delete(t.id, t);
+      return { now, expired, liveRecords, deadTombs, liveTombs };
+    };
+    const sweepAll = async (store: Store, now: number, limit: number) => {
+      const batches: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const n = await store.sweep(now, limit);
+        batches.push(n);
+        if (n === 0) break;
+      }
+      return batches;
+    };
+
+    c('sweep/removes-expired', 'repeated sweeps remove every expired record and tombstone', async (store) => {
+      const s = await seedExpiry(store);
+      const batches = await sweepAll(store, s.now, 5);
+      for (const r of s.expired) assert.equal(await store.get(r.id), null, 'expired record swept');
+      for (const t of s.deadTombs)
+        assert.equal(await store.getTombstone(t.id), null, 'expired tombstone swept');
+      assert.ok(
+        batches.reduce((a, b) => a + b, 0) <= s.expired.length + s.deadTombs.length,
+        `removed more than expired: ${batches}`,
+      );
+    });
+
+    c('sweep/keeps-live', 'sweep never removes a live record or tombstone', async (store) => {
+      const s = await seedExpiry(store);
+      await sweepAll(store, s.now, 1000);
+      for (const r of s.liveRecords)
+        assert.deepEqual(plain(await store.get(r.id)), plain(r), 'live record kept');
+      for (const t of s.liveTombs)
+        assert.deepEqual(plain(await store.getTombstone(t.id)), plain(t), 'live tombstone kept');
+    });
+
+    c(
+      'sweep/bounded-batch',
+      'sweep removes at most `limit` per call and reports what it removed',
+      async (store) => {
+        const s = await seedExpiry(store);
+        const total = s.expired.length + s.deadTombs.length;
+        const batches = await sweepAll(store, s.now, 4);
+        assert.ok(
+          batches.every((n) => n >= 0 && n <= 4),
+          `batches ${batches}`,
+        );
+        assert.equal(batches[0], 4, 'a full first batch when more than `limit` are expired');
+        assert.equal(
+          batches.reduce((a, b) => a + b, 0),
+          total,
+          'the counts add up to what was expired',
+        );
+        assert.equal(await store.sweep(s.now, 4), 0);
+      },
+    );
+
+    // ------------------------------------------------------------------ concurrency / scale
+    c(
+      'concurrency/update-vs-delete',
+      'an update racing a delete never brings the record back',
+      async (store) => {
+        for (let round = 0; round < 20; round++) {
+          const r = sampleRecord();
+          await store.create(r);
+          const [, updated, touched] = await Promise.all([
+            store.delete(r.id, sampleTombstone(r, 'logout')),
+            store.update({ ...r, data: 'late-save', version: 2 }, 1),
+            store.touch(r.id, { lastSeenAt: Date.now(), idleExpiresAt: Date.now() + HOUR, lastIp: null }),
+          ]);
+          void updated;
+          void touched;
+          assert.equal(await store.get(r.id), null, `round ${round}: record resurrected`);
+          assert.equal((await store.getTombstone(r.id))?.reason, 'logout');
+        }
+      },
+    );
+
+    c(
+      'scale/many-sessions',
+      '1,000 sessions over 20 users: lists, deletes and gets stay exact',
+      async (store) => {
+        const users = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+        const records = Array.from({ length: 1000 }, (_, i) =>
+          sampleRecord({ userId: users[i % users.length]! }),
+        );
+        await Promise.all(records.map((r) => store.create(r)));
+        for (const u of users) assert.equal((await store.listByUser(u)).length, 50);
+        const victim = users[3]!;
+        const deleted = await store.deleteByUser(victim, (r) => sampleTombstone(r, 'revoked-all'));
+        assert.equal(deleted.length, 50);
+        assert.equal((await store.listByUser(victim)).length, 0);
+        const gets = await Promise.all(records.map((r) => store.get(r.id)));
+        gets.forEach((g, i) => {
+          const r = records[i]!;
+          if (r.userId === victim) assert.equal(g, null);
+          else assert.equal(g?.id, r.id);
+        });
+      },
+    );
+  });
+}

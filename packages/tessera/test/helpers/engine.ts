@@ -1,0 +1,140 @@
+/**
+ * Shared fixtures for engine tests: a frozen clock, fixed keys, both stores, a store wrapper
+ * that counts writes and can be made to fail, and an event recorder.
+ */
+import Database from 'better-sqlite3';
+import type { KeyRing } from '../../src/crypto/keyring.ts';
+import { createKeyRing } from '../../src/crypto/keyring.ts';
+import type { SessionEvent } from '../../src/engine/events.ts';
+import type { SessionManagerOptions } from '../../src/engine/options.ts';
+import { SessionManager } from '../../src/engine/session-manager.ts';
+import type { Store } from '../../src/store/types.ts';
+import { memoryStore } from '../../src/stores/memory.ts';
+import { sqliteStore } from '../../src/stores/sqlite.ts';
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+
+/** A clock that only moves when told to. */
+export class FrozenClock {
+  t: number;
+  constructor(start = Date.UTC(2026, 0, 1, 9, 0, 0)) {
+    this.t = start;
+  }
+  now = (): number => this.t;
+  advance(ms: number): number {
+    this.t += ms;
+    return this.t;
+  }
+}
+
+export const KEY_A = Buffer.alloc(32, 0xa1);
+export const KEY_B = Buffer.alloc(32, 0xb2);
+export function keys(...entries: Array<[string, Buffer]>): KeyRing {
+  return createKeyRing((entries.length > 0 ? entries : [['ka', KEY_A]]).map(([id, key]) => ({ id, key })));
+}
+
+export type StoreKind = 'memory' | 'sqlite';
+export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite'];
+
+/** A fresh store of the given kind (SQLite: in-memory database) and how to close it. */
+export function openStore(kind: StoreKind): { store: Store; close: () => void } {
+  if (kind === 'memory') return { store: memoryStore(), close: () => {} };
+  const db = new Database(':memory:');
+  return { store: sqliteStore({ database: db }), close: () => db.close() };
+}
+
+const WRITES = [
+  'create',
+  'update',
+  'touch',
+  'rotate',
+  'delete',
+  'deleteByUser',
+  'deleteFamily',
+  'sweep',
+] as const;
+type Method = Exclude<keyof Store, 'close'>;
+
+/** Wraps a store: counts every call, and throws from the methods listed in `failing`. */
+export class InstrumentedStore implements Store {
+  readonly calls = new Map<Method, number>();
+  /** Methods that throw (as if the backend were unreachable); `'*'` for all. */
+  failing = new Set<Method | '*'>();
+  constructor(readonly inner: Store) {}
+
+  count(method: Method): number {
+    return this.calls.get(method) ?? 0;
+  }
+  get writes(): number {
+    return WRITES.reduce((n, m) => n + this.count(m), 0);
+  }
+  reset(): void {
+    this.calls.clear();
+  }
+  #call<T>(method: Method, run: () => Promise<T>): Promise<T> {
+    this.calls.set(method, this.count(method) + 1);
+    if (this.failing.has('*') || this.failing.has(method)) {
+      return Promise.reject(new Error(`ECONNREFUSED: backend down during ${method}`));
+    }
+    return run();
+  }
+  create: Store['create'] = (r) => this.#call('create', () => this.inner.create(r));
+  get: Store['get'] = (id) => this.#call('get', () => this.inner.get(id));
+  update: Store['update'] = (n, v) => this.#call('update', () => this.inner.update(n, v));
+  touch: Store['touch'] = (id, p) => this.#call('touch', () => this.inner.touch(id, p));
+  rotate: Store['rotate'] = (o, v, n, t) => this.#call('rotate', () => this.inner.rotate(o, v, n, t));
+  delete: Store['delete'] = (id, t) => this.#call('delete', () => this.inner.delete(id, t));
+  getTombstone: Store['getTombstone'] = (id) => this.#call('getTombstone', () => this.inner.getTombstone(id));
+  listByUser: Store['listByUser'] = (u) => this.#call('listByUser', () => this.inner.listByUser(u));
+  deleteByUser: Store['deleteByUser'] = (u, f, e) =>
+    this.#call('deleteByUser', () => this.inner.deleteByUser(u, f, e));
+  deleteFamily: Store['deleteFamily'] = (f, t) =>
+    this.#call('deleteFamily', () => this.inner.deleteFamily(f, t));
+  sweep: Store['sweep'] = (n, l) => this.#call('sweep', () => this.inner.sweep(n, l));
+}
+
+export interface Harness {
+  manager: SessionManager;
+  clock: FrozenClock;
+  store: InstrumentedStore;
+  events: SessionEvent[];
+  close: () => void;
+}
+
+/** A session manager over a fresh store of `kind`, with a frozen clock, fixed keys and every event recorded. */
+export function harness(kind: StoreKind, options: Partial<SessionManagerOptions> = {}): Harness {
+  const clock = new FrozenClock();
+  const opened = openStore(kind);
+  const store = new InstrumentedStore(opened.store);
+  const manager = new SessionManager({
+    keys: keys(),
+    clock,
+    creationRateLimit: false,
+    logger: { warn: () => {} },
+    ...options,
+    store,
+  });
+  const events: SessionEvent[] = [];
+  manager.events.on('*', (e) => events.push(e));
+  return { manager, clock, store, events, close: opened.close };
+}
+
+export const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+export const FIREFOX_LINUX_NEXT = 'Mozilla/5.0 (X11; Linux x86_64; rv:129.0) Gecko/20100101 Firefox/129.0';
+export const CHROME_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const CHROME_WINDOWS_NEXT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0.6533.72 Safari/537.36';
+
+/** Every distinct form a token could take when written somewhere: raw, hex, standard base64. */
+export function tokenForms(token: string): string[] {
+  const bytes = Buffer.from(token, 'base64url');
+  return [
+    token,
+    bytes.toString('hex'),
+    bytes.toString('base64'),
+    bytes.toString('base64').replace(/=+$/, ''),
+  ];
+}

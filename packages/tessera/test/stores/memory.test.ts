@@ -1,0 +1,4 @@
+import { memoryStore } from '../../src/stores/memory.ts';
+import { defineStoreConformanceSuite } from '../../src/testing/index.ts';
+
+defineStoreConformanceSuite('memory', async () => ({ store: memoryStore() }));

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { sessionIdFromToken } from '../../src/crypto/token.ts';
+import { SessionManager } from '../../src/engine/session-manager.ts';
+import { sqliteStore } from '../../src/stores/sqlite.ts';
+import { defineStoreConformanceSuite, sampleRecord } from '../../src/testing/index.ts';
+import { FrozenClock, keys, tokenForms } from '../helpers/engine.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const dbPath = () => join(dir, `s${++n}.db`);
+
+defineStoreConformanceSuite('sqlite (file, WAL)', async () => {
+  const db = new Database(dbPath());
+  return { store: sqliteStore({ database: db }), teardown: async () => void db.close() };
+});
+
+defineStoreConformanceSuite('sqlite (in-memory)', async () => {
+  const db = new Database(':memory:');
+  return { store: sqliteStore({ database: db }), teardown: async () => void db.close() };
+});
+
+defineStoreConformanceSuite('sqlite (custom table prefix)', async () => {
+  const db = new Database(':memory:');
+  return {
+    store: sqliteStore({ database: db, tablePrefix: 'app_sess_' }),
+    teardown: async () => void db.close(),
+  };
+});
+
+describe('sqlite store specifics', () => {
+  test('a file database is switched to WAL', () => {
+    const db = new Database(dbPath());
+    sqliteStore({ database: db });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+  });
+
+  test('wal: false leaves the journal mode alone', () => {
+    const db = new Database(dbPath());
+    sqliteStore({ database: db, wal: false });
+    assert.notEqual(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+  });
+
+  test('migrations are versioned and idempotent: reopening the file keeps data and schema version', async () => {
+    const path = dbPath();
+    const record = sampleRecord();
+    {
+      const db = new Database(path);
+      await sqliteStore({ database: db }).create(record);
+      db.close();
+    }
+    for (let i = 0; i < 3; i++) {
+      const db = new Database(path);
+      const store = sqliteStore({ database: db });
+      assert.equal((await store.get(record.id))?.id, record.id);
+      const rows = db
+        .prepare('SELECT version FROM tessera_schema_migrations ORDER BY version')
+        .all() as Array<{ version: number }>;
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        [1],
+      );
+      db.close();
+    }
+  });
+
+  test('indexes exist for user, family and expiry look-ups', () => {
+    const db = new Database(':memory:');
+    sqliteStore({ database: db });
+    const names = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>
+    ).map((r) => r.name);
+    for (const n of [
+      'tessera_sessions_user',
+      'tessera_sessions_family',
+      'tessera_sessions_expires',
+      'tessera_tombstones_expires',
+    ]) {
+      assert.ok(names.includes(n), `missing index ${n}`);
+    }
+    db.close();
+  });
+
+  test('a database from a newer Tessera is refused with a clear error, and left untouched', () => {
+    const path = dbPath();
+    {
+      const db = new Database(path);
+      sqliteStore({ database: db });
+      db.prepare('INSERT INTO tessera_schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        99,
+        Date.now(),
+      );
+      db.close();
+    }
+    const db = new Database(path);
+    assert.throws(() => sqliteStore({ database: db }), /schema \(version 99\) is newer/);
+    const max = db.prepare('SELECT MAX(version) AS v FROM tessera_schema_migrations').get() as { v: number };
+    assert.equal(max.v, 99);
+    db.close();
+  });
+
+  test('a table prefix with SQL in it is refused', () => {
+    const db = new Database(':memory:');
+    assert.throws(() => sqliteStore({ database: db, tablePrefix: 'x; DROP TABLE users; --' }), TypeError);
+    db.close();
+  });
+
+  test('the database file never contains a usable token (nor its hex/base64 form); it holds the hashed ids', async () => {
+    const path = dbPath();
+    const db = new Database(path);
+    const clock = new FrozenClock();
+    const manager = new SessionManager({
+      store: sqliteStore({ database: db }),
+      keys: keys(),
+      clock,
+      creationRateLimit: false,
+      renewalInterval: '1m',
+      reuseGrace: '1s',
+      logger: { warn: () => {} },
+    });
+    const tokens: string[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const anon = await manager.create(
+        { ip: `198.51.100.${i}`, userAgent: 'Mozilla/5.0 Firefox/128.0' },
+        { cart: [`sku-${i}`] },
+      );
+      tokens.push(anon.token);
+      const user = await manager.login(anon.session, `user-${i % 7}`, {}, { ip: `198.51.100.${i}` });
+      tokens.push(user.token);
+      if (i % 3 === 0) {
+        // Periodic renewal issues another token; its predecessor becomes a tombstone.
+        clock.advance(61_000);
+        const renewed = await manager.validate(user.token, { ip: `198.51.100.${i}` });
+        assert.ok(renewed.ok && renewed.token);
+        tokens.push(renewed.token);
+        clock.advance(-61_000);
+      }
+      const live = tokens[tokens.length - 1]!;
+      ids.push(sessionIdFromToken(live));
+    }
+    // Read the files while the database is open (the WAL still holds recent pages) and after close (checkpointed).
+    const whileOpen = [readFileSync(path), readOptional(`${path}-wal`)];
+    assert.ok(whileOpen[1]!.length > 0, 'the WAL file is in use');
+    db.close();
+    const bytes = Buffer.concat([...whileOpen, readFileSync(path), readOptional(`${path}-wal`)]);
+    const text = bytes.toString('latin1');
+    for (const token of tokens) {
+      for (const form of tokenForms(token))
+        assert.ok(!text.includes(form), 'a token form appears in the database file');
+      assert.ok(
+        bytes.indexOf(Buffer.from(token, 'base64url')) === -1,
+        'raw token bytes appear in the database file',
+      );
+    }
+    for (const id of ids) assert.ok(text.includes(id), 'each live session id (the hash) is stored');
+    assert.ok(!text.includes('sku-'), 'session data is stored sealed, not in clear');
+  });
+});
+
+function readOptional(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
