@@ -32,7 +32,8 @@ export class FrozenClock {
 export const KEY_A = Buffer.alloc(32, 0xa1);
 export const KEY_B = Buffer.alloc(32, 0xb2);
 export function keys(...entries: Array<[string, Buffer]>): KeyRing {
-  return createKeyRing((entries.length > 0 ? entries : [['ka', KEY_A]]).map(([id, key]) => ({ id, key })));
+  const list: Array<[string, Buffer]> = entries.length > 0 ? entries : [['ka', KEY_A]];
+  return createKeyRing(list.map(([id, key]) => ({ id, key })));
 }
 
 export type StoreKind = 'memory' | 'sqlite';
