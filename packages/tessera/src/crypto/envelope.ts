@@ -35,6 +35,11 @@ export function open(envelope: string, bindTo: string, ring: KeyRing): string {
   const iv = Buffer.from(ivText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');
   if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new SessionDataInvalidError('truncated envelope');
+  // Buffer.from() skips characters outside the alphabet and ignores the spare bits of the last one;
+  // insist on the one canonical spelling so that no altered envelope is accepted.
+  if (iv.toString('base64url') !== ivText || body.toString('base64url') !== bodyText) {
+    throw new SessionDataInvalidError('non-canonical envelope encoding');
+  }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad(bindTo, keyId));
