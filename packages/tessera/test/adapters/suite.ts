@@ -1,0 +1,416 @@
+/**
+ * The adapter conformance suite: one set of attacks and expectations run over real HTTP against
+ * every framework adapter's example app. An adapter test file only plugs its app in:
+ *
+ *   defineAdapterSuite('express', async (manager) => { … return { url, close } });
+ *
+ * Every case builds a fresh manager (memory store behind a switchable wrapper, a fixed key, a frozen
+ * clock) and a fresh app around it, so cases never share state.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { SessionManager } from '../../src/engine/session-manager.ts';
+import {
+  Client,
+  COOKIE,
+  csrfFromHtml,
+  isCleared,
+  MINUTE,
+  plantedToken,
+  problemOf,
+  rawRequest,
+  rawStatus,
+  setCookie,
+  setCookies,
+  type TestManager,
+  testManager,
+} from './helpers.ts';
+
+export interface AdapterApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Ctx extends TestManager {
+  app: AdapterApp;
+  client: Client;
+  /** A second, unrelated browser. */
+  other(): Client;
+}
+
+/** `start` builds the adapter's example app around the given manager and listens on 127.0.0.1:0. */
+export function defineAdapterSuite(
+  name: string,
+  start: (manager: SessionManager) => Promise<AdapterApp>,
+): void {
+  async function withApp(run: (ctx: Ctx) => Promise<void>): Promise<void> {
+    const tm = testManager();
+    const app = await start(tm.manager);
+    try {
+      await run({ ...tm, app, client: new Client(app.url), other: () => new Client(app.url) });
+    } finally {
+      await app.close();
+    }
+  }
+  const cart = async (res: Response): Promise<string[]> => {
+    assert.equal(res.status, 200, `POST /cart answered ${res.status}`);
+    return ((await res.json()) as { cart: string[] }).cart;
+  };
+  /** What the store holds for a token: its user and cart (validates through the manager, not HTTP). */
+  const stored = async (manager: SessionManager, token: string) => {
+    // Same User-Agent as Node's fetch, so the binding policy sees the same client.
+    const r = await manager.validate(token, { userAgent: 'node', ip: '127.0.0.1' });
+    if (!r.ok) return null;
+    return { userId: r.session.userId, cart: manager.readData<{ cart?: string[] }>(r.session)?.cart ?? [] };
+  };
+
+  describe(`adapter conformance: ${name}`, () => {
+    test('an anonymous cart survives across requests', () =>
+      withApp(async ({ client, other }) => {
+        const r0 = await client.get('/me');
+        assert.equal(r0.status, 401);
+        assert.equal(setCookie(r0), undefined, 'no session is created for a mere visit');
+        assert.deepEqual(await cart(await client.post('/cart', { item: 'apple' })), ['apple']);
+        const first = client.token;
+        assert.ok(first, 'adding to the cart starts a session');
+        assert.deepEqual(await cart(await client.post('/cart', { item: 'pear' })), ['apple', 'pear']);
+        assert.equal(client.token, first, 'the anonymous token is stable');
+        assert.deepEqual(await cart(await other().post('/cart', { item: 'fig' })), ['fig']);
+      }));
+
+    test('login rotates the cookie, carries the cart, and the pre-login token is dead', () =>
+      withApp(async ({ client, manager }) => {
+        await client.post('/cart', { item: 'apple' });
+        const anon = client.token!;
+        const res = await client.login();
+        assert.equal(res.status, 303);
+        assert.equal(res.headers.get('location'), '/account');
+        const authed = client.token;
+        assert.ok(authed);
+        assert.notEqual(authed, anon, 'login must issue a new token');
+        const account = await client.get('/account');
+        assert.equal(account.status, 200);
+        const html = await account.text();
+        assert.match(html, /Hello alice/);
+        assert.match(html, /apple/, 'the cart is carried over');
+        assert.equal(await stored(manager, anon), null, 'the pre-login token is dead in the store');
+        const replay = await client.get('/me', { cookie: anon });
+        assert.equal(replay.status, 401, 'the pre-login token does not authenticate');
+        const replayHtml = await client.get('/account', { cookie: anon, headers: { accept: 'text/html' } });
+        assert.equal(replayHtml.status, 303);
+        assert.equal(replayHtml.headers.get('location'), '/login');
+      }));
+
+    test('wrong credentials are refused with 401 and no authenticated session', () =>
+      withApp(async ({ client }) => {
+        const csrf = await client.csrf();
+        const res = await client.post('/login', { username: 'alice', password: 'nope', _csrf: csrf });
+        assert.equal(res.status, 401);
+        assert.equal((await client.get('/me')).status, 401);
+      }));
+
+    test('a planted cookie (well-formed, never issued) is never adopted', () =>
+      withApp(async ({ client, manager }) => {
+        const planted = plantedToken();
+        client.token = planted;
+        const me = await client.get('/me');
+        assert.equal(me.status, 401);
+        const page = await client.get('/login');
+        assert.equal(page.status, 200);
+        const csrf = csrfFromHtml(await page.text());
+        for (const c of [...setCookies(me), ...setCookies(page)]) assert.notEqual(c.value, planted);
+        assert.notEqual(client.token, planted, 'the app issued its own token');
+        const login = await client.post('/login', { username: 'alice', password: 'wonderland', _csrf: csrf });
+        assert.equal(login.status, 303);
+        for (const c of setCookies(login)) assert.notEqual(c.value, planted);
+        // Even logging in while presenting only the planted cookie must not adopt it.
+        const direct = await client.post(
+          '/login',
+          { username: 'alice', password: 'wonderland' },
+          { cookie: planted },
+        );
+        assert.equal(direct.status, 303);
+        for (const c of setCookies(direct)) assert.notEqual(c.value, planted);
+        assert.equal(await stored(manager, planted), null);
+        assert.equal((await client.get('/me', { cookie: planted })).status, 401);
+      }));
+
+    test('logout ends the session server-side, clears the cookie and sends Clear-Site-Data', () =>
+      withApp(async ({ client, manager }) => {
+        await client.login();
+        const authed = client.token!;
+        assert.equal((await client.get('/me')).status, 200);
+        const out = await client.post('/logout', { _csrf: await client.csrf('/account') });
+        assert.equal(out.status, 303);
+        assert.equal(out.headers.get('location'), '/login');
+        assert.equal(out.headers.get('clear-site-data'), '"cookies"');
+        const c = setCookie(out);
+        assert.ok(c && isCleared(c), 'the cookie is cleared');
+        assert.equal(await stored(manager, authed), null, 'the record is gone');
+        const replay = await client.get('/me', { cookie: authed });
+        assert.equal(replay.status, 401, 'replaying the old cookie fails');
+        const replayHtml = await client.get('/account', { cookie: authed, headers: { accept: 'text/html' } });
+        assert.equal(replayHtml.status, 303);
+      }));
+
+    test('a session revoked through the manager is rejected on the next request', () =>
+      withApp(async ({ client, manager }) => {
+        await client.login();
+        assert.equal((await client.get('/me')).status, 200);
+        const [s] = await manager.listForUser('alice');
+        assert.ok(s);
+        assert.equal(await manager.revoke(s.id), true);
+        assert.equal((await client.get('/me')).status, 401);
+      }));
+
+    test('a cross-site POST is refused with 403 CSRF_REJECTED and the session is unchanged', () =>
+      withApp(async ({ client, manager }) => {
+        await client.post('/cart', { item: 'apple' });
+        const token = client.token!;
+        const csrf = await client.csrf();
+        const attempts: Array<Record<string, string>> = [
+          { 'sec-fetch-site': 'cross-site' },
+          { 'sec-fetch-site': 'cross-site', origin: client.origin },
+          { origin: 'https://evil.example' },
+          { origin: 'null' },
+          { 'sec-fetch-site': 'same-site' },
+        ];
+        for (const headers of attempts) {
+          const res = await client.post(
+            '/cart',
+            { item: 'evil', _csrf: csrf },
+            { headers, sameOrigin: false },
+          );
+          assert.equal(res.status, 403, `refused: ${JSON.stringify(headers)}`);
+          const p = await problemOf(res);
+          assert.equal(p.code, 'CSRF_REJECTED');
+          assert.match(p.contentType, /application\/problem\+json/);
+        }
+        // Logging in or out cross-site is refused too.
+        const login = await client.post(
+          '/login',
+          { username: 'alice', password: 'wonderland' },
+          { headers: { origin: 'https://evil.example' }, sameOrigin: false },
+        );
+        assert.equal(login.status, 403);
+        assert.equal(client.token, token);
+        assert.deepEqual((await stored(manager, token))?.cart, ['apple'], 'the cart is unchanged');
+        assert.equal((await stored(manager, token))?.userId, null, 'still anonymous');
+      }));
+
+    test('a same-origin POST with a CSRF token is accepted (header and form field)', () =>
+      withApp(async ({ client }) => {
+        const csrf = await client.csrf();
+        const viaHeader = await client.post(
+          '/cart',
+          { item: 'a' },
+          { headers: { 'x-csrf-token': csrf }, sameOrigin: false },
+        );
+        assert.deepEqual(await cart(viaHeader), ['a']);
+        const viaField = await client.post('/cart', { item: 'b', _csrf: csrf }, { sameOrigin: false });
+        assert.deepEqual(await cart(viaField), ['a', 'b']);
+        const withMetadata = await client.post(
+          '/cart',
+          { item: 'c' },
+          { headers: { 'sec-fetch-site': 'same-origin', origin: client.origin } },
+        );
+        assert.deepEqual(await cart(withMetadata), ['a', 'b', 'c']);
+      }));
+
+    test('a POST without Origin, Sec-Fetch-Site and a valid token is refused', () =>
+      withApp(async ({ client, other, manager }) => {
+        await client.post('/cart', { item: 'apple' });
+        const token = client.token!;
+        const none = await client.post('/cart', { item: 'x' }, { sameOrigin: false });
+        assert.equal(none.status, 403);
+        assert.equal((await problemOf(none)).code, 'CSRF_REJECTED');
+        const wrong = await client.post(
+          '/cart',
+          { item: 'x', _csrf: `${'A'.repeat(22)}.${'B'.repeat(43)}` },
+          { sameOrigin: false },
+        );
+        assert.equal(wrong.status, 403);
+        // A token minted for another session does not transfer.
+        const stranger = other();
+        const foreign = await stranger.csrf();
+        const crossed = await client.post('/cart', { item: 'x', _csrf: foreign }, { sameOrigin: false });
+        assert.equal(crossed.status, 403);
+        const anonymous = await client.post('/cart', { item: 'x' }, { sameOrigin: false, cookie: null });
+        assert.equal(anonymous.status, 403);
+        assert.deepEqual((await stored(manager, token))?.cart, ['apple']);
+      }));
+
+    test('step-up: /checkout needs a fresh authentication, /reauth provides it', () =>
+      withApp(async ({ client, other, clock }) => {
+        await client.login();
+        const fresh = await client.post('/checkout');
+        assert.equal(fresh.status, 200);
+        assert.deepEqual(await fresh.json(), { ok: true });
+        clock.advance(6 * MINUTE);
+        const stale = await client.post('/checkout');
+        assert.equal(stale.status, 401);
+        assert.equal((await problemOf(stale)).code, 'REAUTH_REQUIRED');
+        const bad = await client.post('/reauth', { password: 'nope' });
+        assert.equal(bad.status, 401);
+        assert.equal((await client.post('/checkout')).status, 401);
+        const before = client.token;
+        const ok = await client.post('/reauth', { password: 'wonderland' });
+        assert.equal(ok.status, 200);
+        assert.deepEqual(await ok.json(), { ok: true });
+        assert.notEqual(client.token, before, 're-authentication rotates the token');
+        assert.equal(
+          (await client.get('/me', { cookie: before })).status,
+          401,
+          'the pre-step-up token is dead',
+        );
+        assert.equal((await client.post('/checkout')).status, 200);
+        const anon = await other().post('/checkout');
+        assert.equal(anon.status, 401);
+      }));
+
+    test('authenticated responses carry Cache-Control: no-store', () =>
+      withApp(async ({ client }) => {
+        const login = await client.login();
+        assert.match(login.headers.get('cache-control') ?? '', /no-store/);
+        for (const path of ['/me', '/account']) {
+          const res = await client.get(path);
+          assert.equal(res.status, 200);
+          assert.match(res.headers.get('cache-control') ?? '', /no-store/, path);
+        }
+        assert.match(
+          (await client.post('/cart', { item: 'a' })).headers.get('cache-control') ?? '',
+          /no-store/,
+        );
+      }));
+
+    test('duplicate session cookies are treated as no session', () =>
+      withApp(async ({ client, other, app }) => {
+        await client.login();
+        const t = client.token!;
+        const second = other();
+        await second.post('/cart', { item: 'x' });
+        const headers = [
+          `${COOKIE}=${t}; ${COOKIE}=${t}`,
+          `${COOKIE}=${second.token}; ${COOKIE}=${t}`,
+          `${COOKIE}=${t}; ${COOKIE}=`,
+        ];
+        for (const h of headers) {
+          const res = await client.get('/me', { cookieHeader: h });
+          assert.equal(res.status, 401, h.replaceAll(t, '<token>'));
+          for (const c of setCookies(res)) assert.notEqual(c.value, t);
+        }
+        // Two separate Cookie header lines (fetch would merge them, so send raw bytes).
+        const host = new URL(app.url).host;
+        const raw = await rawRequest(
+          app.url,
+          `GET /me HTTP/1.1\r\nHost: ${host}\r\nCookie: ${COOKIE}=${t}\r\nCookie: ${COOKIE}=${t}\r\nConnection: close\r\n\r\n`,
+        );
+        assert.equal(rawStatus(raw), 401);
+        // The real cookie alone still works: duplicates did not end the session.
+        assert.equal((await client.get('/me')).status, 200);
+      }));
+
+    test('a malformed Cookie header never crashes the server (fuzzed)', () =>
+      withApp(async ({ client, app }) => {
+        await client.login();
+        const t = client.token!;
+        const piece = fc.oneof(
+          fc.constantFrom(
+            COOKIE,
+            '__Host-',
+            'sid',
+            '=',
+            ';',
+            ' ',
+            '"',
+            '%',
+            '%00',
+            '\\',
+            ',',
+            '\t',
+            t,
+            t.slice(0, 20),
+          ),
+          fc.string({ unit: 'grapheme-ascii', maxLength: 30 }),
+        );
+        const header = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
+        await fc.assert(
+          fc.asyncProperty(header, async (h) => {
+            const res = await fetch(new URL('/me', app.url), { headers: { cookie: h }, redirect: 'manual' });
+            await res.arrayBuffer();
+            assert.ok(
+              res.status === 200 || res.status === 401,
+              `status ${res.status} for ${JSON.stringify(h)}`,
+            );
+            if (res.status === 200) assert.ok(h.includes(t), 'only the real token authenticates');
+          }),
+          { numRuns: 150, seed: 20261122 },
+        );
+        // Bytes fetch will not send: control characters, high bytes, an oversized header.
+        const host = new URL(app.url).host;
+        const nasty = [
+          Buffer.from(`${COOKIE}=\x01\x02\x7f; a=\xff\xfe`, 'latin1'),
+          Buffer.from(`${COOKIE}="${'"'.repeat(100)}`, 'latin1'),
+          Buffer.from(`${'a=b;'.repeat(4000)}`, 'latin1'),
+          Buffer.from(`${COOKIE}=${'A'.repeat(15_000)}`, 'latin1'),
+        ];
+        for (const value of nasty) {
+          const head = Buffer.concat([
+            Buffer.from(`GET /me HTTP/1.1\r\nHost: ${host}\r\nCookie: `),
+            value,
+            Buffer.from('\r\nConnection: close\r\n\r\n'),
+          ]);
+          const status = rawStatus(await rawRequest(app.url, head));
+          assert.ok(status === 0 || (status >= 400 && status < 500), `status ${status}`);
+        }
+        assert.equal((await client.get('/me')).status, 200, 'the server still answers');
+      }));
+
+    test('store down: 503 problem STORE_UNAVAILABLE, never a session', () =>
+      withApp(async ({ client, other, store }) => {
+        await client.login();
+        store.failing.add('*');
+        try {
+          const me = await client.get('/me');
+          assert.equal(me.status, 503);
+          const p = await problemOf(me);
+          assert.equal(p.code, 'STORE_UNAVAILABLE');
+          assert.match(p.contentType, /application\/problem\+json/);
+          const anon = await other().post('/cart', { item: 'a' });
+          assert.equal(anon.status, 503);
+          assert.equal(setCookie(anon), undefined, 'no cookie is issued while the store is down');
+        } finally {
+          store.failing.clear();
+        }
+        assert.equal((await client.get('/me')).status, 200, 'the session works again once the store is back');
+      }));
+
+    test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
+      withApp(async ({ client, other, manager }) => {
+        const anon = await client.post('/cart', { item: 'a' });
+        const login = await client.login();
+        for (const res of [anon, login]) {
+          const c = setCookie(res);
+          assert.ok(c, 'a session cookie is set');
+          assert.equal(c.name, COOKIE);
+          assert.match(c.value, /^[A-Za-z0-9_-]{43}$/);
+          assert.ok(c.attrs.has('secure'), 'Secure');
+          assert.ok(c.attrs.has('httponly'), 'HttpOnly');
+          assert.equal(c.attrs.get('path'), '/');
+          assert.equal(c.attrs.get('samesite')?.toLowerCase(), 'lax');
+          assert.ok(!c.attrs.has('domain'), 'no Domain');
+          assert.ok(!c.attrs.has('max-age') && !c.attrs.has('expires'), 'a session cookie, not persistent');
+        }
+        const remembered = other();
+        const res = await remembered.login({ remember: '1' });
+        assert.equal(res.status, 303);
+        const c = setCookie(res);
+        assert.ok(c);
+        const maxAge = Number(c.attrs.get('max-age'));
+        const policy = manager.policy.rememberAbsoluteMs / 1000;
+        assert.ok(maxAge > 0 && maxAge <= policy, `Max-Age ${maxAge} within the remember-me lifetime`);
+        assert.ok(c.attrs.has('secure') && c.attrs.has('httponly') && !c.attrs.has('domain'));
+      }));
+  });
+}
