@@ -1,11 +1,11 @@
 /**
  * The example app on plain node:http. Same routes as every other example:
- * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me.
+ * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
  * Run: `npx tsx examples/node/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import { nodeSessions } from 'tessera/node';
 import { UnauthenticatedError } from 'tessera';
+import { nodeSessions } from 'tessera/node';
 import {
   accountPage,
   addToCart,
@@ -57,20 +57,39 @@ export function createApp(manager = exampleManager()) {
         }
         case 'GET /account': {
           const s = session.requireAuth();
-          return html(200, accountPage(s.userId!, session.get<CartData>()?.cart ?? [], await session.csrfToken()));
+          return html(
+            200,
+            accountPage(s.userId!, session.get<CartData>()?.cart ?? [], await session.csrfToken()),
+          );
         }
         case 'POST /cart':
           await session.update<CartData>((d) => addToCart(d, form.get('item')));
-          if ((req.headers.accept ?? '').includes('text/html')) return res.writeHead(303, { location: '/account' }).end();
+          if ((req.headers.accept ?? '').includes('text/html'))
+            return res.writeHead(303, { location: '/account' }).end();
           return res
             .writeHead(200, { 'content-type': 'application/json' })
             .end(JSON.stringify({ cart: session.get<CartData>()?.cart ?? [] }));
         case 'POST /logout':
           await session.logout();
           return res.writeHead(303, { location: '/login' }).end();
+        case 'POST /reauth': {
+          const s = session.requireAuth();
+          if (!checkPassword(s.userId, form.get('password'))) {
+            return res
+              .writeHead(401, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ ok: false, error: 'Wrong password.' }));
+          }
+          await session.reauthenticate();
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+        }
+        case 'POST /checkout':
+          session.requireFresh();
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
         case 'GET /me':
           if (!session.authenticated) throw new UnauthenticatedError();
-          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ userId: session.userId }));
+          return res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ userId: session.userId }));
         default:
           return res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       }
@@ -85,5 +104,7 @@ export function createApp(manager = exampleManager()) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
-  createApp().listen(port, host, () => console.log(`node:http example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`));
+  createApp().listen(port, host, () =>
+    console.log(`node:http example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`),
+  );
 }

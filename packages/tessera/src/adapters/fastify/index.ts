@@ -1,0 +1,267 @@
+/**
+ * Fastify 5 plugin: `request.session` (a {@link RequestSession}) loaded in an `onRequest` hook,
+ * the CSRF guard in a `preHandler` hook, Tessera errors rendered as problem JSON.
+ *
+ * The plugin is marked with `Symbol.for('skip-override')` (what `fastify-plugin` does, without
+ * the dependency): its hooks, decorators and error handler apply to the context it is registered
+ * in and that context's children, never to siblings or the parent.
+ * @module
+ */
+import type { TLSSocket } from 'node:tls';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
+import type { Duration } from '../../duration.ts';
+import { parseDuration } from '../../duration.ts';
+import type { SessionManager } from '../../engine/session-manager.ts';
+import { TesseraError } from '../../errors.ts';
+import { isSafeMethod } from '../../http/csrf.ts';
+import type { RequestSession, ResponseSink } from '../../http/request-session.ts';
+import type { RequestInfo, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
+import { createSessionHandler } from '../../http/session-handler.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's Tessera session (set by the `tessera/fastify` plugin's `onRequest` hook). */
+    session: RequestSession;
+  }
+  interface FastifyInstance {
+    /** The framework-neutral session handler of the `tessera/fastify` plugin in this context. */
+    tessera: SessionHandler;
+  }
+}
+
+/** Options of the Fastify plugin. */
+export interface FastifyTesseraOptions extends SessionHandlerOptions {
+  /** The session engine. */
+  manager: SessionManager;
+  /** Client address of a request (default `request.ip`, which follows Fastify's own `trustProxy`). */
+  clientIp?: (request: FastifyRequest) => string | null;
+  /**
+   * Enforce the CSRF guard for unsafe methods in a `preHandler` hook (after body parsing, so the
+   * `_csrf` field of a parsed form counts). Default true. When false, call
+   * `request.session.verifyCsrf(field)` yourself.
+   */
+  verifyCsrf?: boolean;
+  /**
+   * Install an error handler in this context that renders Tessera errors as problem JSON (or a
+   * login redirect for HTML requests) and passes every other error on to the parent error
+   * handler. Default true.
+   */
+  errorHandler?: boolean;
+}
+
+/** A ResponseSink over a Fastify reply: Set-Cookie of the same name is replaced, not duplicated. */
+function replySink(reply: FastifyReply): ResponseSink {
+  return {
+    setCookie(name, serialized) {
+      if (reply.sent) return;
+      const prev = reply.getHeader('set-cookie');
+      if (prev === undefined) {
+        reply.header('set-cookie', serialized);
+        return;
+      }
+      const list = Array.isArray(prev) ? prev : [String(prev)];
+      const prefix = `${name}=`;
+      const keep = list.filter((c) => !c.startsWith(prefix));
+      reply.removeHeader('set-cookie');
+      reply.header('set-cookie', [...keep, serialized]);
+    },
+    setHeader(name, value) {
+      if (!reply.sent) reply.header(name, value);
+    },
+  };
+}
+
+function requestInfo(request: FastifyRequest, ip: string | null): RequestInfo {
+  const headers = request.headers;
+  return {
+    method: request.method,
+    header: (name) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
+    cookie: headers.cookie,
+    ip,
+    encrypted: (request.raw.socket as TLSSocket | undefined)?.encrypted === true,
+  };
+}
+
+/** Sends a Tessera error through `reply` as problem JSON or a login redirect. */
+function sendTesseraError(
+  handler: SessionHandler,
+  err: TesseraError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const out = handler.renderError(err, request.headers.accept);
+  if (out.status >= 500) request.log.error({ err }, err.message);
+  else request.log.info({ code: err.code }, err.message);
+  reply.code(out.status).headers(out.headers).send(out.body);
+}
+
+const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, done) => {
+  const { manager, clientIp, verifyCsrf = true, errorHandler = true, ...handlerOptions } = options;
+  if (!manager) {
+    done(new TypeError('tessera/fastify: the `manager` option (a SessionManager) is required.'));
+    return;
+  }
+  const handler = createSessionHandler(manager, handlerOptions);
+  const field = handler.csrfField;
+
+  if (!fastify.hasDecorator('tessera')) fastify.decorate('tessera', handler);
+  else fastify.tessera = handler;
+  if (!fastify.hasRequestDecorator('session'))
+    fastify.decorateRequest('session', null as unknown as RequestSession);
+
+  const guard = verifyCsrf && handlerOptions.csrf !== false;
+  const tokenHeader = ((handlerOptions.csrf || undefined)?.headerName ?? 'x-csrf-token').toLowerCase();
+  // Requests whose CSRF verdict needs no form field are checked in onRequest, before their body is
+  // parsed (a cross-site POST is refused with 403 whatever its content type); the rest in preHandler.
+  const checkedEarly = new WeakSet<FastifyRequest>();
+
+  fastify.addHook(
+    'onRequest',
+    (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) => {
+      const ip = clientIp ? clientIp(request) : request.ip;
+      handler.begin(requestInfo(request, ip ?? null), replySink(reply)).then((session) => {
+        request.session = session;
+        if (guard && !isSafeMethod(request.method)) {
+          const h = request.headers;
+          if (h['sec-fetch-site'] !== undefined || h.origin !== undefined || h[tokenHeader] !== undefined) {
+            checkedEarly.add(request);
+            try {
+              session.verifyCsrf();
+            } catch (err) {
+              next(err as Error);
+              return;
+            }
+          }
+        }
+        next();
+      }, next);
+    },
+  );
+
+  if (guard) {
+    fastify.addHook(
+      'preHandler',
+      (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) => {
+        if (isSafeMethod(request.method) || checkedEarly.has(request)) {
+          next();
+          return;
+        }
+        const body = request.body;
+        const token =
+          body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+        try {
+          request.session.verifyCsrf(Array.isArray(token) ? undefined : token);
+        } catch (err) {
+          next(err as Error);
+          return;
+        }
+        next();
+      },
+    );
+  }
+
+  if (errorHandler) {
+    fastify.setErrorHandler((err: FastifyError | TesseraError, request, reply) => {
+      if (err instanceof TesseraError) {
+        sendTesseraError(handler, err, request, reply);
+        return;
+      }
+      // Not ours: the parent context's error handler (ultimately Fastify's default) takes it.
+      throw err;
+    });
+  }
+  done();
+};
+
+/**
+ * The Tessera plugin for Fastify 5. Register it in the context whose routes need sessions; every
+ * request there gets `request.session`, unsafe methods pass the CSRF guard, and Tessera errors
+ * become problem JSON (401/403/503 …) or a redirect to `loginUrl` for HTML requests.
+ *
+ * Pair it with a form body parser (`@fastify/formbody`) if HTML forms post the `_csrf` field;
+ * API clients send the `x-csrf-token` header instead.
+ *
+ * @example
+ * import Fastify from 'fastify';
+ * import { tessera, requireAuth } from 'tessera/fastify';
+ * const app = Fastify();
+ * await app.register(tessera, { manager, loginUrl: '/login' });
+ * app.get('/me', { preHandler: requireAuth() }, (req) => ({ userId: req.session.userId }));
+ */
+export const tessera: FastifyPluginCallback<FastifyTesseraOptions> = Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'tessera',
+  [Symbol.for('plugin-meta')]: { name: 'tessera', fastify: '5.x' },
+});
+
+type PreHandler = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+
+/**
+ * Route `preHandler` that refuses requests without a logged-in user (401 UNAUTHENTICATED, or a
+ * redirect to `loginUrl` for HTML requests).
+ *
+ * @example
+ * app.get('/account', { preHandler: requireAuth() }, handler);
+ */
+export function requireAuth(): PreHandler {
+  return (request, _reply, done) => {
+    try {
+      sessionOf(request).requireAuth();
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
+}
+
+/**
+ * Route `preHandler` for sensitive actions: the user must have authenticated within `maxAge`
+ * (default: the manager's step-up policy), otherwise 401 REAUTH_REQUIRED.
+ *
+ * @example
+ * app.post('/checkout', { preHandler: requireFresh('5m') }, handler);
+ */
+export function requireFresh(maxAge?: Duration): PreHandler {
+  const ms = maxAge === undefined ? undefined : parseDuration(maxAge, 'requireFresh.maxAge');
+  return (request, _reply, done) => {
+    try {
+      sessionOf(request).requireFresh(ms);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
+}
+
+function sessionOf(request: FastifyRequest): RequestSession {
+  const s = request.session as RequestSession | null;
+  if (!s)
+    throw new TypeError(
+      'tessera/fastify: no session on this request; register the tessera plugin in this context.',
+    );
+  return s;
+}
+
+/** Exposed for apps that turn the plugin's error handler off and render errors themselves. */
+export function replyTesseraError(
+  fastify: FastifyInstance,
+  err: TesseraError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  sendTesseraError(fastify.tessera, err, request, reply);
+}
+
+export type { RequestSession } from '../../http/request-session.ts';
