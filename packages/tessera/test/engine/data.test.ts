@@ -5,9 +5,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { envelopeKeyId } from '../../src/crypto/envelope.ts';
-import { SessionManager } from '../../src/engine/session-manager.ts';
 import type { Session } from '../../src/engine/session.ts';
-import { SessionConflictError, SessionDataInvalidError, SessionDataTooLargeError, SessionRevokedError } from '../../src/errors.ts';
+import { SessionManager } from '../../src/engine/session-manager.ts';
+import {
+  SessionConflictError,
+  SessionDataInvalidError,
+  SessionDataTooLargeError,
+  SessionRevokedError,
+} from '../../src/errors.ts';
 import type { SessionRecord } from '../../src/store/types.ts';
 import { type Harness, harness, KEY_A, KEY_B, keys, STORE_KINDS } from '../helpers/engine.ts';
 
@@ -20,7 +25,10 @@ for (const kind of STORE_KINDS) {
     const overwrite = async (id: string, change: (r: SessionRecord) => Partial<SessionRecord>) => {
       const r = await h!.store.inner.get(id);
       assert.ok(r);
-      assert.equal(await h!.store.inner.update({ ...r, ...change(r), version: r.version + 1 }, r.version), true);
+      assert.equal(
+        await h!.store.inner.update({ ...r, ...change(r), version: r.version + 1 }, r.version),
+        true,
+      );
     };
     const session = async (token: string): Promise<Session> => {
       const v = await h!.manager.validate(token);
@@ -33,8 +41,9 @@ for (const kind of STORE_KINDS) {
       const u = await h.manager.login(null, 'alice');
       await h.manager.setData(u.session, { cart: ['secret-sku-42'], n: 1 });
       const raw = await h.store.inner.get(u.session.id);
-      assert.ok(raw?.data?.startsWith('v1.ka.'));
-      assert.ok(!raw.data.includes('secret-sku'));
+      const sealed = raw?.data ?? '';
+      assert.ok(sealed.startsWith('v1.ka.'), sealed);
+      assert.ok(!sealed.includes('secret-sku'));
       assert.deepEqual(h.manager.readData(await session(u.token)), { cart: ['secret-sku-42'], n: 1 });
     });
 
@@ -50,7 +59,10 @@ for (const kind of STORE_KINDS) {
         await overwrite(u.session.id, () => ({ data: flipped }));
         const s = await session(u.token);
         assert.throws(() => h!.manager.readData(s), SessionDataInvalidError, `byte ${pos}`);
-        await assert.rejects(h.manager.updateData(s, () => ({ role: 'admin' })), SessionDataInvalidError);
+        await assert.rejects(
+          h.manager.updateData(s, () => ({ role: 'admin' })),
+          SessionDataInvalidError,
+        );
       }
       for (const bad of [original.slice(0, -10), `${original}AAAA`, 'v1.ka..', 'garbage', '']) {
         await overwrite(u.session.id, () => ({ data: bad }));
@@ -83,7 +95,9 @@ for (const kind of STORE_KINDS) {
       const after = (await h.store.inner.get(u.session.id))!.data;
       assert.notEqual(after, before);
       assert.deepEqual(h.manager.readData(u.session), { cart: ['x'] });
-      const noCarry = await h.manager.login((await h.manager.create({}, { cart: ['y'] })).session, 'bob', { carryData: false });
+      const noCarry = await h.manager.login((await h.manager.create({}, { cart: ['y'] })).session, 'bob', {
+        carryData: false,
+      });
       assert.equal(h.manager.readData(noCarry.session), undefined);
     });
 
@@ -110,7 +124,12 @@ for (const kind of STORE_KINDS) {
 
       // Once the old key is retired, envelopes still sealed with it no longer open.
       const other = await h.manager.create({}, { still: 'ka' });
-      const retired = new SessionManager({ store: h.store, clock: h.clock, keys: keys(['kb', KEY_B]), creationRateLimit: false });
+      const retired = new SessionManager({
+        store: h.store,
+        clock: h.clock,
+        keys: keys(['kb', KEY_B]),
+        creationRateLimit: false,
+      });
       const ov = await retired.validate(other.token);
       assert.ok(ov.ok);
       assert.throws(() => retired.readData(ov.session), SessionDataInvalidError);
@@ -129,7 +148,10 @@ for (const kind of STORE_KINDS) {
         }),
       );
       const items = h.manager.readData<number[]>(await session(u.token));
-      assert.deepEqual([...(items ?? [])].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        [...(items ?? [])].sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+      );
     });
 
     test('compare-and-set under heavy contention: every call either lands or says SESSION_CONFLICT; nothing is lost or doubled', async () => {
@@ -137,14 +159,19 @@ for (const kind of STORE_KINDS) {
       const u = await h.manager.login(null, 'alice');
       const stale = u.session;
       const results = await Promise.allSettled(
-        Array.from({ length: 30 }, (_, i) => h!.manager.updateData<number[]>(stale, (items) => [...(items ?? []), i])),
+        Array.from({ length: 30 }, (_, i) =>
+          h!.manager.updateData<number[]>(stale, (items) => [...(items ?? []), i]),
+        ),
       );
       const landed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
       for (const r of results) {
         if (r.status === 'rejected') assert.ok(r.reason instanceof SessionConflictError, String(r.reason));
       }
       const items = h.manager.readData<number[]>(await session(u.token)) ?? [];
-      assert.deepEqual([...items].sort((a, b) => a - b), landed);
+      assert.deepEqual(
+        [...items].sort((a, b) => a - b),
+        landed,
+      );
       assert.ok(landed.length >= 8);
     });
 

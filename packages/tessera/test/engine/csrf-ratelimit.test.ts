@@ -1,0 +1,101 @@
+/** Synchronizer CSRF tokens and the per-address rate limit on new sessions. */
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { RateLimitedError } from '../../src/errors.ts';
+import { type Harness, harness, MINUTE, STORE_KINDS } from '../helpers/engine.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`CSRF tokens (${kind})`, () => {
+    let h: Harness | undefined;
+    afterEach(() => h?.close());
+
+    test('a token verifies for its session; each token is fresh', async () => {
+      h = harness(kind);
+      const u = await h.manager.login(null, 'alice');
+      const a = h.manager.csrfToken(u.session);
+      const b = h.manager.csrfToken(u.session);
+      assert.notEqual(a, b, 'salted');
+      assert.ok(h.manager.verifyCsrfToken(u.session, a));
+      assert.ok(h.manager.verifyCsrfToken(u.session, b));
+      const v = await h.manager.validate(u.token);
+      assert.ok(v.ok);
+      assert.ok(h.manager.verifyCsrfToken(v.session, a), 'still valid on the next request');
+    });
+
+    test('tampered tokens and another session’s token are refused', async () => {
+      h = harness(kind);
+      const a = await h.manager.login(null, 'alice');
+      const b = await h.manager.login(null, 'bob');
+      const t = h.manager.csrfToken(a.session);
+      assert.equal(h.manager.verifyCsrfToken(b.session, t), false, 'other session');
+      for (let i = 0; i < t.length; i++) {
+        if (i === 22) continue;
+        const tampered = t.slice(0, i) + (t[i] === 'A' ? 'B' : 'A') + t.slice(i + 1);
+        assert.equal(h.manager.verifyCsrfToken(a.session, tampered), false, `position ${i}`);
+      }
+    });
+
+    test('garbage is refused without throwing', async () => {
+      h = harness(kind);
+      const { session } = await h.manager.login(null, 'alice');
+      const real = h.manager.csrfToken(session);
+      for (const g of [
+        '',
+        '.',
+        'a.b',
+        real.slice(0, -1),
+        `${real}A`,
+        real.replace('.', ''),
+        `${real.slice(0, 22)}.${'A'.repeat(43)}`,
+        `${'A'.repeat(22)}.${real.slice(23)}`,
+        'x'.repeat(66),
+        'x'.repeat(1 << 16),
+        `${real.slice(0, 22)}.${real.slice(23, -1)}é`,
+        null,
+        undefined,
+        123,
+        {},
+        [real],
+        Buffer.from(real),
+      ]) {
+        assert.equal(h.manager.verifyCsrfToken(session, g), false, String(g).slice(0, 40));
+      }
+    });
+
+    test('login issues a new CSRF secret: a pre-login CSRF token does not carry over', async () => {
+      h = harness(kind);
+      const anon = await h.manager.create();
+      const pre = h.manager.csrfToken(anon.session);
+      const u = await h.manager.login(anon.session, 'alice');
+      assert.equal(h.manager.verifyCsrfToken(u.session, pre), false);
+    });
+  });
+
+  describe(`creation rate limit (${kind})`, () => {
+    let h: Harness | undefined;
+    afterEach(() => h?.close());
+
+    test('N new sessions per address per window; the next is refused with RATE_LIMITED and stores nothing', async () => {
+      h = harness(kind, { creationRateLimit: { points: 3, window: '10m' } });
+      const ip = '203.0.113.50';
+      for (let i = 0; i < 3; i++) await h.manager.create({ ip });
+      h.store.reset();
+      await assert.rejects(h.manager.create({ ip }), (err: unknown) => {
+        assert.ok(err instanceof RateLimitedError);
+        assert.equal(err.code, 'RATE_LIMITED');
+        assert.equal(err.status, 429);
+        assert.ok(err.retryAfterMs > 0 && err.retryAfterMs <= 10 * MINUTE);
+        return true;
+      });
+      assert.equal(h.store.count('create'), 0);
+      assert.ok(h.events.some((e) => e.type === 'session.rate_limited' && e.ip === ip));
+      await h.manager.create({ ip: '203.0.113.51' });
+      assert.equal(h.store.count('create'), 1, 'other addresses are not affected');
+    });
+
+    test('creationRateLimit: false disables the limit', async () => {
+      h = harness(kind, { creationRateLimit: false });
+      for (let i = 0; i < 100; i++) await h.manager.create({ ip: '203.0.113.50' });
+    });
+  });
+}
