@@ -1,0 +1,8 @@
+import { createApp } from '../../../../examples/fastify/server.ts';
+import { defineAdapterSuite } from './suite.ts';
+
+defineAdapterSuite('fastify', async (manager) => {
+  const app = createApp(manager);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => app.close() };
+});

@@ -1,0 +1,9 @@
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { createApp } from '../../../../examples/hono/server.ts';
+import { listen } from './helpers.ts';
+import { defineAdapterSuite } from './suite.ts';
+
+defineAdapterSuite('hono', (manager) =>
+  listen(createAdaptorServer({ fetch: createApp(manager).fetch }) as Server),
+);
