@@ -127,13 +127,17 @@ export class RequestSession {
     return this.#require();
   }
 
-  /** Ends the session server-side, clears the cookie and asks the browser to drop cookies. */
-  async logout(): Promise<void> {
+  /**
+   * Ends the session server-side, clears the cookie and asks the browser to drop cookies
+   * (`Clear-Site-Data`). `clearSiteData: false` omits that header, for when the same response
+   * goes on to start a new session (express-session's `regenerate`).
+   */
+  async logout(options: { clearSiteData?: boolean } = {}): Promise<void> {
     const s = this.#session;
     this.#session = null;
     if (s) await this.#manager.logout(s, this.#ctx);
     this.#sink.setCookie(this.#cookie.name, clearedCookie(this.#cookie));
-    this.#sink.setHeader('Clear-Site-Data', '"cookies"');
+    if (options.clearSiteData !== false) this.#sink.setHeader('Clear-Site-Data', '"cookies"');
     this.#noStore();
   }
 
