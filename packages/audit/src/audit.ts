@@ -10,7 +10,15 @@ import { checkTimeouts } from './checks/timeout.ts';
 import { checkTokenInUrl } from './checks/token-in-url.ts';
 import type { CheckOutcome, CheckRunner } from './checks/types.ts';
 import { AuditError, isAuditError } from './errors.ts';
-import { CHECK_IDS, type CheckId, type CheckResult, countBySeverity, type Finding, type Severity, severityRank } from './findings.ts';
+import {
+  CHECK_IDS,
+  type CheckId,
+  type CheckResult,
+  countBySeverity,
+  type Finding,
+  type Severity,
+  severityRank,
+} from './findings.ts';
 import type { Exchange } from './http/client.ts';
 import { Throttle } from './http/limits.ts';
 import { type Credentials, type Profile, resolveCredentials, resolveLimits } from './profile.ts';
@@ -74,7 +82,10 @@ export function parseTarget(target: string): URL {
   try {
     url = new URL(target);
   } catch {
-    throw new AuditError('TARGET_INVALID', `"${target}" is not a URL (expected e.g. https://app.example.com)`);
+    throw new AuditError(
+      'TARGET_INVALID',
+      `"${target}" is not a URL (expected e.g. https://app.example.com)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AuditError('TARGET_INVALID', `"${target}": only http and https targets can be audited`);
@@ -82,20 +93,46 @@ export function parseTarget(target: string): URL {
   return url;
 }
 
-async function timed(check: CheckId, run: () => Promise<CheckOutcome>): Promise<CheckResult & { outcome?: CheckOutcome }> {
+async function timed(
+  check: CheckId,
+  run: () => Promise<CheckOutcome>,
+): Promise<CheckResult & { outcome?: CheckOutcome }> {
   const started = Date.now();
   try {
     const outcome = await run();
-    const status = outcome.skipped ? 'skipped' : outcome.findings.some((f) => f.severity !== 'info') ? 'failed' : 'passed';
+    const status = outcome.skipped
+      ? 'skipped'
+      : outcome.findings.some((f) => f.severity !== 'info')
+        ? 'failed'
+        : 'passed';
     const summary = outcome.skipped
       ? `skipped: ${outcome.skipped}`
       : outcome.findings.length === 0
         ? 'no findings'
         : `${outcome.findings.length} finding${outcome.findings.length === 1 ? '' : 's'}`;
-    return { check, status, summary, findings: outcome.findings, notes: outcome.notes, durationMs: Date.now() - started, outcome };
+    return {
+      check,
+      status,
+      summary,
+      findings: outcome.findings,
+      notes: outcome.notes,
+      durationMs: Date.now() - started,
+      outcome,
+    };
   } catch (err) {
-    const msg = isAuditError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-    return { check, status: 'error', summary: `error: ${msg}`, findings: [], notes: [], durationMs: Date.now() - started };
+    const msg = isAuditError(err)
+      ? `${err.code}: ${err.message}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+    return {
+      check,
+      status: 'error',
+      summary: `error: ${msg}`,
+      findings: [],
+      notes: [],
+      durationMs: Date.now() - started,
+    };
   }
 }
 
@@ -129,7 +166,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     await newClient(ctx).send({ path: profile.loggedIn.path });
   } catch (err) {
     if (isAuditError(err, 'TARGET_UNREACHABLE')) {
-      throw new AuditError('TARGET_UNREACHABLE', `cannot reach ${target.origin}: ${err.message}`, { cause: err });
+      throw new AuditError('TARGET_UNREACHABLE', `cannot reach ${target.origin}: ${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -145,7 +184,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   if (selected.has('session-cookie')) results.push(strip(identification));
 
   let randomness: RandomnessReport | null = null;
-  for (const [id, runner] of Object.entries(RUNNERS) as Array<[Exclude<CheckId, 'session-cookie'>, CheckRunner]>) {
+  for (const [id, runner] of Object.entries(RUNNERS) as Array<
+    [Exclude<CheckId, 'session-cookie'>, CheckRunner]
+  >) {
     if (!selected.has(id)) continue;
     const r = await timed(id, () => runner(ctx));
     const report = (r.outcome as { report?: RandomnessReport } | undefined)?.report;

@@ -24,18 +24,37 @@ export interface CliIo {
 const FAIL_ON = ['high', 'medium', 'low'] as const;
 
 const auditArgs = {
-    target: { type: 'positional', required: false, description: 'Base URL of the application (default: profile target)' },
-    profile: { type: 'string', required: true, description: 'Audit profile (YAML)' },
-    format: { type: 'enum', options: [...FORMATS], default: 'md', description: 'Report format' },
-    out: { type: 'string', description: 'Write the report to this file instead of stdout' },
-    'fail-on': { type: 'enum', options: [...FAIL_ON], default: 'medium', description: 'Exit 1 when a finding is at or above this severity' },
-    samples: { type: 'string', description: 'Session tokens to sample for the randomness check (default 20000)' },
-    only: { type: 'string', description: `Comma-separated checks to run: ${CHECK_IDS.join(', ')}` },
-    'long-running': { type: 'boolean', description: 'Measure idle/absolute timeouts (waits as long as declared)' },
+  target: {
+    type: 'positional',
+    required: false,
+    description: 'Base URL of the application (default: profile target)',
+  },
+  profile: { type: 'string', required: true, description: 'Audit profile (YAML)' },
+  format: { type: 'enum', options: [...FORMATS], default: 'md', description: 'Report format' },
+  out: { type: 'string', description: 'Write the report to this file instead of stdout' },
+  'fail-on': {
+    type: 'enum',
+    options: [...FAIL_ON],
+    default: 'medium',
+    description: 'Exit 1 when a finding is at or above this severity',
+  },
+  samples: {
+    type: 'string',
+    description: 'Session tokens to sample for the randomness check (default 20000)',
+  },
+  only: { type: 'string', description: `Comma-separated checks to run: ${CHECK_IDS.join(', ')}` },
+  'long-running': {
+    type: 'boolean',
+    description: 'Measure idle/absolute timeouts (waits as long as declared)',
+  },
 } as const satisfies ArgsDef;
 
 const auditCommand = defineCommand({
-  meta: { name: 'tessera-audit', version: '0.1.0', description: 'Audit the session management of a running web application' },
+  meta: {
+    name: 'tessera-audit',
+    version: '0.1.0',
+    description: 'Audit the session management of a running web application',
+  },
   args: auditArgs,
 });
 
@@ -52,16 +71,21 @@ const tokensCommand = defineCommand({
 
 function parseOnly(value: string | undefined): CheckId[] | undefined {
   if (!value) return undefined;
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.filter((c) => !(CHECK_IDS as readonly string[]).includes(c));
-  if (bad.length) throw new AuditError('USAGE', `--only: unknown check ${bad.join(', ')} (known: ${CHECK_IDS.join(', ')})`);
+  if (bad.length)
+    throw new AuditError('USAGE', `--only: unknown check ${bad.join(', ')} (known: ${CHECK_IDS.join(', ')})`);
   return list as CheckId[];
 }
 
 function parseSamples(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 20 || n > 1_000_000) throw new AuditError('USAGE', `--samples: expected an integer from 20 to 1000000, got "${value}"`);
+  if (!Number.isInteger(n) || n < 20 || n > 1_000_000)
+    throw new AuditError('USAGE', `--samples: expected an integer from 20 to 1000000, got "${value}"`);
   return n;
 }
 
@@ -78,7 +102,8 @@ async function auditMain(argv: string[], io: CliIo): Promise<{ code: number; rep
   const profile = await loadProfile(String(args.profile));
   if (args['long-running']) profile.timeouts = { tolerance: 0.25, ...profile.timeouts, longRunning: true };
   const target = (args.target as string | undefined) ?? profile.target;
-  if (!target) throw new AuditError('USAGE', 'give the base URL of the application (or "target" in the profile)');
+  if (!target)
+    throw new AuditError('USAGE', 'give the base URL of the application (or "target" in the profile)');
   const samples = parseSamples(args.samples as string | undefined);
   const only = parseOnly(args.only as string | undefined);
   const report = await runAudit({
@@ -98,7 +123,10 @@ async function tokensMain(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, tokensArgs);
   const file = String(args.file);
   const result = await analyzeTokenFile(file);
-  const text = args.format === 'md' ? tokensMarkdown(file, result) : `${JSON.stringify({ ...result.report, heuristics: result.heuristics }, null, 2)}\n`;
+  const text =
+    args.format === 'md'
+      ? tokensMarkdown(file, result)
+      : `${JSON.stringify({ ...result.report, heuristics: result.heuristics }, null, 2)}\n`;
   await emit(io, text, args.out as string | undefined);
   return result.report.verdict === 'strong' && result.heuristics.length === 0 ? EXIT.CLEAN : EXIT.FINDINGS;
 }
@@ -113,7 +141,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const rest = isTokens ? args.slice(1) : args;
   if (rest.includes('--help') || rest.includes('-h') || args.length === 0) {
     const usage = isTokens ? await renderUsage(tokensCommand) : await renderUsage(auditCommand);
-    io.stdout(`${usage}\n${isTokens ? '' : '\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`);
+    io.stdout(
+      `${usage}\n${isTokens ? '' : '\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
+    );
     return args.length === 0 ? EXIT.ERROR : EXIT.CLEAN;
   }
   if (rest.includes('--version')) {
@@ -124,8 +154,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return isTokens ? await tokensMain(rest, io) : (await auditMain(rest, io)).code;
   } catch (err) {
     if (isAuditError(err)) io.stderr(`tessera-audit: ${err.code}: ${err.message}\n`);
-    else if (err instanceof Error && err.name === 'CLIError') io.stderr(`tessera-audit: USAGE: ${err.message} (see --help)\n`);
-    else io.stderr(`tessera-audit: INTERNAL: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    else if (err instanceof Error && err.name === 'CLIError')
+      io.stderr(`tessera-audit: USAGE: ${err.message} (see --help)\n`);
+    else
+      io.stderr(
+        `tessera-audit: INTERNAL: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
     return EXIT.ERROR;
   }
 }

@@ -38,7 +38,14 @@ export interface Mapping {
   asvs: string[];
   wstg: string[];
   cwe: number[];
-  stride: Array<'Spoofing' | 'Tampering' | 'Repudiation' | 'Information disclosure' | 'Denial of service' | 'Elevation of privilege'>;
+  stride: Array<
+    | 'Spoofing'
+    | 'Tampering'
+    | 'Repudiation'
+    | 'Information disclosure'
+    | 'Denial of service'
+    | 'Elevation of privilege'
+  >;
   zap?: number[];
 }
 

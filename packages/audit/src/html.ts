@@ -54,7 +54,9 @@ export function hiddenFields(
 ): Record<string, string> {
   const forms = parseForms(html);
   const form =
-    forms.find((f) => pick.actionPath !== undefined && f.action !== undefined && sameAction(f.action, pick.actionPath)) ??
+    forms.find(
+      (f) => pick.actionPath !== undefined && f.action !== undefined && sameAction(f.action, pick.actionPath),
+    ) ??
     forms.find((f) => pick.fieldName !== undefined && f.inputs.some((i) => i.name === pick.fieldName)) ??
     forms[0];
   const out: Record<string, string> = {};
@@ -73,7 +75,9 @@ function sameAction(action: string, path: string): boolean {
 /** Every URL-valued attribute (href, src, action, formaction) in a page. */
 export function linkTargets(html: string): string[] {
   const out: string[] = [];
-  for (const m of html.matchAll(/\b(?:href|src|action|formaction)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi)) {
+  for (const m of html.matchAll(
+    /\b(?:href|src|action|formaction)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi,
+  )) {
     out.push(decodeEntities(m[1] ?? m[2] ?? m[3] ?? ''));
   }
   return out;

@@ -43,10 +43,16 @@ export function detectTimestamp(samples: readonly TokenSample[]): Predictability
     const n = asInteger(s.value);
     if (n === undefined) return false;
     const v = Number(n);
-    return (v >= s.requestedAt - day && v <= s.receivedAt + day) || (v * 1000 >= s.requestedAt - day && v * 1000 <= s.receivedAt + day);
+    return (
+      (v >= s.requestedAt - day && v <= s.receivedAt + day) ||
+      (v * 1000 >= s.requestedAt - day && v * 1000 <= s.receivedAt + day)
+    );
   });
   if (hits.length < probe.length * 0.8) return undefined;
-  return { kind: 'timestamp', detail: `${hits.length} of ${probe.length} tokens are the issue time itself (Unix epoch)` };
+  return {
+    kind: 'timestamp',
+    detail: `${hits.length} of ${probe.length} tokens are the issue time itself (Unix epoch)`,
+  };
 }
 
 const HASHES = ['md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -62,7 +68,10 @@ function digests(input: string): string[] {
  * Hashed clocks: for the first samples, hashes every millisecond (and second) of the request
  * window with MD5/SHA-1/SHA-256/SHA-512 and looks for the token among the digests.
  */
-export function detectTimestampHash(samples: readonly TokenSample[], slackMs = 5): Predictability | undefined {
+export function detectTimestampHash(
+  samples: readonly TokenSample[],
+  slackMs = 5,
+): Predictability | undefined {
   const probe = samples.slice(0, 10);
   let hits = 0;
   let example = '';
@@ -94,12 +103,18 @@ export function detectDuplicates(samples: readonly TokenSample[]): Predictabilit
     seen.add(s.value);
   }
   if (dups === 0) return undefined;
-  return { kind: 'duplicate', detail: `${dups} of ${samples.length} freshly issued tokens duplicated an earlier one` };
+  return {
+    kind: 'duplicate',
+    detail: `${dups} of ${samples.length} freshly issued tokens duplicated an earlier one`,
+  };
 }
 
 /** All heuristics, each at most once. */
 export function detectPredictability(samples: readonly TokenSample[]): Predictability[] {
-  return [detectSequential(samples), detectTimestamp(samples), detectTimestampHash(samples), detectDuplicates(samples)].filter(
-    (p): p is Predictability => p !== undefined,
-  );
+  return [
+    detectSequential(samples),
+    detectTimestamp(samples),
+    detectTimestampHash(samples),
+    detectDuplicates(samples),
+  ].filter((p): p is Predictability => p !== undefined);
 }

@@ -7,7 +7,9 @@ import { DEFAULT_LIMITS, type Limits } from './http/limits.ts';
 
 const duration = z
   .union([z.string(), z.number()])
-  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as "30m", "12h", "1500ms" or seconds' })
+  .refine((v) => parseDuration(v) !== undefined, {
+    message: 'expected a duration such as "30m", "12h", "1500ms" or seconds',
+  })
   .transform((v) => parseDuration(v) as number);
 
 const expectSchema = z.strictObject({
@@ -16,7 +18,10 @@ const expectSchema = z.strictObject({
 });
 
 const requestSchema = z.strictObject({
-  method: z.string().regex(/^[A-Za-z]+$/).default('GET'),
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/)
+    .default('GET'),
   path: z.string().min(1),
   headers: z.record(z.string(), z.string()).optional(),
   form: z.record(z.string(), z.string()).optional(),
@@ -51,7 +56,9 @@ const profileSchema = z.strictObject({
       username: z.string().optional(),
       password: z.string().optional(),
     })
-    .refine((l) => (l.form ? 1 : 0) + (l.steps ? 1 : 0) === 1, { message: 'give exactly one of "form" or "steps"' }),
+    .refine((l) => (l.form ? 1 : 0) + (l.steps ? 1 : 0) === 1, {
+      message: 'give exactly one of "form" or "steps"',
+    }),
   loggedIn: z.strictObject({
     path: z.string().min(1),
     status: z.number().int().default(200),
@@ -135,7 +142,9 @@ export function parseProfileText(text: string): Profile {
   try {
     data = YAML.parse(text);
   } catch (err) {
-    throw new AuditError('PROFILE_INVALID', `profile is not valid YAML: ${(err as Error).message}`, { cause: err });
+    throw new AuditError('PROFILE_INVALID', `profile is not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parseProfile(data);
 }
@@ -146,7 +155,9 @@ export async function loadProfile(path: string): Promise<Profile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AuditError('PROFILE_NOT_FOUND', `cannot read profile ${path}: ${(err as Error).message}`, { cause: err });
+    throw new AuditError('PROFILE_NOT_FOUND', `cannot read profile ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parseProfileText(text);
 }
@@ -165,8 +176,10 @@ export function resolveCredentials(profile: Profile, env: NodeJS.ProcessEnv = pr
   const prefix = profile.login.form ? 'login.form' : 'login';
   const username = src.usernameEnv ? fromEnv(`${prefix}.usernameEnv`, src.usernameEnv, env) : src.username;
   const password = src.passwordEnv ? fromEnv(`${prefix}.passwordEnv`, src.passwordEnv, env) : src.password;
-  if (username === undefined) throw new AuditError('PROFILE_INVALID', `${prefix}.username: give username or usernameEnv`);
-  if (password === undefined) throw new AuditError('PROFILE_INVALID', `${prefix}.password: give password or passwordEnv`);
+  if (username === undefined)
+    throw new AuditError('PROFILE_INVALID', `${prefix}.username: give username or usernameEnv`);
+  if (password === undefined)
+    throw new AuditError('PROFILE_INVALID', `${prefix}.password: give password or passwordEnv`);
   return { username, password };
 }
 

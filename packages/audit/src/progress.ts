@@ -2,7 +2,10 @@ import cliProgress from 'cli-progress';
 import type { ProgressEvent } from './session.ts';
 
 /** A progress reporter for long phases: one bar per phase on the given stream. */
-export function progressBar(stream: NodeJS.WriteStream): { update: (e: ProgressEvent) => void; stop: () => void } {
+export function progressBar(stream: NodeJS.WriteStream): {
+  update: (e: ProgressEvent) => void;
+  stop: () => void;
+} {
   let bar: cliProgress.SingleBar | undefined;
   let phase = '';
   const stop = () => {
@@ -15,7 +18,11 @@ export function progressBar(stream: NodeJS.WriteStream): { update: (e: ProgressE
         stop();
         phase = e.phase;
         bar = new cliProgress.SingleBar(
-          { stream, format: `${e.phase.padEnd(18)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`, hideCursor: true },
+          {
+            stream,
+            format: `${e.phase.padEnd(18)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(e.total, 0);

@@ -1,10 +1,10 @@
 import { AuditError } from './errors.ts';
+import type { Step } from './findings.ts';
 import { hiddenFields } from './html.ts';
-import { HttpClient, type Exchange, type RequestSpec } from './http/client.ts';
+import { type Exchange, HttpClient, type RequestSpec } from './http/client.ts';
 import type { Throttle } from './http/limits.ts';
 import { redactText } from './http/redact.ts';
 import type { Credentials, Expectation, Profile, ProfileRequest } from './profile.ts';
-import type { Step } from './findings.ts';
 
 /** Everything a check needs: the target, the profile, shared limits and the exchange log. */
 export interface ProbeContext {
@@ -51,7 +51,8 @@ function substitute(value: string, ctx: ProbeContext): string {
 
 function meets(ex: Exchange, expect: Expectation | undefined): boolean {
   if (!expect) return ex.status < 400;
-  const statuses = expect.status === undefined ? undefined : Array.isArray(expect.status) ? expect.status : [expect.status];
+  const statuses =
+    expect.status === undefined ? undefined : Array.isArray(expect.status) ? expect.status : [expect.status];
   if (statuses && !statuses.includes(ex.status)) return false;
   if (!statuses && ex.status >= 400) return false;
   if (expect.text !== undefined && !ex.body.includes(expect.text)) return false;
@@ -95,7 +96,10 @@ export async function sendProfileRequest(
 }
 
 /** Asks the logged-in probe URL; true when status (and text, if given) match the profile. */
-export async function checkLoggedIn(client: HttpClient, ctx: ProbeContext): Promise<{ ok: boolean; exchange: Exchange }> {
+export async function checkLoggedIn(
+  client: HttpClient,
+  ctx: ProbeContext,
+): Promise<{ ok: boolean; exchange: Exchange }> {
   const li = ctx.profile.loggedIn;
   const exchange = await client.send({ path: li.path });
   const ok = exchange.status === li.status && (li.text === undefined || exchange.body.includes(li.text));
@@ -112,7 +116,11 @@ export async function visitLoginPage(client: HttpClient, ctx: ProbeContext): Pro
  * Logs in with the profile's form or steps, on `client`'s jar. Returns the exchanges taken.
  * Throws LOGIN_FAILED when the logged-in probe does not confirm it afterwards.
  */
-export async function login(client: HttpClient, ctx: ProbeContext, options: { skipPageVisit?: boolean; pageBody?: string } = {}): Promise<Exchange[]> {
+export async function login(
+  client: HttpClient,
+  ctx: ProbeContext,
+  options: { skipPageVisit?: boolean; pageBody?: string } = {},
+): Promise<Exchange[]> {
   const exchanges: Exchange[] = [];
   const { form, steps } = ctx.profile.login;
   if (form) {
@@ -129,7 +137,9 @@ export async function login(client: HttpClient, ctx: ProbeContext, options: { sk
       [form.usernameField]: ctx.credentials.username,
       [form.passwordField]: ctx.credentials.password,
     };
-    exchanges.push(await client.send({ method: form.method, path: action, form: fields, followRedirects: true }));
+    exchanges.push(
+      await client.send({ method: form.method, path: action, form: fields, followRedirects: true }),
+    );
   } else if (steps) {
     let previous = options.pageBody ?? '';
     for (const [i, step] of steps.entries()) {
@@ -138,7 +148,10 @@ export async function login(client: HttpClient, ctx: ProbeContext, options: { sk
       exchanges.push(...ex);
       const last = ex[ex.length - 1] as Exchange;
       if (!requestSucceeded(last, step)) {
-        throw new AuditError('LOGIN_FAILED', `login step ${i + 1} (${step.method} ${step.path}) answered ${last.status}`);
+        throw new AuditError(
+          'LOGIN_FAILED',
+          `login step ${i + 1} (${step.method} ${step.path}) answered ${last.status}`,
+        );
       }
       previous = last.body;
     }
@@ -169,7 +182,12 @@ export function sessionToken(client: HttpClient, ctx: ProbeContext): string | un
 const SHOWN_HEADERS = ['location', 'cache-control', 'content-type', 'clear-site-data'];
 
 /** Turns an exchange into a reproduction step, with tokens and the password redacted. */
-export function toStep(ctx: ProbeContext, action: string, ex: Exchange, options: { body?: boolean } = {}): Step {
+export function toStep(
+  ctx: ProbeContext,
+  action: string,
+  ex: Exchange,
+  options: { body?: boolean } = {},
+): Step {
   rememberCookieValues(ctx, ex);
   const url = new URL(ex.url);
   const reqLines = [`${ex.method} ${url.pathname}${url.search}`];
@@ -184,7 +202,8 @@ export function toStep(ctx: ProbeContext, action: string, ex: Exchange, options:
     if (v) resLines.push(`${h}: ${v}`);
   }
   for (const sc of ex.setCookie) resLines.push(`set-cookie: ${sc}`);
-  if (options.body && ex.body) resLines.push('', ex.body.length > 300 ? `${ex.body.slice(0, 300)}…` : ex.body);
+  if (options.body && ex.body)
+    resLines.push('', ex.body.length > 300 ? `${ex.body.slice(0, 300)}…` : ex.body);
   return { action, request: redact(ctx, reqLines.join('\n')), response: redact(ctx, resLines.join('\n')) };
 }
 
@@ -204,6 +223,7 @@ export function rememberCookieValues(ctx: ProbeContext, ex: Exchange): void {
   const add = (v: string | undefined) => {
     if (v && v.length >= 6) ctx.secrets.add(v);
   };
-  for (const part of (ex.requestHeaders.cookie ?? '').split(';')) add(part.split('=').slice(1).join('=').trim());
+  for (const part of (ex.requestHeaders.cookie ?? '').split(';'))
+    add(part.split('=').slice(1).join('=').trim());
   for (const line of ex.setCookie) add(line.split(';')[0]?.split('=').slice(1).join('=').trim());
 }

@@ -10,13 +10,19 @@ export async function readTokens(path: string): Promise<string[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AuditError('TOKENS_FILE_INVALID', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    throw new AuditError('TOKENS_FILE_INVALID', `cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const tokens = text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
-  if (tokens.length < 2) throw new AuditError('TOKENS_FILE_INVALID', `${path}: need at least 2 tokens, one per line (found ${tokens.length})`);
+  if (tokens.length < 2)
+    throw new AuditError(
+      'TOKENS_FILE_INVALID',
+      `${path}: need at least 2 tokens, one per line (found ${tokens.length})`,
+    );
   return tokens;
 }
 
@@ -31,7 +37,9 @@ export async function analyzeTokenFile(path: string): Promise<TokensResult> {
   const tokens = await readTokens(path);
   const report = await analyze(tokens);
   const samples: TokenSample[] = tokens.map((value) => ({ value, requestedAt: 0, receivedAt: 0 }));
-  const heuristics = [detectSequential(samples), detectDuplicates(samples)].filter((p) => p !== undefined).map((p) => `${p.kind}: ${p.detail}`);
+  const heuristics = [detectSequential(samples), detectDuplicates(samples)]
+    .filter((p) => p !== undefined)
+    .map((p) => `${p.kind}: ${p.detail}`);
   return { report, heuristics };
 }
 
@@ -47,7 +55,10 @@ export function tokensMarkdown(path: string, r: TokensResult): string {
     '',
     '| id | Test | Standard | Statistic | p-value | Result |',
     '|---|---|---|---|---|---|',
-    ...rep.tests.map((t) => `| ${t.id} | ${t.name} | ${t.standard} | ${fmtNumber(t.statistic)} | ${fmtNumber(t.pValue)} | ${t.passed ? 'pass' : 'fail'} |`),
+    ...rep.tests.map(
+      (t) =>
+        `| ${t.id} | ${t.name} | ${t.standard} | ${fmtNumber(t.statistic)} | ${fmtNumber(t.pValue)} | ${t.passed ? 'pass' : 'fail'} |`,
+    ),
     '',
     ...rep.patterns.map((p) => `- pattern ${p.kind}: ${p.detail}`),
     ...r.heuristics.map((h) => `- ${h}`),

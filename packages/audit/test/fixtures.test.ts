@@ -11,7 +11,13 @@ const CASES: Array<{ name: string; flaws: FixtureOptions; expect: string[] }> = 
   {
     name: 'missing cookie flags (no Secure/HttpOnly/SameSite/prefix, 30-day Max-Age)',
     flaws: { cookieName: 'sid', secure: false, httpOnly: false, sameSite: null, maxAgeSeconds: 30 * 86400 },
-    expect: ['COOKIE-NO-HTTPONLY', 'COOKIE-NO-PREFIX', 'COOKIE-NO-SAMESITE', 'COOKIE-NO-SECURE', 'COOKIE-PERSISTENT'],
+    expect: [
+      'COOKIE-NO-HTTPONLY',
+      'COOKIE-NO-PREFIX',
+      'COOKIE-NO-SAMESITE',
+      'COOKIE-NO-SECURE',
+      'COOKIE-PERSISTENT',
+    ],
   },
   { name: 'no rotation on login', flaws: { rotateOnLogin: false }, expect: ['FIXATION-NO-ROTATION'] },
   {
@@ -19,25 +25,48 @@ const CASES: Array<{ name: string; flaws: FixtureOptions; expect: string[] }> = 
     flaws: { rotateOnLogin: false, adoptPlanted: true },
     expect: ['FIXATION-NO-ROTATION', 'FIXATION-PLANTED-ADOPTED'],
   },
-  { name: 'logout only clears the cookie', flaws: { logout: 'client-only' }, expect: ['LOGOUT-NOT-INVALIDATED'] },
+  {
+    name: 'logout only clears the cookie',
+    flaws: { logout: 'client-only' },
+    expect: ['LOGOUT-NOT-INVALIDATED'],
+  },
   { name: 'session id in URL', flaws: { idInUrl: true }, expect: ['TOKEN-IN-URL'] },
   { name: 'token reflected in page', flaws: { reflectToken: true }, expect: ['TOKEN-REFLECTED'] },
-  { name: 'no CSRF defence (SameSite=Lax cookie)', flaws: { csrfDefence: false }, expect: ['CSRF-CROSS-SITE-ACCEPTED'] },
+  {
+    name: 'no CSRF defence (SameSite=Lax cookie)',
+    flaws: { csrfDefence: false },
+    expect: ['CSRF-CROSS-SITE-ACCEPTED'],
+  },
   {
     name: 'no CSRF defence and SameSite=None',
     flaws: { csrfDefence: false, sameSite: 'None' },
     expect: ['COOKIE-SAMESITE-NONE', 'CSRF-CROSS-SITE-ACCEPTED'],
   },
-  { name: 'no rotation on privilege change', flaws: { rotateOnPrivilege: false }, expect: ['ROTATION-NO-ROTATION'] },
-  { name: 'authenticated page without Cache-Control', flaws: { cacheControl: null }, expect: ['CACHE-AUTHENTICATED-STORABLE'] },
-  { name: 'authenticated page Cache-Control: private', flaws: { cacheControl: 'private, max-age=600' }, expect: ['CACHE-PRIVATE-ONLY'] },
+  {
+    name: 'no rotation on privilege change',
+    flaws: { rotateOnPrivilege: false },
+    expect: ['ROTATION-NO-ROTATION'],
+  },
+  {
+    name: 'authenticated page without Cache-Control',
+    flaws: { cacheControl: null },
+    expect: ['CACHE-AUTHENTICATED-STORABLE'],
+  },
+  {
+    name: 'authenticated page Cache-Control: private',
+    flaws: { cacheControl: 'private, max-age=600' },
+    expect: ['CACHE-PRIVATE-ONLY'],
+  },
 ];
 
 describe('flawed fixtures: each flaw found, nothing else', () => {
   for (const c of CASES) {
     test(c.name, async () => {
       const report = await auditFixture(c.flaws, { only: NO_RANDOMNESS });
-      assert.ok(report.checks.every((ch) => ch.status !== 'error'), JSON.stringify(statuses(report)));
+      assert.ok(
+        report.checks.every((ch) => ch.status !== 'error'),
+        JSON.stringify(statuses(report)),
+      );
       assert.deepEqual(ruleIds(report), c.expect);
     });
   }
@@ -83,9 +112,16 @@ describe('weak token generators', () => {
     const report = await auditFixture({ ids: 'timestamp-hash' }, { only: ['randomness'], samples: 300 });
     const ids = ruleIds(report);
     assert.ok(ids.includes('TOKEN-PREDICTABLE'), ids.join());
-    assert.match(report.findings.find((f) => f.ruleId === 'TOKEN-PREDICTABLE')?.evidence[0] ?? '', /hash of the issue time/);
+    assert.match(
+      report.findings.find((f) => f.ruleId === 'TOKEN-PREDICTABLE')?.evidence[0] ?? '',
+      /hash of the issue time/,
+    );
     // Duplicates (same millisecond) and failed statistics are true of this generator too; nothing else is.
-    for (const id of ids) assert.ok(['TOKEN-PREDICTABLE', 'TOKEN-DUPLICATE', 'TOKEN-WEAK-RANDOMNESS', 'TOKEN-LOW-ENTROPY'].includes(id), id);
+    for (const id of ids)
+      assert.ok(
+        ['TOKEN-PREDICTABLE', 'TOKEN-DUPLICATE', 'TOKEN-WEAK-RANDOMNESS', 'TOKEN-LOW-ENTROPY'].includes(id),
+        id,
+      );
   });
 
   test('Math.random ids: too little entropy, weak — and no other finding', async () => {
@@ -98,7 +134,10 @@ describe('timeouts (long-running mode)', () => {
   const declared = { timeouts: { longRunning: true, idle: '600ms', absolute: '1500ms', tolerance: 0.5 } };
 
   test('enforced timeouts: no finding, measured values reported', async () => {
-    const report = await auditFixture({ idleMs: 600, absoluteMs: 1500 }, { only: ['timeout'], profile: declared });
+    const report = await auditFixture(
+      { idleMs: 600, absoluteMs: 1500 },
+      { only: ['timeout'], profile: declared },
+    );
     assert.deepEqual(ruleIds(report), []);
     const notes = report.checks.find((c) => c.check === 'timeout')?.notes.join(' ') ?? '';
     assert.match(notes, /Measured idle timeout: between/);

@@ -4,7 +4,16 @@ import { parseProfile } from '../src/profile.ts';
 import { FIXTURE_PROFILE, type FixtureOptions, startFixture } from './fixtures/flawed-app.ts';
 
 /** Every check except the (slower) randomness sampling. */
-export const NO_RANDOMNESS: CheckId[] = ['session-cookie', 'cookie-attributes', 'token-in-url', 'fixation', 'logout', 'rotation', 'csrf', 'caching'];
+export const NO_RANDOMNESS: CheckId[] = [
+  'session-cookie',
+  'cookie-attributes',
+  'token-in-url',
+  'fixation',
+  'logout',
+  'rotation',
+  'csrf',
+  'caching',
+];
 
 /** Starts a fixture with `flaws`, audits it with the fixture profile (plus `profile` overrides), stops it. */
 export async function auditFixture(

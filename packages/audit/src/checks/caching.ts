@@ -12,6 +12,7 @@ export async function checkCaching(ctx: ProbeContext): Promise<CheckOutcome> {
   const steps = [toStep(ctx, `Fetch the authenticated page ${ctx.profile.loggedIn.path}`, exchange)];
   const evidence = [`GET ${ctx.profile.loggedIn.path} → Cache-Control: ${cc || '(absent)'}`];
   if (directives.has('no-store')) return { findings: [], notes: [`Cache-Control: ${cc}`] };
-  if (directives.has('private')) return { findings: [makeFinding('CACHE-PRIVATE-ONLY', { evidence, steps })], notes: [] };
+  if (directives.has('private'))
+    return { findings: [makeFinding('CACHE-PRIVATE-ONLY', { evidence, steps })], notes: [] };
   return { findings: [makeFinding('CACHE-AUTHENTICATED-STORABLE', { evidence, steps })], notes: [] };
 }

@@ -1,6 +1,13 @@
 import { makeFinding, type Step } from '../findings.ts';
 import type { ProfileRequest } from '../profile.ts';
-import { login, newClient, type ProbeContext, requestSucceeded, sendProfileRequest, toStep } from '../session.ts';
+import {
+  login,
+  newClient,
+  type ProbeContext,
+  requestSucceeded,
+  sendProfileRequest,
+  toStep,
+} from '../session.ts';
 import { type CheckOutcome, requireSessionCookie } from './types.ts';
 
 const TOKEN_FIELD = /csrf|xsrf|authenticity|^_?token$/i;
@@ -20,20 +27,33 @@ export async function checkCsrf(ctx: ProbeContext): Promise<CheckOutcome> {
   await login(client, ctx);
   const steps: Step[] = [{ action: 'Log in' }];
   const baseline = await sendProfileRequest(client, ctx, req);
-  for (const ex of baseline) steps.push(toStep(ctx, 'Send the state-changing request as the application does (same origin)', ex));
+  for (const ex of baseline)
+    steps.push(toStep(ctx, 'Send the state-changing request as the application does (same origin)', ex));
   const base = baseline[baseline.length - 1];
   if (!base || !requestSucceeded(base, req)) {
-    return { findings: [], notes: [`Baseline request answered ${base?.status}; cannot judge CSRF.`], skipped: 'baseline request failed' };
+    return {
+      findings: [],
+      notes: [`Baseline request answered ${base?.status}; cannot judge CSRF.`],
+      skipped: 'baseline request failed',
+    };
   }
   const forged: ProfileRequest = { ...req };
-  if (req.form) forged.form = Object.fromEntries(Object.entries(req.form).filter(([k]) => !TOKEN_FIELD.test(k)));
-  const headers: Record<string, string> = { origin: ATTACKER_ORIGIN, 'sec-fetch-site': 'cross-site', referer: `${ATTACKER_ORIGIN}/` };
+  if (req.form)
+    forged.form = Object.fromEntries(Object.entries(req.form).filter(([k]) => !TOKEN_FIELD.test(k)));
+  const headers: Record<string, string> = {
+    origin: ATTACKER_ORIGIN,
+    'sec-fetch-site': 'cross-site',
+    referer: `${ATTACKER_ORIGIN}/`,
+  };
   for (const k of Object.keys(req.headers ?? {})) if (TOKEN_FIELD.test(k)) headers[k] = '';
   const attack = await sendProfileRequest(client, ctx, forged, { headers, omitHidden: true });
   const ex = attack[attack.length - 1];
   if (!ex) return { findings: [], notes: [], skipped: 'no response' };
-  steps.push(toStep(ctx, `Replay it as ${ATTACKER_ORIGIN} would: cross-site headers, no anti-CSRF token`, ex));
-  if (!requestSucceeded(ex, req)) return { findings: [], notes: [`The cross-site replay was refused (${ex.status}).`] };
+  steps.push(
+    toStep(ctx, `Replay it as ${ATTACKER_ORIGIN} would: cross-site headers, no anti-CSRF token`, ex),
+  );
+  if (!requestSucceeded(ex, req))
+    return { findings: [], notes: [`The cross-site replay was refused (${ex.status}).`] };
   const sameSite = client.jar.get(name)?.sameSite?.toLowerCase();
   const shielded = sameSite === 'lax' || sameSite === 'strict';
   return {

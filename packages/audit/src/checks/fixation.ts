@@ -47,7 +47,10 @@ export async function checkFixation(ctx: ProbeContext): Promise<CheckOutcome> {
   } else if (before === after) {
     findings.push(
       makeFinding('FIXATION-NO-ROTATION', {
-        evidence: [`"${name}" before login: ${redactToken(before)}`, `"${name}" after login: ${redactToken(before)} (unchanged)`],
+        evidence: [
+          `"${name}" before login: ${redactToken(before)}`,
+          `"${name}" after login: ${redactToken(before)} (unchanged)`,
+        ],
         steps,
       }),
     );
@@ -76,17 +79,28 @@ export async function checkFixation(ctx: ProbeContext): Promise<CheckOutcome> {
   const victim = clientWithCookie(ctx, name, planted);
   const plantSteps: Step[] = [];
   const page2 = await visitLoginPage(victim, ctx);
-  plantSteps.push(toStep(ctx, `Plant "${name}" = ${redactToken(planted)} (never issued by the server) and open the login page`, page2));
+  plantSteps.push(
+    toStep(
+      ctx,
+      `Plant "${name}" = ${redactToken(planted)} (never issued by the server) and open the login page`,
+      page2,
+    ),
+  );
   const loginEx2 = await login(victim, ctx, { skipPageVisit: true, pageBody: page2.body });
   for (const ex of loginEx2) plantSteps.push(toStep(ctx, 'Log in with the planted cookie', ex));
   const kept = sessionToken(victim, ctx) === planted;
   if (kept) {
     const attacker = await checkLoggedIn(clientWithCookie(ctx, name, planted), ctx);
-    plantSteps.push(toStep(ctx, 'As the attacker, send only the planted value to the logged-in probe', attacker.exchange));
+    plantSteps.push(
+      toStep(ctx, 'As the attacker, send only the planted value to the logged-in probe', attacker.exchange),
+    );
     if (attacker.ok) {
       findings.push(
         makeFinding('FIXATION-PLANTED-ADOPTED', {
-          evidence: [`planted ${redactToken(planted)} was kept through login`, `the planted value alone is logged in (${attacker.exchange.status})`],
+          evidence: [
+            `planted ${redactToken(planted)} was kept through login`,
+            `the planted value alone is logged in (${attacker.exchange.status})`,
+          ],
           steps: plantSteps,
         }),
       );

@@ -30,7 +30,11 @@ export async function checkLogout(ctx: ProbeContext): Promise<CheckOutcome> {
   for (const ex of exchanges) steps.push(toStep(ctx, 'Log out', ex));
   const last = exchanges[exchanges.length - 1];
   if (!last || !requestSucceeded(last, req)) {
-    return { findings: [], notes: [`The logout request answered ${last?.status}; check the logout section of the profile.`], skipped: 'logout request failed' };
+    return {
+      findings: [],
+      notes: [`The logout request answered ${last?.status}; check the logout section of the profile.`],
+      skipped: 'logout request failed',
+    };
   }
   const inBrowser = client.jar.get(name)?.value;
   const cleared = inBrowser !== token;
@@ -48,7 +52,9 @@ export async function checkLogout(ctx: ProbeContext): Promise<CheckOutcome> {
           `replaying ${redactToken(token)} after logout: ${replay.exchange.status}, still logged in`,
         ],
         steps,
-        detail: cleared ? 'The logout only clears the cookie client-side; the session itself stays alive on the server.' : '',
+        detail: cleared
+          ? 'The logout only clears the cookie client-side; the session itself stays alive on the server.'
+          : '',
       }),
     );
   } else {

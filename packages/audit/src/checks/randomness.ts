@@ -25,7 +25,11 @@ export function extractToken(value: string, pattern: string | undefined): string
   return m?.[1] ?? m?.[0] ?? v;
 }
 
-async function issueOne(ctx: ProbeContext, name: string, mode: 'page' | 'login'): Promise<TokenSample | undefined> {
+async function issueOne(
+  ctx: ProbeContext,
+  name: string,
+  mode: 'page' | 'login',
+): Promise<TokenSample | undefined> {
   const client = new HttpClient(ctx.target, ctx.throttle); // no log: samples are many
   const requestedAt = Date.now();
   const issue = ctx.profile.session.issue;
@@ -38,7 +42,10 @@ async function issueOne(ctx: ProbeContext, name: string, mode: 'page' | 'login')
 }
 
 /** Collects `n` freshly issued session tokens with bounded concurrency, reporting progress. */
-export async function collectTokens(ctx: ProbeContext, n: number): Promise<{ samples: TokenSample[]; mode: 'page' | 'login'; missing: number }> {
+export async function collectTokens(
+  ctx: ProbeContext,
+  n: number,
+): Promise<{ samples: TokenSample[]; mode: 'page' | 'login'; missing: number }> {
   const name = requireSessionCookie(ctx);
   let mode: 'page' | 'login' = ctx.profile.session.issue === 'login' ? 'login' : 'page';
   if (mode === 'page' && !(await issueOne(ctx, name, 'page'))) mode = 'login';
@@ -69,12 +76,17 @@ export async function collectTokens(ctx: ProbeContext, n: number): Promise<{ sam
  * looks for counters, clocks and hashed clocks, then runs the statistical analysis. Findings
  * for predictable, duplicated, short or statistically weak tokens.
  */
-export async function checkRandomness(ctx: ProbeContext): Promise<CheckOutcome & { report?: RandomnessReport }> {
+export async function checkRandomness(
+  ctx: ProbeContext,
+): Promise<CheckOutcome & { report?: RandomnessReport }> {
   const name = requireSessionCookie(ctx);
   const n = ctx.samples;
   const { samples, mode, missing } = await collectTokens(ctx, n);
   if (samples.length < 20) {
-    throw new AuditError('TIME_BUDGET_EXCEEDED', `only ${samples.length} tokens collected (of ${n}); raise limits.totalTime or lower --samples`);
+    throw new AuditError(
+      'TIME_BUDGET_EXCEEDED',
+      `only ${samples.length} tokens collected (of ${n}); raise limits.totalTime or lower --samples`,
+    );
   }
   const pattern = ctx.profile.session.tokenPattern;
   const tokens = samples.map((s) => extractToken(s.value, pattern));
@@ -98,7 +110,8 @@ export async function checkRandomness(ctx: ProbeContext): Promise<CheckOutcome &
   }
   const report = await analyze(tokens);
   steps.push({
-    action: 'Run the statistical analysis (FIPS 140-2, NIST SP 800-22, SP 800-90B min-entropy) on the decoded tokens',
+    action:
+      'Run the statistical analysis (FIPS 140-2, NIST SP 800-22, SP 800-90B min-entropy) on the decoded tokens',
     response: report.summary,
   });
   const failed = report.tests.filter((t) => !t.passed);
@@ -112,7 +125,12 @@ export async function checkRandomness(ctx: ProbeContext): Promise<CheckOutcome &
         severity: report.verdict === 'broken' ? 'high' : 'medium',
         evidence: [
           `verdict: ${report.verdict} — ${report.summary}`,
-          ...failed.slice(0, 8).map((t) => `${t.name} (${t.standard}): statistic ${fmt(t.statistic)}, p = ${t.pValue === null ? 'n/a' : fmt(t.pValue)}`),
+          ...failed
+            .slice(0, 8)
+            .map(
+              (t) =>
+                `${t.name} (${t.standard}): statistic ${fmt(t.statistic)}, p = ${t.pValue === null ? 'n/a' : fmt(t.pValue)}`,
+            ),
           ...report.patterns.slice(0, 5).map((p) => `pattern ${p.kind}: ${p.detail}`),
         ],
         steps,
@@ -135,7 +153,9 @@ export async function checkRandomness(ctx: ProbeContext): Promise<CheckOutcome &
       }),
     );
   } else if (report.sampleSize < MIN_SAMPLES_FOR_ESTIMATE) {
-    notes.push(`Entropy estimate from ${report.sampleSize} samples is indicative only; audit with --samples 20000 for a firm figure.`);
+    notes.push(
+      `Entropy estimate from ${report.sampleSize} samples is indicative only; audit with --samples 20000 for a firm figure.`,
+    );
   }
   return { findings, notes, report };
 }

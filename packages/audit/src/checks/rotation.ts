@@ -27,7 +27,11 @@ export async function checkRotation(ctx: ProbeContext): Promise<CheckOutcome> {
   for (const ex of exchanges) steps.push(toStep(ctx, 'Perform the privilege change', ex));
   const last = exchanges[exchanges.length - 1];
   if (!last || !requestSucceeded(last, req)) {
-    return { findings: [], notes: [`The privilege-change request answered ${last?.status}.`], skipped: 'privilege change failed' };
+    return {
+      findings: [],
+      notes: [`The privilege-change request answered ${last?.status}.`],
+      skipped: 'privilege change failed',
+    };
   }
   const after = sessionToken(client, ctx);
   const findings: Finding[] = [];
@@ -46,7 +50,10 @@ export async function checkRotation(ctx: ProbeContext): Promise<CheckOutcome> {
     if (replay.ok) {
       findings.push(
         makeFinding('ROTATION-OLD-TOKEN-VALID', {
-          evidence: [`new token ${after ? redactToken(after) : '(none)'} issued`, `old token ${redactToken(before)} still logged in`],
+          evidence: [
+            `new token ${after ? redactToken(after) : '(none)'} issued`,
+            `old token ${redactToken(before)} still logged in`,
+          ],
           steps,
         }),
       );

@@ -11,21 +11,30 @@ import type { CheckOutcome } from './types.ts';
 export async function identifySessionCookie(ctx: ProbeContext): Promise<CheckOutcome> {
   const client = newClient(ctx);
   const exchanges = await login(client, ctx);
-  const steps: Step[] = exchanges.map((ex, i) => toStep(ctx, i === exchanges.length - 1 ? 'Confirm the login' : 'Log in', ex));
+  const steps: Step[] = exchanges.map((ex, i) =>
+    toStep(ctx, i === exchanges.length - 1 ? 'Confirm the login' : 'Log in', ex),
+  );
   const cookies = client.jar.all();
   for (const c of cookies) ctx.secrets.add(c.value);
   if (cookies.length === 0) {
-    throw new AuditError('SESSION_COOKIE_NOT_FOUND', 'login worked but the server set no cookie; the auditor only audits cookie sessions');
+    throw new AuditError(
+      'SESSION_COOKIE_NOT_FOUND',
+      'login worked but the server set no cookie; the auditor only audits cookie sessions',
+    );
   }
   const declared = ctx.profile.session.cookie;
   const candidates = declared ? cookies.filter((c) => c.name === declared) : cookies;
   if (declared && candidates.length === 0) {
-    throw new AuditError('SESSION_COOKIE_NOT_FOUND', `session.cookie: no cookie named "${declared}" after login (have: ${cookies.map((c) => c.name).join(', ')})`);
+    throw new AuditError(
+      'SESSION_COOKIE_NOT_FOUND',
+      `session.cookie: no cookie named "${declared}" after login (have: ${cookies.map((c) => c.name).join(', ')})`,
+    );
   }
   const carriers: string[] = [];
   for (const c of candidates) {
     const probe = newClient(ctx);
-    for (const other of cookies) if (other.name !== c.name) probe.jar.set(probe.origin, other.name, other.value);
+    for (const other of cookies)
+      if (other.name !== c.name) probe.jar.set(probe.origin, other.name, other.value);
     const { ok, exchange } = await checkLoggedIn(probe, ctx);
     steps.push(toStep(ctx, `Repeat the logged-in probe without cookie "${c.name}"`, exchange));
     if (!ok) carriers.push(c.name);
@@ -33,8 +42,11 @@ export async function identifySessionCookie(ctx: ProbeContext): Promise<CheckOut
   const list = cookies.map((c) => `${c.name} = ${redactToken(c.value)}`).join(', ');
   if (carriers.length >= 1) {
     ctx.sessionCookie = carriers[0];
-    const notes = [`Session cookie: "${carriers[0]}" (removing it logs the user out). Cookies after login: ${list}.`];
-    if (carriers.length > 1) notes.push(`Other cookies whose removal also logs out: ${carriers.slice(1).join(', ')}.`);
+    const notes = [
+      `Session cookie: "${carriers[0]}" (removing it logs the user out). Cookies after login: ${list}.`,
+    ];
+    if (carriers.length > 1)
+      notes.push(`Other cookies whose removal also logs out: ${carriers.slice(1).join(', ')}.`);
     return { findings: [], notes };
   }
   // Nothing logged out on its own: fall back to the declared or only cookie.

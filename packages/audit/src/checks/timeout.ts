@@ -21,9 +21,14 @@ async function loggedInClient(ctx: ProbeContext): Promise<HttpClient> {
  */
 export async function checkTimeouts(ctx: ProbeContext): Promise<CheckOutcome> {
   const t = ctx.profile.timeouts;
-  if (!t?.longRunning) return { findings: [], notes: [], skipped: 'long-running mode is off (timeouts.longRunning)' };
+  if (!t?.longRunning)
+    return { findings: [], notes: [], skipped: 'long-running mode is off (timeouts.longRunning)' };
   if (t.idle === undefined && t.absolute === undefined) {
-    return { findings: [], notes: [], skipped: 'declare timeouts.idle and/or timeouts.absolute to measure against' };
+    return {
+      findings: [],
+      notes: [],
+      skipped: 'declare timeouts.idle and/or timeouts.absolute to measure against',
+    };
   }
   const budget = ctx.throttle.remainingMs();
   const results = await Promise.all([
@@ -39,10 +44,16 @@ export async function checkTimeouts(ctx: ProbeContext): Promise<CheckOutcome> {
   return out;
 }
 
-async function measureIdle(ctx: ProbeContext, idle: number, tolerance: number, budget: number): Promise<CheckOutcome> {
+async function measureIdle(
+  ctx: ProbeContext,
+  idle: number,
+  tolerance: number,
+  budget: number,
+): Promise<CheckOutcome> {
   const limit = idle * (1 + tolerance);
   const waits = [...IDLE_FRACTIONS.map((f) => f * idle), limit].filter((w) => w < budget - 1000);
-  if (waits.length === 0) return { findings: [], notes: [], skipped: 'not enough time budget for the idle probe' };
+  if (waits.length === 0)
+    return { findings: [], notes: [], skipped: 'not enough time budget for the idle probe' };
   const clients = await Promise.all(waits.map(() => loggedInClient(ctx)));
   const start = Date.now();
   const outcomes = await Promise.all(
@@ -57,18 +68,26 @@ async function measureIdle(ctx: ProbeContext, idle: number, tolerance: number, b
   const dead = outcomes.filter((o) => !o.ok).map((o) => o.wait);
   const lo = alive.length ? Math.max(...alive) : 0;
   const hi = dead.length ? Math.min(...dead) : undefined;
-  const measured = hi === undefined ? `longer than ${formatDuration(lo)}` : `between ${formatDuration(lo)} and ${formatDuration(hi)}`;
+  const measured =
+    hi === undefined
+      ? `longer than ${formatDuration(lo)}`
+      : `between ${formatDuration(lo)} and ${formatDuration(hi)}`;
   const notes = [`Measured idle timeout: ${measured} (declared ${formatDuration(idle)}).`];
   const last = outcomes[outcomes.length - 1];
-  if (last && last.ok && last.wait >= limit) {
+  if (last?.ok && last.wait >= limit) {
     const steps: Step[] = [
-      { action: `Log in ${waits.length} sessions at once, leave each idle for ${waits.map(formatDuration).join(', ')}` },
+      {
+        action: `Log in ${waits.length} sessions at once, leave each idle for ${waits.map(formatDuration).join(', ')}`,
+      },
       toStep(ctx, `Probe the session idle for ${formatDuration(last.wait)}`, last.exchange),
     ];
     return {
       findings: [
         makeFinding('TIMEOUT-IDLE-NOT-ENFORCED', {
-          evidence: [`declared idle timeout ${formatDuration(idle)}; a session idle for ${formatDuration(last.wait)} was still logged in`, notes[0] as string],
+          evidence: [
+            `declared idle timeout ${formatDuration(idle)}; a session idle for ${formatDuration(last.wait)} was still logged in`,
+            notes[0] as string,
+          ],
           steps,
         }),
       ],
@@ -86,7 +105,8 @@ async function measureAbsolute(
   budget: number,
 ): Promise<CheckOutcome> {
   const limit = absolute * (1 + tolerance);
-  if (limit > budget - 1000) return { findings: [], notes: [], skipped: 'not enough time budget for the absolute-lifetime probe' };
+  if (limit > budget - 1000)
+    return { findings: [], notes: [], skipped: 'not enough time budget for the absolute-lifetime probe' };
   const interval = Math.max(100, Math.min((idle ?? absolute) / 3, absolute / 10));
   const client = await loggedInClient(ctx);
   const start = Date.now();
@@ -110,8 +130,13 @@ async function measureAbsolute(
   if (diedAt === undefined && last) {
     findings.push(
       makeFinding('TIMEOUT-ABSOLUTE-NOT-ENFORCED', {
-        evidence: [`declared absolute lifetime ${formatDuration(absolute)}; the session, used every ${formatDuration(interval)}, was still logged in after ${formatDuration(limit)}`],
-        steps: [{ action: `Log in, then request ${ctx.profile.loggedIn.path} every ${formatDuration(interval)}` }, toStep(ctx, 'Last probe', last.exchange)],
+        evidence: [
+          `declared absolute lifetime ${formatDuration(absolute)}; the session, used every ${formatDuration(interval)}, was still logged in after ${formatDuration(limit)}`,
+        ],
+        steps: [
+          { action: `Log in, then request ${ctx.profile.loggedIn.path} every ${formatDuration(interval)}` },
+          toStep(ctx, 'Last probe', last.exchange),
+        ],
       }),
     );
   }

@@ -1,8 +1,8 @@
 import { type Finding, makeFinding } from '../findings.ts';
+import { linkTargets } from '../html.ts';
 import type { Exchange } from '../http/client.ts';
 import { parseSetCookie } from '../http/cookie-jar.ts';
 import { redactToken } from '../http/redact.ts';
-import { linkTargets } from '../html.ts';
 import { checkLoggedIn, login, newClient, type ProbeContext, toStep } from '../session.ts';
 import { type CheckOutcome, requireSessionCookie } from './types.ts';
 
@@ -35,19 +35,27 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
   }
   const scanned = [...tokens].filter((t) => t.length >= MIN_SCAN_LENGTH);
   const notes = [`Scanned ${ctx.log.length} exchanges for ${scanned.length} issued session tokens.`];
-  if (scanned.length < tokens.size) notes.push(`${tokens.size - scanned.length} tokens shorter than ${MIN_SCAN_LENGTH} characters were not scanned (too short to match reliably).`);
+  if (scanned.length < tokens.size)
+    notes.push(
+      `${tokens.size - scanned.length} tokens shorter than ${MIN_SCAN_LENGTH} characters were not scanned (too short to match reliably).`,
+    );
   const inUrl: Array<{ ex: Exchange; token: string; where: string }> = [];
   const reflected: Array<{ ex: Exchange; token: string; where: string }> = [];
   for (const ex of ctx.log) {
     for (const token of scanned) {
       const variants = forms(token);
       const has = (s: string) => variants.some((v) => s.includes(v));
-      if (has(ex.url)) inUrl.push({ ex, token, where: `request URL ${ex.method} ${new URL(ex.url).pathname}?…` });
+      if (has(ex.url))
+        inUrl.push({ ex, token, where: `request URL ${ex.method} ${new URL(ex.url).pathname}?…` });
       const location = ex.responseHeaders.location;
       if (location && has(location)) inUrl.push({ ex, token, where: 'Location header' });
       if (has(ex.body)) {
         const link = linkTargets(ex.body).some(has);
-        (link ? inUrl : reflected).push({ ex, token, where: link ? 'a link in the response body' : 'the response body' });
+        (link ? inUrl : reflected).push({
+          ex,
+          token,
+          where: link ? 'a link in the response body' : 'the response body',
+        });
       }
       for (const [h, v] of Object.entries(ex.responseHeaders)) {
         if (h !== 'location' && has(v)) reflected.push({ ex, token, where: `response header ${h}` });
@@ -60,7 +68,10 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
     const unique = hits.filter((h, i) => hits.findIndex((o) => o.where === h.where) === i).slice(0, 5);
     findings.push(
       makeFinding(ruleId, {
-        evidence: unique.map((h) => `${redactToken(h.token)} found in ${h.where} (${h.ex.method} ${new URL(h.ex.url).pathname} → ${h.ex.status})`),
+        evidence: unique.map(
+          (h) =>
+            `${redactToken(h.token)} found in ${h.where} (${h.ex.method} ${new URL(h.ex.url).pathname} → ${h.ex.status})`,
+        ),
         steps: unique.slice(0, 3).map((h) => toStep(ctx, `Observe the token in ${h.where}`, h.ex)),
       }),
     );

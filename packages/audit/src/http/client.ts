@@ -60,7 +60,10 @@ export class HttpClient {
   resolve(pathOrUrl: string): URL {
     const url = new URL(pathOrUrl, this.origin);
     if (url.origin !== this.origin.origin) {
-      throw new AuditError('OFF_ORIGIN', `refusing to send a request to ${url.origin}: probes stay on ${this.origin.origin}`);
+      throw new AuditError(
+        'OFF_ORIGIN',
+        `refusing to send a request to ${url.origin}: probes stay on ${this.origin.origin}`,
+      );
     }
     return url;
   }
@@ -83,7 +86,10 @@ export class HttpClient {
   async #sendOnce(spec: RequestSpec): Promise<Exchange> {
     const url = this.resolve(spec.path);
     const method = (spec.method ?? 'GET').toUpperCase();
-    const headers: Record<string, string> = { 'user-agent': 'tessera-audit/0.1', accept: 'text/html,application/json;q=0.9,*/*;q=0.8' };
+    const headers: Record<string, string> = {
+      'user-agent': 'tessera-audit/0.1',
+      accept: 'text/html,application/json;q=0.9,*/*;q=0.8',
+    };
     let body: string | undefined;
     if (spec.form) {
       body = new URLSearchParams(spec.form).toString();

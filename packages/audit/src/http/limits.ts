@@ -49,7 +49,10 @@ export class Throttle {
       throw new AuditError('REQUEST_LIMIT', `request limit of ${this.limits.maxRequests} reached`);
     }
     if (this.remainingMs() <= 0) {
-      throw new AuditError('TIME_BUDGET_EXCEEDED', `total time budget of ${this.limits.totalTimeMs} ms spent`);
+      throw new AuditError(
+        'TIME_BUDGET_EXCEEDED',
+        `total time budget of ${this.limits.totalTimeMs} ms spent`,
+      );
     }
     this.#sent++;
     const interval = 1000 / this.limits.requestsPerSecond;

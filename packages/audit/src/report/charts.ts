@@ -4,10 +4,20 @@ import type { PositionStat } from '../token-analysis.ts';
 /** Small inline SVG charts for the HTML report; no scripts, no external assets. */
 
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
-const SEVERITY_COLOUR: Record<Severity, string> = { high: '#c62828', medium: '#ef6c00', low: '#f9a825', info: '#607d8b' };
+const SEVERITY_COLOUR: Record<Severity, string> = {
+  high: '#c62828',
+  medium: '#ef6c00',
+  low: '#f9a825',
+  info: '#607d8b',
+};
 
 /** Horizontal bars: findings per severity. */
 export function severityChart(counts: Record<Severity, number>): string {
@@ -65,7 +75,9 @@ export function positionChart(positions: readonly PositionStat[], alphabet: stri
       const t = Math.max(0, Math.min(1, ratio / 2));
       const r = Math.round(255 * t);
       const b = Math.round(255 * (1 - t));
-      cells.push(`<rect x="${20 + x * cw}" y="${y * ch}" width="${cw}" height="${ch}" fill="rgb(${r},${Math.round(80 + 100 * (1 - Math.abs(ratio - 1)))},${b})"><title>position ${p.index}, ${esc(sym)}: ${n}</title></rect>`);
+      cells.push(
+        `<rect x="${20 + x * cw}" y="${y * ch}" width="${cw}" height="${ch}" fill="rgb(${r},${Math.round(80 + 100 * (1 - Math.abs(ratio - 1)))},${b})"><title>position ${p.index}, ${esc(sym)}: ${n}</title></rect>`,
+      );
     }
   }
   return `<svg role="img" aria-label="Character distribution per token position" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${cells.join('')}<text x="20" y="${h - 4}" font-size="11">position →  (rows: alphabet; blue = rarer, red = more frequent than uniform)</text></svg>`;

@@ -15,7 +15,9 @@ pre{background:#f6f8fa;padding:.6em;overflow:auto;font-size:13px}.meta{color:#66
 export function renderHtml(report: AuditReport): string {
   const o: string[] = [];
   const sev = (s: keyof typeof SEVERITY_LABEL) => `<span class="sev ${s}">${SEVERITY_LABEL[s]}</span>`;
-  o.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Session management audit: ${esc(report.target)}</title><style>${CSS}</style></head><body>`);
+  o.push(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Session management audit: ${esc(report.target)}</title><style>${CSS}</style></head><body>`,
+  );
   o.push(`<h1>Session management audit: ${esc(report.target)}</h1>`);
   o.push(
     `<p class="meta">${esc(report.tool.name)} ${esc(report.tool.version)} · ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.requestsSent} requests · session cookie <code>${esc(report.sessionCookie ?? 'unknown')}</code></p>`,
@@ -25,24 +27,36 @@ export function renderHtml(report: AuditReport): string {
   for (const s of SEVERITIES) o.push(`<tr><td>${sev(s)}</td><td>${report.counts[s]}</td></tr>`);
   o.push('</table>', severityChart(report.counts));
   if (report.findings.length) {
-    o.push('<table><tr><th>#</th><th>Severity</th><th>Finding</th><th>ASVS</th><th>WSTG</th><th>CWE</th></tr>');
-    report.findings.forEach((f, i) =>
+    o.push(
+      '<table><tr><th>#</th><th>Severity</th><th>Finding</th><th>ASVS</th><th>WSTG</th><th>CWE</th></tr>',
+    );
+    for (const [i, f] of report.findings.entries()) {
       o.push(
         `<tr><td><a href="#f${i + 1}">F${i + 1}</a></td><td>${sev(f.severity)}</td><td>${esc(f.title)}</td><td>${esc(f.mapping.asvs.join(', '))}</td><td>${esc(f.mapping.wstg.join(', '))}</td><td>${esc(f.mapping.cwe.map((c) => `CWE-${c}`).join(', '))}</td></tr>`,
-      ),
-    );
+      );
+    }
     o.push('</table>');
   }
   o.push('<h2>Checks performed</h2><table><tr><th>Check</th><th>Result</th><th>Notes</th></tr>');
-  for (const c of report.checks) o.push(`<tr><td>${esc(c.check)}</td><td>${esc(`${c.status}: ${c.summary}`)}</td><td>${esc(c.notes.join(' '))}</td></tr>`);
+  for (const c of report.checks)
+    o.push(
+      `<tr><td>${esc(c.check)}</td><td>${esc(`${c.status}: ${c.summary}`)}</td><td>${esc(c.notes.join(' '))}</td></tr>`,
+    );
   o.push('</table>');
 
   report.findings.forEach((f, i) => {
     o.push(`<section class="finding" id="f${i + 1}"><h2>F${i + 1}. ${esc(f.title)} ${sev(f.severity)}</h2>`);
-    o.push(`<p class="meta">Rule <code>${esc(f.ruleId)}</code> · check <code>${esc(f.check)}</code> · ${esc(mappingLine(f))}</p>`);
+    o.push(
+      `<p class="meta">Rule <code>${esc(f.ruleId)}</code> · check <code>${esc(f.check)}</code> · ${esc(mappingLine(f))}</p>`,
+    );
     o.push('<h3>Description of the vulnerability</h3>', `<p>${esc(f.description)}</p>`);
     o.push('<ul>', ...f.evidence.map((e) => `<li>${esc(e)}</li>`), '</ul>');
-    o.push('<h3>Impact</h3>', `<p>${esc(f.impact)}</p>`, '<h3>Likelihood</h3>', `<p>${esc(f.likelihood)}</p>`);
+    o.push(
+      '<h3>Impact</h3>',
+      `<p>${esc(f.impact)}</p>`,
+      '<h3>Likelihood</h3>',
+      `<p>${esc(f.likelihood)}</p>`,
+    );
     o.push('<h3>Steps to reproduce</h3><ol>');
     for (const s of f.steps) {
       o.push(`<li>${esc(s.action)}`);
@@ -68,12 +82,25 @@ export function renderHtml(report: AuditReport): string {
       );
     }
     o.push('</table>');
-    if (r.patterns.length) o.push('<ul>', ...r.patterns.map((p) => `<li><code>${esc(p.kind)}</code>: ${esc(p.detail)}</li>`), '</ul>');
+    if (r.patterns.length)
+      o.push(
+        '<ul>',
+        ...r.patterns.map((p) => `<li><code>${esc(p.kind)}</code>: ${esc(p.detail)}</li>`),
+        '</ul>',
+      );
   }
   const recs = recommendations(report);
   o.push('<h2>Recommendations</h2>');
-  if (recs.length === 0) o.push('<p>Nothing to fix. Keep the audit in CI (<code>--fail-on medium</code>) so it stays that way.</p>');
-  else o.push('<ol>', ...recs.map((x) => `<li>${esc(x.text)} <em>(${esc(x.findings.join('; '))})</em></li>`), '</ol>');
+  if (recs.length === 0)
+    o.push(
+      '<p>Nothing to fix. Keep the audit in CI (<code>--fail-on medium</code>) so it stays that way.</p>',
+    );
+  else
+    o.push(
+      '<ol>',
+      ...recs.map((x) => `<li>${esc(x.text)} <em>(${esc(x.findings.join('; '))})</em></li>`),
+      '</ol>',
+    );
   o.push('</body></html>');
   return `${o.join('\n')}\n`;
 }

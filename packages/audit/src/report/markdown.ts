@@ -36,7 +36,8 @@ export function renderMarkdown(report: AuditReport): string {
     out.push('');
   }
   out.push('## Checks performed', '', '| Check | Result | Notes |', '|---|---|---|');
-  for (const c of report.checks) out.push(`| ${c.check} | ${c.status}: ${cell(c.summary)} | ${cell(c.notes.join(' '))} |`);
+  for (const c of report.checks)
+    out.push(`| ${c.check} | ${c.status}: ${cell(c.summary)} | ${cell(c.notes.join(' '))} |`);
   out.push('');
 
   report.findings.forEach((f, i) => {
@@ -68,15 +69,19 @@ export function renderMarkdown(report: AuditReport): string {
       '| Test | Standard | Statistic | p-value | Result |',
       '|---|---|---|---|---|',
     );
-    for (const t of r.tests) out.push(`| ${cell(t.name)} | ${t.standard} | ${fmtNumber(t.statistic)} | ${fmtNumber(t.pValue)} | ${t.passed ? 'pass' : '**fail**'} |`);
+    for (const t of r.tests)
+      out.push(
+        `| ${cell(t.name)} | ${t.standard} | ${fmtNumber(t.statistic)} | ${fmtNumber(t.pValue)} | ${t.passed ? 'pass' : '**fail**'} |`,
+      );
     out.push('');
     if (r.patterns.length) out.push(...r.patterns.map((p) => `- pattern \`${p.kind}\`: ${p.detail}`), '');
   }
 
   const recs = recommendations(report);
   out.push('## Recommendations', '');
-  if (recs.length === 0) out.push('Nothing to fix. Keep the audit in CI (`--fail-on medium`) so it stays that way.', '');
-  recs.forEach((r, i) => out.push(`${i + 1}. ${r.text} *(${r.findings.join('; ')})*`));
+  if (recs.length === 0)
+    out.push('Nothing to fix. Keep the audit in CI (`--fail-on medium`) so it stays that way.', '');
+  for (const [i, r] of recs.entries()) out.push(`${i + 1}. ${r.text} *(${r.findings.join('; ')})*`);
   out.push('');
   return out.join('\n');
 }

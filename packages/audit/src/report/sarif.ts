@@ -2,7 +2,12 @@ import type { AuditReport } from '../audit.ts';
 import type { Severity } from '../findings.ts';
 import { RULES, type RuleId } from '../mappings.ts';
 
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
 const SECURITY_SEVERITY: Record<Severity, string> = { high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
 /** The report as SARIF 2.1.0: every rule with its mappings, one result per finding. */
@@ -23,7 +28,13 @@ export function renderSarif(report: AuditReport): string {
       help: { text: r.recommendation, markdown: `**Fix:** ${r.recommendation}` },
       defaultConfiguration: { level: LEVEL[r.severity] },
       properties: {
-        tags: ['security', 'session-management', ...m.cwe.map((c) => `external/cwe/cwe-${c}`), ...m.wstg, ...m.asvs.map((a) => `ASVS-5.0-${a}`)],
+        tags: [
+          'security',
+          'session-management',
+          ...m.cwe.map((c) => `external/cwe/cwe-${c}`),
+          ...m.wstg,
+          ...m.asvs.map((a) => `ASVS-5.0-${a}`),
+        ],
         'security-severity': SECURITY_SEVERITY[r.severity],
         check: r.check,
         asvs: m.asvs,
@@ -53,7 +64,9 @@ export function renderSarif(report: AuditReport): string {
     runs: [
       {
         tool: { driver: { name: report.tool.name, version: report.tool.version, rules } },
-        invocations: [{ executionSuccessful: true, startTimeUtc: report.startedAt, endTimeUtc: report.finishedAt }],
+        invocations: [
+          { executionSuccessful: true, startTimeUtc: report.startedAt, endTimeUtc: report.finishedAt },
+        ],
         results,
       },
     ],

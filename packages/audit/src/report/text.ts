@@ -3,7 +3,12 @@ import { type Finding, SEVERITIES, type Severity } from '../findings.ts';
 
 /** Shared wording for the Markdown and HTML reports. */
 
-export const SEVERITY_LABEL: Record<Severity, string> = { high: 'High', medium: 'Medium', low: 'Low', info: 'Info' };
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  info: 'Info',
+};
 
 /** One paragraph for the executive summary. */
 export function executiveSummary(report: AuditReport): string {
@@ -12,22 +17,29 @@ export function executiveSummary(report: AuditReport): string {
   const errors = report.checks.filter((ch) => ch.status === 'error').length;
   const ran = report.checks.filter((ch) => ch.status !== 'skipped').length;
   if (total === 0) {
-    return `The audit of ${report.target} ran ${ran} session-management checks and found no weakness. ` +
+    return (
+      `The audit of ${report.target} ran ${ran} session-management checks and found no weakness. ` +
       (errors > 0 ? `${errors} check(s) could not complete; see "Checks performed". ` : '') +
-      'Session tokens, cookies, login, logout and cross-site requests behaved as the OWASP testing guide expects.';
+      'Session tokens, cookies, login, logout and cross-site requests behaved as the OWASP testing guide expects.'
+    );
   }
   const worst = SEVERITIES.find((s) => c[s] > 0) ?? 'info';
   const parts = SEVERITIES.filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
-  const top = report.findings.filter((f) => f.severity === worst).slice(0, 3).map((f) => f.title.toLowerCase());
+  const top = report.findings
+    .filter((f) => f.severity === worst)
+    .slice(0, 3)
+    .map((f) => f.title.toLowerCase());
   const risk =
     worst === 'high'
       ? 'An attacker can realistically take over or act within user sessions; fix the high-severity findings before release.'
       : worst === 'medium'
         ? 'No direct session takeover was found, but the findings weaken the defences that prevent one.'
         : 'Only hardening issues were found.';
-  return `The audit of ${report.target} ran ${ran} session-management checks and found ${total} issue${total === 1 ? '' : 's'} (${parts.join(', ')}). ` +
+  return (
+    `The audit of ${report.target} ran ${ran} session-management checks and found ${total} issue${total === 1 ? '' : 's'} (${parts.join(', ')}). ` +
     `The most serious: ${top.join('; ')}. ${risk}` +
-    (errors > 0 ? ` ${errors} check(s) could not complete; see "Checks performed".` : '');
+    (errors > 0 ? ` ${errors} check(s) could not complete; see "Checks performed".` : '')
+  );
 }
 
 /** "ASVS V3.3.1 · WSTG-SESS-02 · CWE-614 · STRIDE: Information disclosure" */
@@ -59,5 +71,7 @@ export function recommendations(report: AuditReport): Array<{ text: string; find
 export function fmtNumber(x: number | null): string {
   if (x === null) return 'n/a';
   if (x === 0) return '0';
-  return Math.abs(x) >= 10_000 || Math.abs(x) < 0.0001 ? x.toExponential(3) : Number(x.toPrecision(5)).toString();
+  return Math.abs(x) >= 10_000 || Math.abs(x) < 0.0001
+    ? x.toExponential(3)
+    : Number(x.toPrecision(5)).toString();
 }
