@@ -18,6 +18,8 @@ export interface PositionStat {
   chiSquare: number;
   pValue: number;
   counts: Record<string, number>;
+  /** Number of symbols the χ² was computed against (the alphabet, or fewer for a partial last symbol). */
+  categories: number;
 }
 
 /** A structural weakness found without statistics (or with small-sample statistics). */
@@ -60,6 +62,12 @@ export interface RandomnessReport {
   effectiveEntropyBits: number;
   /** Bits the variable part of the token could carry at most (decoded bits, or symbols × log2 alphabet). */
   nominalBits: number;
+  /**
+   * False when the sample is too small for the min-entropy estimate to mean much (fewer than
+   * ten observations per possible byte or symbol value); the verdict then rests on the nominal
+   * bits, the tests and the patterns.
+   */
+  estimateInformative: boolean;
   patterns: PatternFinding[];
   verdict: 'strong' | 'weak' | 'broken';
   summary: string;

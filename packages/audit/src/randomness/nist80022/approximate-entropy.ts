@@ -17,5 +17,9 @@ export function approximateEntropyTest(bits: Uint8Array, m: number): NistOutcome
   const n = bits.length;
   const apEn = phi(bits, m) - phi(bits, m + 1);
   const chi2 = 2 * n * (Math.LN2 - apEn);
-  return { statistic: chi2, pValue: igamc(2 ** (m - 1), chi2 / 2), detail: `m=${m}, ApEn=${apEn.toFixed(6)}` };
+  return {
+    statistic: chi2,
+    pValue: igamc(2 ** (m - 1), chi2 / 2),
+    detail: `m=${m}, ApEn=${apEn.toFixed(6)}`,
+  };
 }

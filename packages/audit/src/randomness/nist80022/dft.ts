@@ -85,5 +85,9 @@ export function dftTest(bits: Uint8Array): NistOutcome {
   for (let k = 0; k < moduli.length; k++) if (moduli[k]! < threshold) n1++;
   const d = (n1 - n0) / Math.sqrt((n * 0.95 * 0.05) / 4);
   const truncated = n < bits.length ? `, first ${n} of ${bits.length} bits` : '';
-  return { statistic: d, pValue: erfc(Math.abs(d) / Math.SQRT2), detail: `n=${n}, N1=${n1}, N0=${n0}${truncated}` };
+  return {
+    statistic: d,
+    pValue: erfc(Math.abs(d) / Math.SQRT2),
+    detail: `n=${n}, N1=${n1}, N0=${n0}${truncated}`,
+  };
 }

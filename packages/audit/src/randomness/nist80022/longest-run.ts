@@ -44,5 +44,9 @@ export function longestRunTest(bits: Uint8Array): NistOutcome {
     const expected = blocks * pi[i]!;
     chi2 += (nu[i]! - expected) ** 2 / expected;
   }
-  return { statistic: chi2, pValue: igamc(k / 2, chi2 / 2), detail: `M=${blockSize}, N=${blocks}, ν=[${nu.join(',')}]` };
+  return {
+    statistic: chi2,
+    pValue: igamc(k / 2, chi2 / 2),
+    detail: `M=${blockSize}, N=${blocks}, ν=[${nu.join(',')}]`,
+  };
 }
