@@ -160,7 +160,10 @@ export class SessionManager {
     await this.#enforceLimit(userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
-    const data = prev && options.carryData !== false ? this.#openRecord(prev) : undefined;
+    // Data is carried over only from an anonymous session or the same user's: logging in as B on
+    // a browser still signed in as A must not hand B what A stored.
+    const carry = prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
+    const data = carry ? this.#openRecord(prev) : undefined;
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
