@@ -2,7 +2,7 @@
 // Runs every *.test.ts under packages/*/test (or the paths given) with node's built-in
 // test runner and the tsx loader. Node 20's --test takes no globs, so we list the files.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -33,9 +33,20 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// TEST_SUMMARY_FILE: also write a TAP copy there and a one-line JSON summary beside it, so that
+// .ci/run can add up several runs (Node 20 and Node 24) into one closing line.
+const summaryFile = process.env.TEST_SUMMARY_FILE;
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
+if (summaryFile) reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}.tap`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files],
   { stdio: 'inherit', cwd: root, env: process.env },
 );
+if (summaryFile) {
+  const tap = readFileSync(`${summaryFile}.tap`, 'utf8');
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  const summary = { pass: count('pass'), fail: count('fail'), skipped: count('skipped'), cancelled: count('cancelled') };
+  writeFileSync(summaryFile, JSON.stringify(summary));
+}
 process.exit(result.status ?? 1);
