@@ -85,7 +85,7 @@ export function isCleared(c: SetCookie): boolean {
 
 /** A well-formed token (43 base64url characters) that was never issued. */
 export function plantedToken(fill = 'A'): string {
-  return fill.repeat(42) + 'Q';
+  return `${fill.repeat(42)}Q`;
 }
 
 /** Options of one request of {@link Client}. */

@@ -1,0 +1,239 @@
+/**
+ * Express 4 and 5 adapter: `req.session` with the Tessera API and an express-session compatible
+ * surface (so passport works unchanged), CSRF enforcement, `requireAuth()`, `requireFresh()` and
+ * an error handler that renders problem JSON or a login redirect.
+ * @module
+ */
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Duration } from '../../duration.ts';
+import { parseDuration } from '../../duration.ts';
+import type { SessionManager } from '../../engine/session-manager.ts';
+import { TesseraError } from '../../errors.ts';
+import { isSafeMethod } from '../../http/csrf.ts';
+import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
+import type { ErrorResponse, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
+import { createSessionHandler } from '../../http/session-handler.ts';
+import { type ExpressSession, passportUserId, SessionController, type UserIdFrom } from './session.ts';
+
+export type { RequestSession } from '../../http/request-session.ts';
+export {
+  type ExpressSession,
+  passportUserId,
+  RESERVED_SESSION_KEYS,
+  type SessionCallback,
+  type SessionCookie,
+  type SessionData,
+  type TesseraApi,
+  type UserIdFrom,
+} from './session.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The Tessera session of this request (set by `expressSessions()`). */
+    session: ExpressSession;
+    /** express-session compatible: the public session id (a hash, never the token), or ''. */
+    sessionID: string;
+  }
+}
+
+/** Options of {@link expressSessions}. */
+export interface ExpressSessionsOptions extends SessionHandlerOptions {
+  /** Client address of a request (default `req.ip`, which follows Express's `trust proxy` setting). */
+  clientIp?: (req: Request) => string | null;
+  /**
+   * Which user the express-session style data logs in. When a save finds that this value changed
+   * (passport set `req.session.passport.user` after `regenerate`), the session is logged in (new
+   * token); when it became null on an authenticated session (passport's logout), the session is
+   * ended server-side. Default {@link passportUserId}: `data.passport.user` (string, number, or an
+   * object's `id`). Return null for "nobody".
+   */
+  userIdFrom?: UserIdFrom;
+  /**
+   * Check CSRF in the middleware for every unsafe method (default true). The form field is read
+   * from `req.body`, so mount a body parser (`express.urlencoded()`) before this middleware. With
+   * `false`, call `req.session.verifyCsrf()` yourself.
+   */
+  autoCsrf?: boolean;
+}
+
+/** The middleware returned by {@link expressSessions}, with the HTTP layer it runs on. */
+export interface ExpressSessionsMiddleware extends RequestHandler {
+  readonly handler: SessionHandler;
+}
+
+const controllers = new WeakMap<Request, SessionController>();
+const handlers = new WeakMap<Request, SessionHandler>();
+
+function fieldOf(body: unknown, field: string): unknown {
+  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+}
+
+/**
+ * Sessions for Express 4 and 5. Loads the session into `req.session`, enforces CSRF on unsafe
+ * methods, and saves property-style data changes (compare-and-set) before the response ends.
+ *
+ * @example
+ * const app = express();
+ * app.use(express.urlencoded({ extended: false })); // before the sessions, for the `_csrf` field
+ * app.use(expressSessions(createSessionManager({ store: memoryStore() }), { loginUrl: '/login' }));
+ * app.post('/login', async (req, res) => {
+ *   await req.session.login(checkUser(req.body));
+ *   res.redirect(303, '/account');
+ * });
+ * app.get('/account', requireAuth(), (req, res) => res.send(`Hello ${req.session.userId}`));
+ * app.use(sessionErrorHandler());
+ */
+export function expressSessions(
+  manager: SessionManager,
+  options: ExpressSessionsOptions = {},
+): ExpressSessionsMiddleware {
+  const handler = createSessionHandler(manager, options);
+  const userIdFrom = options.userIdFrom ?? passportUserId;
+  const autoCsrf = options.autoCsrf !== false && options.csrf !== false;
+  const field = handler.csrfField;
+  const cookie = { secure: handler.cookie.secure, sameSite: handler.cookie.sameSite };
+
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    if (controllers.has(req)) {
+      next();
+      return;
+    }
+    handlers.set(req, handler);
+    const ip = options.clientIp ? options.clientIp(req) : (req.ip ?? req.socket.remoteAddress ?? null);
+    handler.begin(nodeRequestInfo(req, ip), nodeResponseSink(res)).then((rs) => {
+      const ctl = new SessionController(rs, {
+        userIdFrom,
+        formToken: () => fieldOf(req.body, field),
+        onReplace: (s) => {
+          req.session = s;
+        },
+        cookie,
+      });
+      controllers.set(req, ctl);
+      req.session = ctl.proxy;
+      Object.defineProperty(req, 'sessionID', {
+        get: () => rs.id ?? '',
+        configurable: true,
+        enumerable: true,
+      });
+      saveBeforeEnd(req, res, ctl, handler);
+      if (autoCsrf && !isSafeMethod(req.method)) {
+        try {
+          rs.verifyCsrf(fieldOf(req.body, field));
+        } catch (err) {
+          next(err);
+          return;
+        }
+      }
+      next();
+    }, next);
+  };
+  return Object.assign(middleware, { handler });
+}
+
+/** Saves pending data changes before the response is sent; a failed save replaces the response with the error. */
+function saveBeforeEnd(req: Request, res: Response, ctl: SessionController, handler: SessionHandler): void {
+  const end = res.end;
+  res.end = function (this: Response, ...args: unknown[]) {
+    res.end = end;
+    if (!ctl.dirty) return end.apply(this, args as Parameters<typeof end>);
+    ctl.save().then(
+      () => end.apply(this, args as Parameters<typeof end>),
+      (err: unknown) => {
+        if (res.headersSent) return end.apply(this, args as Parameters<typeof end>);
+        const out = handler.renderError(err, req.headers.accept);
+        for (const name of res.getHeaderNames()) {
+          if (name !== 'set-cookie' && name !== 'clear-site-data') res.removeHeader(name);
+        }
+        writeError(res, out);
+        return end.apply(this, [out.body] as unknown as Parameters<typeof end>);
+      },
+    );
+    return this;
+  } as Response['end'];
+}
+
+function writeError(res: Response, out: ErrorResponse): void {
+  res.statusCode = out.status;
+  for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+  res.setHeader('content-length', Buffer.byteLength(out.body));
+}
+
+function controllerOf(req: Request): SessionController {
+  const ctl = controllers.get(req);
+  if (!ctl) throw new Error('tessera/express: mount expressSessions() before this middleware.');
+  return ctl;
+}
+
+/**
+ * Middleware that lets only logged-in users through; others get 401 problem JSON, or a redirect to
+ * `loginUrl` for HTML requests (rendered by {@link sessionErrorHandler}).
+ *
+ * @example
+ * app.get('/account', requireAuth(), (req, res) => res.send(`Hello ${req.session.userId}`));
+ */
+export function requireAuth(): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      controllerOf(req).rs.requireAuth();
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/**
+ * Middleware for sensitive actions: the user must have authenticated within `maxAge` (default: the
+ * manager's `stepUpMaxAge`), else 401 problem `REAUTH_REQUIRED`.
+ *
+ * @example
+ * app.post('/checkout', requireFresh('5m'), (req, res) => res.json({ ok: true }));
+ */
+export function requireFresh(maxAge?: Duration): RequestHandler {
+  const ms = maxAge === undefined ? undefined : parseDuration(maxAge, 'requireFresh(maxAge)');
+  return (req, _res, next) => {
+    try {
+      controllerOf(req).rs.requireFresh(ms);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** Options of {@link sessionErrorHandler}. */
+export interface SessionErrorHandlerOptions {
+  /** Also render errors that are not Tessera's, as a generic 500 problem (default false: passed on). */
+  all?: boolean;
+}
+
+/**
+ * Error middleware: Tessera errors become RFC 9457 problem JSON with their stable code and status,
+ * or a 303 redirect to `loginUrl` for HTML requests that need a login. Mount it after your routes.
+ *
+ * @example
+ * app.use(sessionErrorHandler());
+ */
+export function sessionErrorHandler(options: SessionErrorHandlerOptions = {}): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent || (!(err instanceof TesseraError) && !options.all)) return next(err);
+    const handler = handlers.get(req);
+    if (handler) {
+      const out = handler.renderError(err, req.headers.accept);
+      writeError(res, out);
+      res.end(out.body);
+      return;
+    }
+    const problem = toProblem(err);
+    const body = JSON.stringify(problem);
+    writeError(res, {
+      status: problem.status,
+      headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+      body,
+      problem,
+    });
+    res.end(body);
+  };
+}
