@@ -411,6 +411,7 @@ export class SessionController {
   }
 
   async #regenerate(): Promise<void> {
+    this.#load(); // the old generation keeps its data for code that still holds it
     if (this.rs.current) await this.rs.logout({ clearSiteData: false });
     // A new generation: code that kept the old object (passport's keepSessionInfo) still reads old data.
     this.#data = {};
