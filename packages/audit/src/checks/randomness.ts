@@ -1,6 +1,6 @@
 import { AuditError, isAuditError } from '../errors.ts';
 import { type Finding, makeFinding, type Step } from '../findings.ts';
-import { HttpClient } from '../http/client.ts';
+import { type Exchange, HttpClient } from '../http/client.ts';
 import { mapBounded } from '../http/limits.ts';
 import { redactToken } from '../http/redact.ts';
 import { detectPredictability, type TokenSample } from '../predictability.ts';
@@ -25,50 +25,101 @@ export function extractToken(value: string, pattern: string | undefined): string
   return m?.[1] ?? m?.[0] ?? v;
 }
 
-async function issueOne(
-  ctx: ProbeContext,
-  name: string,
-  mode: 'page' | 'login',
-): Promise<TokenSample | undefined> {
+type Issued = { sample: TokenSample } | { retryAfterMs: number } | { none: true };
+
+function retryAfterMs(ex: Exchange): number {
+  const h = ex.responseHeaders['retry-after'];
+  const secs = h === undefined ? Number.NaN : Number(h);
+  return Number.isFinite(secs) ? Math.max(100, secs * 1000) : 1000;
+}
+
+async function issueOne(ctx: ProbeContext, name: string, mode: 'page' | 'login'): Promise<Issued> {
   const client = new HttpClient(ctx.target, ctx.throttle); // no log: samples are many
   const requestedAt = Date.now();
   const issue = ctx.profile.session.issue;
-  if (mode === 'login') await login(client, ctx);
-  else if (issue && issue !== 'login') await sendProfileRequest(client, ctx, issue);
-  else await visitLoginPage(client, ctx);
+  let exchanges: Exchange[];
+  try {
+    if (mode === 'login') exchanges = await login(client, ctx);
+    else if (issue && issue !== 'login') exchanges = await sendProfileRequest(client, ctx, issue);
+    else exchanges = [await visitLoginPage(client, ctx)];
+  } catch (err) {
+    // A rate-limited login shows up as LOGIN_FAILED; look at what the server said.
+    if (isAuditError(err, 'LOGIN_FAILED') && /→ 429|answered 429/.test(err.message))
+      return { retryAfterMs: 1000 };
+    throw err;
+  }
   const receivedAt = Date.now();
   const value = client.jar.get(name)?.value;
-  return value ? { value, requestedAt, receivedAt } : undefined;
+  if (value) return { sample: { value, requestedAt, receivedAt } };
+  const limited = exchanges.find((ex) => ex.status === 429);
+  return limited ? { retryAfterMs: retryAfterMs(limited) } : { none: true };
 }
 
-/** Collects `n` freshly issued session tokens with bounded concurrency, reporting progress. */
+/**
+ * Collects `n` freshly issued session tokens with bounded concurrency, reporting progress.
+ * Honours HTTP 429 (Retry-After) and stops at 80% of the remaining time budget.
+ */
 export async function collectTokens(
   ctx: ProbeContext,
   n: number,
-): Promise<{ samples: TokenSample[]; mode: 'page' | 'login'; missing: number }> {
+): Promise<{
+  samples: TokenSample[];
+  mode: 'page' | 'login';
+  missing: number;
+  rateLimited: number;
+  stoppedEarly: boolean;
+}> {
   const name = requireSessionCookie(ctx);
   let mode: 'page' | 'login' = ctx.profile.session.issue === 'login' ? 'login' : 'page';
-  if (mode === 'page' && !(await issueOne(ctx, name, 'page'))) mode = 'login';
+  if (mode === 'page' && 'none' in (await issueOne(ctx, name, 'page'))) mode = 'login';
+  const deadline = Date.now() + ctx.throttle.remainingMs() * 0.8;
   let done = 0;
   let missing = 0;
+  let rateLimited = 0;
+  let pauseUntil = 0;
+  let stoppedEarly = false;
   const results = await mapBounded(
     Array.from({ length: n }, (_, i) => i),
     ctx.throttle.limits.concurrency,
-    async () => {
-      let s: TokenSample | undefined;
-      try {
-        s = await issueOne(ctx, name, mode);
-      } catch (err) {
-        if (isAuditError(err, 'TIME_BUDGET_EXCEEDED', 'REQUEST_LIMIT')) return undefined;
-        throw err;
+    async (): Promise<TokenSample | undefined> => {
+      for (;;) {
+        if (stoppedEarly || Date.now() > deadline) {
+          stoppedEarly = true;
+          return undefined;
+        }
+        if (pauseUntil > Date.now()) await ctx.sleep(Math.min(pauseUntil, deadline) - Date.now());
+        let r: Issued;
+        try {
+          r = await issueOne(ctx, name, mode);
+        } catch (err) {
+          if (isAuditError(err, 'TIME_BUDGET_EXCEEDED', 'REQUEST_LIMIT')) {
+            stoppedEarly = true;
+            return undefined;
+          }
+          throw err;
+        }
+        if ('retryAfterMs' in r) {
+          rateLimited++;
+          pauseUntil = Math.max(pauseUntil, Date.now() + r.retryAfterMs);
+          continue;
+        }
+        done++;
+        ctx.onProgress?.({ phase: 'token sampling', done, total: n });
+        if ('none' in r) {
+          missing++;
+          return undefined;
+        }
+        return r.sample;
       }
-      done++;
-      if (!s) missing++;
-      ctx.onProgress?.({ phase: 'token sampling', done, total: n });
-      return s;
     },
   );
-  return { samples: results.filter((s): s is TokenSample => s !== undefined), mode, missing };
+  return {
+    samples: results.filter((s): s is TokenSample => s !== undefined),
+    mode,
+    missing,
+    rateLimited,
+    stoppedEarly,
+  };
 }
 
 /**
@@ -81,7 +132,7 @@ export async function checkRandomness(
 ): Promise<CheckOutcome & { report?: RandomnessReport }> {
   const name = requireSessionCookie(ctx);
   const n = ctx.samples;
-  const { samples, mode, missing } = await collectTokens(ctx, n);
+  const { samples, mode, missing, rateLimited, stoppedEarly } = await collectTokens(ctx, n);
   if (samples.length < 20) {
     throw new AuditError(
       'TIME_BUDGET_EXCEEDED',
@@ -98,8 +149,17 @@ export async function checkRandomness(
       response: `${samples.length} tokens collected${missing ? `, ${missing} responses without a session cookie` : ''}; e.g. ${tokens.slice(0, 3).map(redactToken).join(', ')}`,
     },
   ];
+  const collection: string[] = [];
+  if (samples.length < n) collection.push(`Collected ${samples.length} of ${n} requested tokens.`);
+  if (rateLimited)
+    collection.push(
+      `The server rate-limited session creation (${rateLimited} HTTP 429 answers; Retry-After honoured).`,
+    );
+  if (stoppedEarly)
+    collection.push('Sampling stopped at 80% of the time budget (raise limits.totalTime for more).');
+  if (missing) collection.push(`${missing} responses carried no session cookie.`);
   const findings: Finding[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [...collection];
   for (const p of detectPredictability(normalised)) {
     findings.push(
       makeFinding(p.kind === 'duplicate' ? 'TOKEN-DUPLICATE' : 'TOKEN-PREDICTABLE', {

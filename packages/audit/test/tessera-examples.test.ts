@@ -1,0 +1,102 @@
+/**
+ * Tessera's own example apps, audited from the outside with the committed profile
+ * (docs/examples/tessera-express.audit.yaml — every example serves the same routes). Each must
+ * come out clean: no finding, no check in error. Examples that do not exist yet are skipped
+ * with the reason shown.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { runAudit } from '../src/audit.ts';
+import { loadProfile } from '../src/profile.ts';
+import { statuses } from './helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const PROFILE = resolve(ROOT, 'docs/examples/tessera-express.audit.yaml');
+// The examples rate-limit anonymous session creation (60 a minute per address), so the sample stays small.
+const SAMPLES = 30;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function startExample(
+  file: string,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) break;
+    try {
+      await fetch(`${url}/login`, { redirect: 'manual' });
+      return { url, child, output: () => out };
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  child.kill();
+  throw new Error(`${file} did not start:\n${out}`);
+}
+
+describe('Tessera example apps come out clean', { concurrency: true }, () => {
+  for (const name of ['express', 'node', 'fastify', 'hono']) {
+    const file = resolve(ROOT, 'examples', name, 'server.ts');
+    const exists = existsSync(file);
+    test(`examples/${name}`, {
+      skip: exists ? false : `examples/${name}/server.ts does not exist yet`,
+    }, async () => {
+      const app = await startExample(file);
+      try {
+        const report = await runAudit({
+          target: app.url,
+          profile: await loadProfile(PROFILE),
+          samples: SAMPLES,
+        });
+        assert.ok(
+          report.checks.every((c) => c.status !== 'error'),
+          JSON.stringify(statuses(report)),
+        );
+        assert.equal(report.sessionCookie, '__Host-sid');
+        assert.deepEqual(
+          report.findings.map((f) => `${f.ruleId}: ${f.evidence.join('; ')}`),
+          [],
+        );
+        const ran = report.checks.filter((c) => c.status === 'passed').map((c) => c.check);
+        for (const c of [
+          'cookie-attributes',
+          'fixation',
+          'logout',
+          'rotation',
+          'csrf',
+          'caching',
+          'randomness',
+          'token-in-url',
+        ]) {
+          assert.ok(ran.includes(c as never), `${c} did not pass: ${JSON.stringify(statuses(report))}`);
+        }
+      } finally {
+        app.child.kill();
+      }
+    });
+  }
+});
