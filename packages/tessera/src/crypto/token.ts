@@ -1,4 +1,9 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
+
+/** One-shot `crypto.hash` (Node >= 20.12) is markedly faster than `createHash` for short inputs. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string })
+  .hash;
 
 /** Bytes of CSPRNG output in a token (256 bits). */
 export const TOKEN_BYTES = 32;
@@ -24,5 +29,7 @@ export function isWellFormedToken(value: unknown): value is string {
  * holds the token itself, so a leaked database cannot be replayed.
  */
 export function sessionIdFromToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return oneShot
+    ? oneShot('sha256', token, 'base64url')
+    : createHash('sha256').update(token).digest('base64url');
 }

@@ -46,7 +46,8 @@ export function parseUserAgent(ua: string): ParsedUa {
 export function ipPrefix(ip: string, v4Bits: number, v6Bits: number): string | null {
   if (!ipaddr.isValid(ip)) return null;
   let addr = ipaddr.parse(ip);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
   const bits = addr.kind() === 'ipv4' ? v4Bits : v6Bits;
   const bytes = addr.toByteArray();
   const masked = bytes.map((b, i) => {
@@ -85,6 +86,9 @@ export function describeClient(
 export function userAgentChanged(binding: SessionBinding, ua: string | null | undefined): boolean {
   if (binding.uaFamily === null) return false;
   if (!ua) return true;
+  // Cheapest first: a parsed-UA cache hit is a map look-up; hashing the raw UA costs a SHA-256.
+  const cached = uaCache.get(ua);
+  if (cached) return cached.family !== binding.uaFamily;
   if (binding.uaHash !== null && short(ua) === binding.uaHash) return false;
   return parseUserAgent(ua).family !== binding.uaFamily;
 }
