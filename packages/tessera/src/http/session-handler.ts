@@ -1,12 +1,12 @@
 import type { SessionManager } from '../engine/session-manager.ts';
-import { toProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
-import type { ProblemDetails } from './problem.ts';
 import { readSessionCookie } from './cookie-header.ts';
-import { resolveCookieOptions } from './cookie-options.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
-import type { CsrfOptions } from './csrf.ts';
-import { RequestSession } from './request-session.ts';
+import { resolveCookieOptions } from './cookie-options.ts';
+import type { CsrfOptions, CsrfRequest } from './csrf.ts';
+import type { ProblemDetails } from './problem.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import type { ResponseSink } from './request-session.ts';
+import { RequestSession } from './request-session.ts';
 
 /** Options shared by every framework adapter. */
 export interface SessionHandlerOptions {
@@ -57,12 +57,19 @@ export class SessionHandler {
   readonly cookie: ResolvedCookie;
   readonly options: Readonly<SessionHandlerOptions>;
   readonly #csrf: CsrfOptions | false;
+  readonly #publicOrigin: string | null;
+  readonly #tokenHeader: string;
+  readonly #originOf = (req: RequestInfo): string | null => this.#selfOrigin(req);
 
   constructor(manager: SessionManager, options: SessionHandlerOptions = {}) {
     this.manager = manager;
     this.options = options;
     this.cookie = resolveCookieOptions(options.cookie, options.publicOrigin);
     this.#csrf = options.csrf ?? {};
+    this.#publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : null;
+    this.#tokenHeader = (
+      (this.#csrf === false ? undefined : this.#csrf.headerName) ?? 'x-csrf-token'
+    ).toLowerCase();
   }
 
   /**
@@ -93,15 +100,7 @@ export class SessionHandler {
         renewed = null;
       }
     }
-    const csrf =
-      this.#csrf === false
-        ? null
-        : {
-            method: req.method,
-            header: (n: string) => req.header(n),
-            selfOrigin: this.#selfOrigin(req),
-            token: req.header((this.#csrf.headerName ?? 'x-csrf-token').toLowerCase()),
-          };
+    const csrf = this.#csrf === false ? null : new CsrfView(req, this.#originOf, this.#tokenHeader);
     const rs = new RequestSession({
       manager: this.manager,
       session,
@@ -130,26 +129,72 @@ export class SessionHandler {
     if (
       wantsHtml &&
       this.options.loginUrl &&
-      (problem.code === 'UNAUTHENTICATED' || problem.code === 'SESSION_EXPIRED' || problem.code === 'SESSION_REVOKED')
+      (problem.code === 'UNAUTHENTICATED' ||
+        problem.code === 'SESSION_EXPIRED' ||
+        problem.code === 'SESSION_REVOKED')
     ) {
-      return { status: 303, headers: { location: this.options.loginUrl, 'cache-control': 'no-store' }, body: '', problem };
+      return {
+        status: 303,
+        headers: { location: this.options.loginUrl, 'cache-control': 'no-store' },
+        body: '',
+        problem,
+      };
     }
-    const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
+    const headers: Record<string, string> = {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+    };
     if (problem.code === 'RATE_LIMITED') headers['retry-after'] = '60';
     return { status: problem.status, headers, body: JSON.stringify(problem), problem };
   }
 
   #selfOrigin(req: RequestInfo): string | null {
-    if (this.options.publicOrigin) return new URL(this.options.publicOrigin).origin;
-    const fwdProto = this.options.trustProxy ? req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
-    const fwdHost = this.options.trustProxy ? req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    if (this.#publicOrigin) return this.#publicOrigin;
+    const fwdProto = this.options.trustProxy
+      ? req.header('x-forwarded-proto')?.split(',')[0]?.trim()
+      : undefined;
+    const fwdHost = this.options.trustProxy
+      ? req.header('x-forwarded-host')?.split(',')[0]?.trim()
+      : undefined;
     const host = fwdHost ?? req.header('host');
     if (!host) return null;
     return `${fwdProto ?? (req.encrypted ? 'https' : 'http')}://${host}`;
   }
 }
 
+/**
+ * The CSRF guard's view of a request. A class, not a literal of closures (this runs on every
+ * request); the request's own origin and the token header are only read when a check needs them.
+ */
+class CsrfView implements CsrfRequest {
+  readonly #req: RequestInfo;
+  readonly #originOf: (req: RequestInfo) => string | null;
+  readonly #tokenHeader: string;
+  #origin: string | null | undefined;
+  constructor(req: RequestInfo, originOf: (req: RequestInfo) => string | null, tokenHeader: string) {
+    this.#req = req;
+    this.#originOf = originOf;
+    this.#tokenHeader = tokenHeader;
+  }
+  get method(): string {
+    return this.#req.method;
+  }
+  header(name: string): string | undefined {
+    return this.#req.header(name);
+  }
+  get selfOrigin(): string | null {
+    if (this.#origin === undefined) this.#origin = this.#originOf(this.#req);
+    return this.#origin;
+  }
+  get token(): string | undefined {
+    return this.#req.header(this.#tokenHeader);
+  }
+}
+
 /** Creates the framework-neutral HTTP layer over a session manager. */
-export function createSessionHandler(manager: SessionManager, options?: SessionHandlerOptions): SessionHandler {
+export function createSessionHandler(
+  manager: SessionManager,
+  options?: SessionHandlerOptions,
+): SessionHandler {
   return new SessionHandler(manager, options);
 }

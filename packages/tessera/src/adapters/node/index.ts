@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
 import type { RequestSession } from '../../http/request-session.ts';
-import { createSessionHandler } from '../../http/session-handler.ts';
 import type { SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
+import { createSessionHandler } from '../../http/session-handler.ts';
 
 /** Options of the node:http adapter. */
 export interface NodeAdapterOptions extends SessionHandlerOptions {
@@ -34,14 +34,19 @@ export interface NodeSessions {
  */
 export function nodeSessions(manager: SessionManager, options: NodeAdapterOptions = {}): NodeSessions {
   const handler = createSessionHandler(manager, options);
-  const loaded = new WeakMap<IncomingMessage, Promise<RequestSession>>();
+  // One slot per adapter instance, as a symbol property of the request. (A WeakMap keyed by the
+  // request, whose value reaches back to it through the response, costs the GC an ephemeron
+  // fix-point for every request in flight.)
+  const slot = Symbol('tessera.session');
+  type Slotted = IncomingMessage & { [slot]?: Promise<RequestSession> };
   return {
     handler,
     getSession(req, res) {
-      let p = loaded.get(req);
+      const r = req as Slotted;
+      let p = r[slot];
       if (!p) {
         p = handler.begin(nodeRequestInfo(req, options.clientIp?.(req)), nodeResponseSink(res));
-        loaded.set(req, p);
+        r[slot] = p;
       }
       return p;
     },
