@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts';
 
 /** Options of the session cookie. Defaults: `__Host-sid`, Secure, HttpOnly, Path=/, no Domain, SameSite=Lax. */
 export interface CookieOptions {
-  /** Cookie name. Default `__Host-sid` (`sid` when `insecure` is set). */
+  /** Cookie name. Default `__Host-sid` (`sid` when `insecure` is set). Must keep the `__Host-` prefix unless `insecure`. */
   name?: string;
   /** `lax` (default) or `strict`. `none` is refused: it invites cross-site requests. */
   sameSite?: 'lax' | 'strict';
@@ -44,6 +44,13 @@ export function resolveCookieOptions(options: CookieOptions = {}, publicOrigin?:
   }
   if (insecure && (name.startsWith('__Host-') || name.startsWith('__Secure-'))) {
     throw new ConfigError('cookie.name', 'a __Host- or __Secure- cookie must be Secure; drop the prefix or the `insecure` option.');
+  }
+  if (!insecure && !name.startsWith('__Host-')) {
+    throw new ConfigError(
+      'cookie.name',
+      `must start with __Host- (got ${JSON.stringify(name)}): the prefix makes browsers refuse the cookie from sibling ` +
+        'domains and other paths (cookie tossing) and forces Secure, Path=/ and no Domain.',
+    );
   }
   if (publicOrigin !== undefined) {
     let url: URL;
