@@ -92,11 +92,14 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
     expected,
     partialSymbolCategories(encoding, expected, structure.corePositions, coreMinLen),
   );
+  // Variable-length samples: only positions every token has, and for base64 not the shortest
+  // tokens' last symbol, which may carry fewer than 6 bits.
+  const partialTail = encoding === 'base64' || encoding === 'base64url' ? 1 : 0;
   const corePositionList =
     structure.corePositions ??
     positions
       .map((p) => p.index)
-      .filter((i) => i >= structure.prefix.length && i < length.min - structure.suffix.length);
+      .filter((i) => i >= structure.prefix.length && i < length.min - structure.suffix.length - partialTail);
   const posTests = positionTests(positions, corePositionList, expected.length, n, alpha);
   if (posTests) tests.push(...posTests);
   else {
@@ -167,9 +170,10 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
   const inner = structure.constantPositions.filter(
     (i) => i >= structure.prefix.length && i < length.min - structure.suffix.length,
   );
-  if (structure.suffix || inner.length > 0) {
+  const literalSuffix = structure.suffix !== '' && !/^=+$/.test(structure.suffix); // padding is no finding
+  if (literalSuffix || inner.length > 0) {
     const parts: string[] = [];
-    if (structure.suffix) parts.push(`every token ends with ${JSON.stringify(structure.suffix)}`);
+    if (literalSuffix) parts.push(`every token ends with ${JSON.stringify(structure.suffix)}`);
     if (inner.length > 0) parts.push(`positions ${inner.join(', ')} never change`);
     if (!patterns.some((p) => p.kind === 'low-variance')) {
       patterns.push({

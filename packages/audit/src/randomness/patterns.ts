@@ -127,23 +127,27 @@ export function findTimestamps(
     }
     w.values.push(ms);
   };
-  tokens.forEach((t) => {
-    for (const [len, unit] of [
-      [10, 's'],
-      [13, 'ms'],
-    ] as const) {
-      for (let i = 0; i + len <= t.length; i++) {
-        const s = t.slice(i, i + len);
-        if (!/^\d+$/.test(s)) continue;
-        record(
-          `d${len}@${i}`,
-          `decimal characters ${i}–${i + len - 1}`,
-          unit,
-          plausibleMs(Number(s), unit, now),
-        );
+  for (const t of tokens) {
+    for (const run of t.matchAll(/\d{10,}/g)) {
+      const start = run.index ?? 0;
+      const digits = run[0];
+      for (const [len, unit] of [
+        [10, 's'],
+        [13, 'ms'],
+      ] as const) {
+        for (let i = 0; i + len <= digits.length; i++) {
+          const at = start + i;
+          const v = Number(digits.slice(i, i + len));
+          record(
+            `d${len}@${at}`,
+            `decimal characters ${at}–${at + len - 1}`,
+            unit,
+            plausibleMs(v, unit, now),
+          );
+        }
       }
     }
-  });
+  }
   hexStrings?.forEach((t) => {
     for (const [len, unit] of [
       [8, 's'],

@@ -28,12 +28,18 @@ function bytesToBigInt(b: Uint8Array): bigint {
   return hex ? BigInt(`0x${hex}`) : 0n;
 }
 
-/** The tokens of a view read as big-endian integers (decimal, or the decoded bytes). */
+/**
+ * The tokens of a view read as big-endian integers: decimal and hex strings whole (a counter
+ * may grow a digit), base64 by the bytes every token has (so that tokens of different lengths
+ * compare by their leading bytes, not by their length).
+ */
 export function numericValues(view: TokenView): bigint[] | null {
-  if (view.encoding === 'decimal') {
-    return minOf(view.strings.map((s) => s.length)) > 80 ? null : view.strings.map((s) => BigInt(s));
-  }
-  return view.bytes ? view.bytes.map(bytesToBigInt) : null;
+  const maxLen = view.strings.reduce((m, s) => Math.max(m, s.length), 0);
+  if (view.encoding === 'decimal') return maxLen > 200 ? null : view.strings.map((s) => BigInt(s));
+  if (view.encoding === 'hex') return maxLen > 200 ? null : view.strings.map((s) => BigInt(`0x${s}`));
+  if (!view.bytes) return null;
+  const common = minOf(view.bytes.map((b) => b.length));
+  return view.bytes.map((b) => bytesToBigInt(b.subarray(0, common)));
 }
 
 /**
