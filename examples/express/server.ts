@@ -72,7 +72,7 @@ export function createApp(manager: SessionManager = exampleManager(), lib: typeo
     '/cart',
     handle(async (req, res) => {
       await req.session.update<CartData>((d) => addToCart(d, str(req.body?.item)));
-      if (req.accepts(['json', 'html']) === 'html' && (req.headers.accept ?? '').includes('text/html')) {
+      if ((req.headers.accept ?? '').includes('text/html')) {
         return res.redirect(303, '/account');
       }
       res.json({ cart: req.session.get<CartData>()?.cart ?? [] });
@@ -104,7 +104,7 @@ export function createApp(manager: SessionManager = exampleManager(), lib: typeo
     }),
   );
 
-  app.post('/checkout', requireFresh(), (_req, res) => {
+  app.post('/checkout', requireFresh('5m'), (_req, res) => {
     res.json({ ok: true });
   });
 
