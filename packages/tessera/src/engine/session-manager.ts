@@ -12,16 +12,16 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from '../errors.ts';
-import { DuplicateSessionError } from '../store/types.ts';
 import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
+import { DuplicateSessionError } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefixChanged, userAgentChanged } from './binding.ts';
-import { SessionEvents } from './events.ts';
 import type { SessionEvent } from './events.ts';
-import { resolveOptions } from './options.ts';
+import { SessionEvents } from './events.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
-import { recordOf, toSession } from './session.ts';
+import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
+import { recordOf, toSession } from './session.ts';
 
 /** A session together with the token to send to the client. The token is shown once; only its hash is stored. */
 export interface IssuedSession {
@@ -30,11 +30,22 @@ export interface IssuedSession {
 }
 
 /** Why a token did not yield a session. */
-export type NoSessionReason = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'reuse' | 'binding';
+export type NoSessionReason =
+  | 'missing'
+  | 'malformed'
+  | 'unknown'
+  | 'expired'
+  | 'revoked'
+  | 'reuse'
+  | 'binding';
 
 /** The outcome of {@link SessionManager.validate}. */
 export type ValidateResult =
-  | { ok: true; session: Session; /** A new token when the session was renewed; set it on the response. */ token: string | null }
+  | {
+      ok: true;
+      session: Session /** A new token when the session was renewed; set it on the response. */;
+      token: string | null;
+    }
   | { ok: false; reason: NoSessionReason };
 
 /** Options of {@link SessionManager.login}. */
@@ -65,10 +76,15 @@ export class SessionManager {
     this.#o = resolveOptions(options);
     this.#store = this.#o.store;
     this.events = new SessionEvents((err) =>
-      this.#o.logger.warn(`tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`),
+      this.#o.logger.warn(
+        `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
+      ),
     );
     this.#limiter = this.#o.rateLimit
-      ? new RateLimiterMemory({ points: this.#o.rateLimit.points, duration: Math.max(1, this.#o.rateLimit.windowMs / 1000) })
+      ? new RateLimiterMemory({
+          points: this.#o.rateLimit.points,
+          duration: Math.max(1, this.#o.rateLimit.windowMs / 1000),
+        })
       : null;
   }
 
@@ -151,7 +167,12 @@ export class SessionManager {
    * Logs a user in: always a new token (fixation defence). The old session, if any, is replaced and
    * tombstoned; its data is carried over unless `carryData` is false. Enforces the per-user limit.
    */
-  async login(current: Session | null, userId: string, options: LoginOptions = {}, ctx: RequestContext = {}): Promise<IssuedSession> {
+  async login(
+    current: Session | null,
+    userId: string,
+    options: LoginOptions = {},
+    ctx: RequestContext = {},
+  ): Promise<IssuedSession> {
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
       throw new TypeError('userId must be a non-empty string of at most 256 characters.');
     }
@@ -162,7 +183,8 @@ export class SessionManager {
     const prev = current ? recordOf(current) : null;
     // Data is carried over only from an anonymous session or the same user's: logging in as B on
     // a browser still signed in as A must not hand B what A stored.
-    const carry = prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
+    const carry =
+      prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
     const data = carry ? this.#openRecord(prev) : undefined;
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
@@ -191,7 +213,10 @@ export class SessionManager {
     let next: SessionRecord;
     if (prev) {
       next = build(id, prev.family, prev.version + 1);
-      const ok = await this.#guard('rotate', this.#store.rotate(prev.id, prev.version, next, this.#tomb(prev, 'rotated-login', id)));
+      const ok = await this.#guard(
+        'rotate',
+        this.#store.rotate(prev.id, prev.version, next, this.#tomb(prev, 'rotated-login', id)),
+      );
       if (!ok) {
         // The old session changed or ended concurrently: start a fresh chain rather than fail the login.
         next = build(id, id, 1);
@@ -201,7 +226,11 @@ export class SessionManager {
       next = build(id, id, 1);
       await this.#guard('create', this.#store.create(next));
     }
-    this.#emit('session.authenticated', next, ctx, { authLevel, rememberMe, previousSessionId: prev?.id ?? null });
+    this.#emit('session.authenticated', next, ctx, {
+      authLevel,
+      rememberMe,
+      previousSessionId: prev?.id ?? null,
+    });
     return { session: toSession(next), token };
   }
 
@@ -209,15 +238,25 @@ export class SessionManager {
    * Rotates the token after a privilege change (role granted, MFA done). Optionally sets a new
    * `authLevel`. The old token stops working at once (no grace window for privilege changes).
    */
-  async rotate(session: Session, options: { authLevel?: number } = {}, ctx: RequestContext = {}): Promise<IssuedSession> {
-    return this.#rotate(recordOf(session), 'privilege', ctx, (r) => ({ authLevel: options.authLevel ?? r.authLevel }));
+  async rotate(
+    session: Session,
+    options: { authLevel?: number } = {},
+    ctx: RequestContext = {},
+  ): Promise<IssuedSession> {
+    return this.#rotate(recordOf(session), 'privilege', ctx, (r) => ({
+      authLevel: options.authLevel ?? r.authLevel,
+    }));
   }
 
   /**
    * Step-up: the user proved their identity again (password re-entered, MFA). Refreshes
    * `authenticatedAt`, clears a binding step-up flag, re-binds to the current client and rotates.
    */
-  async reauthenticate(session: Session, options: { authLevel?: number } = {}, ctx: RequestContext = {}): Promise<IssuedSession> {
+  async reauthenticate(
+    session: Session,
+    options: { authLevel?: number } = {},
+    ctx: RequestContext = {},
+  ): Promise<IssuedSession> {
     const rec = recordOf(session);
     if (rec.userId === null) throw new ReauthRequiredError(this.#o.stepUpMs);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
@@ -235,7 +274,11 @@ export class SessionManager {
    */
   requireFresh(session: Session, maxAge?: number): void {
     const limit = maxAge ?? this.#o.stepUpMs;
-    if (session.authenticatedAt === null || session.stepUpRequired || this.#now() - session.authenticatedAt > limit) {
+    if (
+      session.authenticatedAt === null ||
+      session.stepUpRequired ||
+      this.#now() - session.authenticatedAt > limit
+    ) {
       throw new ReauthRequiredError(limit);
     }
   }
@@ -278,10 +321,16 @@ export class SessionManager {
     this.#emit('session.revoked', rec, ctx, { reason: 'logout' });
   }
 
-  /** Revokes one session by its public id (admin termination). Returns false if it did not exist. */
-  async revoke(sessionId: string, reason: EndReason = 'revoked'): Promise<boolean> {
+  /**
+   * Revokes one session by its public id: admin termination, or a user ending one of their own
+   * devices — then pass `userId`, and a session of anyone else is left alone (returns false).
+   * Returns false if nothing was revoked.
+   */
+  async revoke(sessionId: string, options: { reason?: EndReason; userId?: string } = {}): Promise<boolean> {
+    const reason = options.reason ?? 'revoked';
     const rec = await this.#guard('get', this.#store.get(sessionId));
     if (!rec) return false;
+    if (options.userId !== undefined && rec.userId !== options.userId) return false;
     const done = await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, reason, null)));
     if (done) this.#emit('session.revoked', rec, {}, { reason });
     return done;
@@ -364,7 +413,8 @@ export class SessionManager {
 
   #seal(data: unknown, id: string): string {
     const envelope = seal(JSON.stringify(data), id, this.#o.keys);
-    if (envelope.length > this.#o.maxDataBytes) throw new SessionDataTooLargeError(envelope.length, this.#o.maxDataBytes);
+    if (envelope.length > this.#o.maxDataBytes)
+      throw new SessionDataTooLargeError(envelope.length, this.#o.maxDataBytes);
     return envelope;
   }
 
@@ -373,7 +423,9 @@ export class SessionManager {
   }
 
   #csrfMac(rec: SessionRecord, salt: string): string {
-    return createHmac('sha256', Buffer.from(rec.csrfSecret, 'base64url')).update(`csrf:${salt}`).digest('base64url');
+    return createHmac('sha256', Buffer.from(rec.csrfSecret, 'base64url'))
+      .update(`csrf:${salt}`)
+      .digest('base64url');
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
@@ -412,7 +464,10 @@ export class SessionManager {
         'deleteFamily',
         this.#store.deleteFamily(tomb.family, (r) => this.#tomb(r, 'reuse', null)),
       );
-      this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, { family: tomb.family, revoked: revoked.length });
+      this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
+        family: tomb.family,
+        revoked: revoked.length,
+      });
       return { ok: false, reason: 'reuse' };
     }
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
@@ -430,12 +485,16 @@ export class SessionManager {
     let rec = record;
     const o = this.#o;
     const mismatches: Array<['user-agent' | 'ip-prefix', typeof o.uaPolicy]> = [];
-    if (o.uaPolicy !== 'off' && userAgentChanged(rec.binding, ctx.userAgent)) mismatches.push(['user-agent', o.uaPolicy]);
+    if (o.uaPolicy !== 'off' && userAgentChanged(rec.binding, ctx.userAgent))
+      mismatches.push(['user-agent', o.uaPolicy]);
     if (o.ipPolicy !== 'off' && ipPrefixChanged(rec.binding, rec.device.lastIp, ctx.ip, o.v4Bits, o.v6Bits)) {
       mismatches.push(['ip-prefix', o.ipPolicy]);
     }
     for (const [binding, action] of mismatches) {
-      this.#emit('session.binding_mismatch', rec, ctx, { binding, action: action as 'monitor' | 'step-up' | 'revoke' });
+      this.#emit('session.binding_mismatch', rec, ctx, {
+        binding,
+        action: action as 'monitor' | 'step-up' | 'revoke',
+      });
       if (action === 'revoke') {
         await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'binding', null)));
         this.#emit('session.revoked', rec, ctx, { reason: 'binding' });
@@ -453,9 +512,19 @@ export class SessionManager {
       return { ok: true, session: issued.session, token: issued.token === '' ? null : issued.token };
     }
     if (now - rec.lastSeenAt >= o.touchMs) {
-      const patch = { lastSeenAt: now, idleExpiresAt: Math.min(now + this.#idleFor(rec), rec.absoluteExpiresAt), lastIp: ctx.ip ?? rec.device.lastIp };
-      if (!(await this.#guard('touch', this.#store.touch(rec.id, patch)))) return { ok: false, reason: 'revoked' };
-      rec = { ...rec, lastSeenAt: patch.lastSeenAt, idleExpiresAt: patch.idleExpiresAt, device: { ...rec.device, lastIp: patch.lastIp } };
+      const patch = {
+        lastSeenAt: now,
+        idleExpiresAt: Math.min(now + this.#idleFor(rec), rec.absoluteExpiresAt),
+        lastIp: ctx.ip ?? rec.device.lastIp,
+      };
+      if (!(await this.#guard('touch', this.#store.touch(rec.id, patch))))
+        return { ok: false, reason: 'revoked' };
+      rec = {
+        ...rec,
+        lastSeenAt: patch.lastSeenAt,
+        idleExpiresAt: patch.idleExpiresAt,
+        device: { ...rec.device, lastIp: patch.lastIp },
+      };
     }
     return { ok: true, session: toSession(rec), token: null };
   }
@@ -485,7 +554,10 @@ export class SessionManager {
       data: data === undefined ? null : this.#seal(data, id),
       version: rec.version + 1,
     };
-    const ok = await this.#guard('rotate', this.#store.rotate(rec.id, rec.version, next, this.#tomb(rec, `rotated-${reason}`, id)));
+    const ok = await this.#guard(
+      'rotate',
+      this.#store.rotate(rec.id, rec.version, next, this.#tomb(rec, `rotated-${reason}`, id)),
+    );
     if (!ok) {
       // Someone else rotated or ended this session first. For a renewal, the in-flight request may
       // continue on the successor (read-only); anything else must retry from a fresh validation.
@@ -504,7 +576,10 @@ export class SessionManager {
     if (!Number.isFinite(max)) return;
     const live = await this.listForUser(userId);
     if (live.length < max) return;
-    this.#emit('session.limit_reached', { id: null, userId }, ctx, { limit: max, action: this.#o.onSessionLimit });
+    this.#emit('session.limit_reached', { id: null, userId }, ctx, {
+      limit: max,
+      action: this.#o.onSessionLimit,
+    });
     if (this.#o.onSessionLimit === 'reject') throw new SessionLimitError(max);
     const oldest = [...live].sort((a, b) => a.createdAt - b.createdAt).slice(0, live.length - max + 1);
     for (const s of oldest) {

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { generateToken, sessionIdFromToken } from '../../src/crypto/token.ts';
+import { createSessionManager } from '../../src/index.ts';
+import { memoryStore } from '../../src/stores/memory.ts';
 import { type Harness, harness, MINUTE, SECOND, STORE_KINDS } from '../helpers/engine.ts';
 
 for (const kind of STORE_KINDS) {
@@ -165,3 +167,22 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('revoke with an owner check', () => {
+  test("a user can end their own device, never someone else's", async () => {
+    const manager = createSessionManager({
+      store: memoryStore(),
+      keys: [{ id: 'k', key: Buffer.alloc(32, 7) }],
+    });
+    const alice = await manager.login(null, 'alice');
+    const bob = await manager.login(null, 'bob');
+    assert.equal(
+      await manager.revoke(bob.session.id, { userId: 'alice' }),
+      false,
+      'alice cannot end bob’s session',
+    );
+    assert.equal((await manager.validate(bob.token)).ok, true, 'bob is still logged in');
+    assert.equal(await manager.revoke(alice.session.id, { userId: 'alice' }), true);
+    assert.deepEqual(await manager.validate(alice.token), { ok: false, reason: 'revoked' });
+  });
+});
