@@ -10,30 +10,52 @@ export interface WebSession {
   apply(response: Response): Response;
 }
 
+// Classes rather than literals of closures: these are built for every request.
+
+class WebRequestInfo implements RequestInfo {
+  readonly method: string;
+  readonly cookie: string | undefined;
+  readonly ip: string | null;
+  readonly encrypted: boolean;
+  readonly #headers: Headers;
+  constructor(request: Request, ip: string | null) {
+    this.#headers = request.headers;
+    this.method = request.method;
+    this.cookie = request.headers.get('cookie') ?? undefined;
+    this.ip = ip;
+    // `Request.url` is always absolute and its scheme lower case.
+    this.encrypted = request.url.startsWith('https:');
+  }
+  header(name: string): string | undefined {
+    return this.#headers.get(name) ?? undefined;
+  }
+}
+
+class HeadersSink implements ResponseSink {
+  readonly #headers: Headers;
+  constructor(headers: Headers) {
+    this.#headers = headers;
+  }
+  setCookie(name: string, serialized: string): void {
+    const headers = this.#headers;
+    const keep = headers.getSetCookie().filter((c) => !c.startsWith(`${name}=`));
+    headers.delete('set-cookie');
+    for (const c of keep) headers.append('set-cookie', c);
+    headers.append('set-cookie', serialized);
+  }
+  setHeader(name: string, value: string): void {
+    this.#headers.set(name, value);
+  }
+}
+
 /** Describes a web `Request` for the HTTP layer. Pass the client address; `Request` does not carry it. */
 export function webRequestInfo(request: Request, ip: string | null = null): RequestInfo {
-  return {
-    method: request.method,
-    header: (name) => request.headers.get(name) ?? undefined,
-    cookie: request.headers.get('cookie') ?? undefined,
-    ip,
-    encrypted: new URL(request.url).protocol === 'https:',
-  };
+  return new WebRequestInfo(request, ip);
 }
 
 /** A {@link ResponseSink} that collects headers into a `Headers` object. */
 export function headersSink(headers: Headers): ResponseSink {
-  return {
-    setCookie(name, serialized) {
-      const keep = headers.getSetCookie().filter((c) => !c.startsWith(`${name}=`));
-      headers.delete('set-cookie');
-      for (const c of keep) headers.append('set-cookie', c);
-      headers.append('set-cookie', serialized);
-    },
-    setHeader(name, value) {
-      headers.set(name, value);
-    },
-  };
+  return new HeadersSink(headers);
 }
 
 /**
@@ -43,7 +65,11 @@ export function headersSink(headers: Headers): ResponseSink {
  * const { session, apply } = await webSession(handler, request, clientIp);
  * return apply(new Response(`Hello ${session.userId ?? 'guest'}`));
  */
-export async function webSession(handler: SessionHandler, request: Request, ip: string | null = null): Promise<WebSession> {
+export async function webSession(
+  handler: SessionHandler,
+  request: Request,
+  ip: string | null = null,
+): Promise<WebSession> {
   const headers = new Headers();
   const session = await handler.begin(webRequestInfo(request, ip), headersSink(headers));
   return {
