@@ -1,0 +1,14 @@
+/** Fastify 5 + Tessera (`tessera/fastify`): `GET /me` behind `requireAuth()`. */
+import Fastify from 'fastify';
+import { requireAuth, tessera } from 'tessera/fastify';
+import { benchManager, HOST, ready, USER } from './common.ts';
+
+const app = Fastify({ logger: false });
+await app.register(tessera, { manager: benchManager() });
+app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
+app.get('/bench-login', async (request, reply) => {
+  await request.session.login(USER);
+  return reply.code(204).send();
+});
+await app.listen({ port: 0, host: HOST });
+ready(app.server.address());
