@@ -14,7 +14,14 @@ import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
 import type { ErrorResponse, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
-import { type ExpressSession, passportUserId, SessionController, type UserIdFrom } from './session.ts';
+import {
+  type ExpressSession,
+  passportUserId,
+  type SessionConfig,
+  SessionController,
+  type SessionHost,
+  type UserIdFrom,
+} from './session.ts';
 
 export type { RequestSession } from '../../http/request-session.ts';
 export {
@@ -62,11 +69,62 @@ export interface ExpressSessionsMiddleware extends RequestHandler {
   readonly handler: SessionHandler;
 }
 
-const controllers = new WeakMap<Request, SessionController>();
-const handlers = new WeakMap<Request, SessionHandler>();
-
 function fieldOf(body: unknown, field: string): unknown {
   return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+}
+
+/** What one `expressSessions()` instance shares between its requests. */
+interface Adapter {
+  readonly handler: SessionHandler;
+  readonly config: SessionConfig;
+  readonly field: string;
+}
+
+// The request's state lives in a symbol property (no WeakMap: cheaper for the GC on every request).
+const SLOT = Symbol('tessera.express');
+type Slotted = Request & { [SLOT]?: RequestHost };
+
+/** One request's link between Express and the session controller. */
+class RequestHost implements SessionHost {
+  ctl: SessionController | null = null;
+  #hooked = false;
+  constructor(
+    readonly req: Request,
+    readonly res: Response,
+    readonly adapter: Adapter,
+  ) {}
+  formToken(): unknown {
+    return fieldOf(this.req.body, this.adapter.field);
+  }
+  replaceSession(session: ExpressSession): void {
+    this.req.session = session;
+  }
+  onDataLoaded(): void {
+    if (this.#hooked) return;
+    this.#hooked = true;
+    saveBeforeEnd(this);
+  }
+}
+
+/** `req.sessionID` as a getter on the app's request prototype (defined once, not per request). */
+function defineSessionId(req: Request): void {
+  const proto = Object.getPrototypeOf(req) as object | null;
+  if (!proto || Object.hasOwn(proto, 'sessionID')) return;
+  Object.defineProperty(proto, 'sessionID', {
+    configurable: true,
+    enumerable: false,
+    get(this: Slotted): string {
+      return this[SLOT]?.ctl?.rs.id ?? '';
+    },
+    set(this: Slotted, value: unknown) {
+      Object.defineProperty(this, 'sessionID', {
+        value,
+        writable: true,
+        configurable: true,
+        enumerable: true,
+      });
+    },
+  });
 }
 
 /**
@@ -89,38 +147,34 @@ export function expressSessions(
   options: ExpressSessionsOptions = {},
 ): ExpressSessionsMiddleware {
   const handler = createSessionHandler(manager, options);
-  const userIdFrom = options.userIdFrom ?? passportUserId;
+  const adapter: Adapter = {
+    handler,
+    field: handler.csrfField,
+    config: {
+      userIdFrom: options.userIdFrom ?? passportUserId,
+      cookie: { secure: handler.cookie.secure, sameSite: handler.cookie.sameSite },
+    },
+  };
   const autoCsrf = options.autoCsrf !== false && options.csrf !== false;
-  const field = handler.csrfField;
-  const cookie = { secure: handler.cookie.secure, sameSite: handler.cookie.sameSite };
+  const clientIp = options.clientIp;
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (controllers.has(req)) {
+    const r = req as Slotted;
+    if (r[SLOT]) {
       next();
       return;
     }
-    handlers.set(req, handler);
-    const ip = options.clientIp ? options.clientIp(req) : (req.ip ?? req.socket.remoteAddress ?? null);
+    const host = new RequestHost(req, res, adapter);
+    r[SLOT] = host;
+    defineSessionId(req);
+    const ip = clientIp ? clientIp(req) : (req.ip ?? req.socket.remoteAddress ?? null);
     handler.begin(nodeRequestInfo(req, ip), nodeResponseSink(res)).then((rs) => {
-      const ctl = new SessionController(rs, {
-        userIdFrom,
-        formToken: () => fieldOf(req.body, field),
-        onReplace: (s) => {
-          req.session = s;
-        },
-        cookie,
-      });
-      controllers.set(req, ctl);
+      const ctl = new SessionController(rs, host, adapter.config);
+      host.ctl = ctl;
       req.session = ctl.proxy;
-      Object.defineProperty(req, 'sessionID', {
-        get: () => rs.id ?? '',
-        configurable: true,
-        enumerable: true,
-      });
-      saveBeforeEnd(req, res, ctl, handler);
       if (autoCsrf && !isSafeMethod(req.method)) {
         try {
-          rs.verifyCsrf(fieldOf(req.body, field));
+          rs.verifyCsrf(host.formToken());
         } catch (err) {
           next(err);
           return;
@@ -132,17 +186,22 @@ export function expressSessions(
   return Object.assign(middleware, { handler });
 }
 
-/** Saves pending data changes before the response is sent; a failed save replaces the response with the error. */
-function saveBeforeEnd(req: Request, res: Response, ctl: SessionController, handler: SessionHandler): void {
+/**
+ * Saves pending data changes before the response is sent (installed only once a request touches
+ * its data); a failed save replaces the response with the error.
+ */
+function saveBeforeEnd(host: RequestHost): void {
+  const { req, res } = host;
   const end = res.end;
   res.end = function (this: Response, ...args: unknown[]) {
     res.end = end;
-    if (!ctl.dirty) return end.apply(this, args as Parameters<typeof end>);
+    const ctl = host.ctl;
+    if (!ctl?.dirty) return end.apply(this, args as Parameters<typeof end>);
     ctl.save().then(
       () => end.apply(this, args as Parameters<typeof end>),
       (err: unknown) => {
         if (res.headersSent) return end.apply(this, args as Parameters<typeof end>);
-        const out = handler.renderError(err, req.headers.accept);
+        const out = host.adapter.handler.renderError(err, req.headers.accept);
         for (const name of res.getHeaderNames()) {
           if (name !== 'set-cookie' && name !== 'clear-site-data') res.removeHeader(name);
         }
@@ -161,7 +220,7 @@ function writeError(res: Response, out: ErrorResponse): void {
 }
 
 function controllerOf(req: Request): SessionController {
-  const ctl = controllers.get(req);
+  const ctl = (req as Slotted)[SLOT]?.ctl;
   if (!ctl) throw new Error('tessera/express: mount expressSessions() before this middleware.');
   return ctl;
 }
@@ -219,7 +278,7 @@ export interface SessionErrorHandlerOptions {
 export function sessionErrorHandler(options: SessionErrorHandlerOptions = {}): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent || (!(err instanceof TesseraError) && !options.all)) return next(err);
-    const handler = handlers.get(req);
+    const handler = (req as Slotted)[SLOT]?.adapter.handler;
     if (handler) {
       const out = handler.renderError(err, req.headers.accept);
       writeError(res, out);

@@ -148,6 +148,76 @@ export const passportUserId: UserIdFrom = (data) => {
 
 const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
 
+/** What the controller needs from the request it serves. @internal */
+export interface SessionHost {
+  /** The CSRF field of the parsed body, if any. */
+  formToken(): unknown;
+  /** `regenerate` made a new session object: put it where `req.session` is read. */
+  replaceSession(session: ExpressSession): void;
+  /** The data is read or written for the first time in this request: save it before the response ends. */
+  onDataLoaded(): void;
+}
+
+/** Per-adapter settings of the controller. @internal */
+export interface SessionConfig {
+  userIdFrom: UserIdFrom;
+  cookie: { secure: boolean; sameSite: 'lax' | 'strict' };
+}
+
+const assignError = (prop: string) =>
+  new TypeError(`req.session.${prop} is part of the Tessera session API and cannot be assigned.`);
+
+/**
+ * Proxy traps of `req.session`: API names go to the controller, everything else is data on the
+ * target, loaded on first touch. A class, so a request costs one object rather than seven closures.
+ */
+class DataTraps implements ProxyHandler<Data> {
+  readonly #ctl: SessionController;
+  readonly #target: Data;
+  constructor(ctl: SessionController, target: Data) {
+    this.#ctl = ctl;
+    this.#target = target;
+  }
+  #touch(): void {
+    if (this.#ctl.isCurrent(this.#target)) this.#ctl.load();
+  }
+  get(t: Data, prop: string | symbol, receiver: unknown): unknown {
+    if (typeof prop === 'string' && RESERVED.has(prop)) return this.#ctl.api(prop);
+    this.#touch();
+    return Reflect.get(t, prop, receiver);
+  }
+  set(t: Data, prop: string | symbol, value: unknown, receiver: unknown): boolean {
+    if (typeof prop === 'string' && RESERVED.has(prop)) {
+      if (prop === 'cookie') return true; // express-session apps sometimes assign a cookie object; ignore it
+      throw assignError(prop);
+    }
+    this.#touch();
+    return Reflect.set(t, prop, value, receiver);
+  }
+  has(t: Data, prop: string | symbol): boolean {
+    if (typeof prop === 'string' && RESERVED.has(prop)) return true;
+    this.#touch();
+    return Reflect.has(t, prop);
+  }
+  deleteProperty(t: Data, prop: string | symbol): boolean {
+    this.#touch();
+    return Reflect.deleteProperty(t, prop);
+  }
+  ownKeys(t: Data): ArrayLike<string | symbol> {
+    this.#touch();
+    return Reflect.ownKeys(t);
+  }
+  getOwnPropertyDescriptor(t: Data, prop: string | symbol): PropertyDescriptor | undefined {
+    this.#touch();
+    return Reflect.getOwnPropertyDescriptor(t, prop);
+  }
+  defineProperty(t: Data, prop: string | symbol, desc: PropertyDescriptor): boolean {
+    if (typeof prop === 'string' && RESERVED.has(prop)) throw assignError(prop);
+    this.#touch();
+    return Reflect.defineProperty(t, prop, desc);
+  }
+}
+
 /**
  * One request's session state behind `req.session`. `req.session` is a Proxy whose target holds
  * the data (own enumerable properties, loaded lazily on first use: a request that never touches
@@ -158,8 +228,7 @@ const json = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
 export class SessionController {
   readonly rs: RequestSession;
   readonly #userIdFrom: UserIdFrom;
-  readonly #formToken: () => unknown;
-  readonly #onReplace: (session: ExpressSession) => void;
+  readonly #host: SessionHost;
   readonly #cookieConfig: { secure: boolean; sameSite: 'lax' | 'strict' };
   /** Current generation's data (the Proxy target) and whether it is loaded. */
   #data: Data = {};
@@ -174,21 +243,25 @@ export class SessionController {
   #cookie: SessionCookie | null = null;
   proxy: ExpressSession;
 
-  constructor(
-    rs: RequestSession,
-    init: {
-      userIdFrom: UserIdFrom;
-      formToken: () => unknown;
-      onReplace: (s: ExpressSession) => void;
-      cookie: { secure: boolean; sameSite: 'lax' | 'strict' };
-    },
-  ) {
+  constructor(rs: RequestSession, host: SessionHost, config: SessionConfig) {
     this.rs = rs;
-    this.#cookieConfig = init.cookie;
-    this.#userIdFrom = init.userIdFrom;
-    this.#formToken = init.formToken;
-    this.#onReplace = init.onReplace;
-    this.proxy = this.#makeProxy(this.#data);
+    this.#host = host;
+    this.#cookieConfig = config.cookie;
+    this.#userIdFrom = config.userIdFrom;
+    this.proxy = new Proxy(this.#data, new DataTraps(this, this.#data)) as ExpressSession;
+  }
+
+  /** @internal Entry points of the Proxy traps. */
+  isCurrent(target: Data): boolean {
+    return target === this.#data;
+  }
+  /** @internal */
+  load(): void {
+    this.#load();
+  }
+  /** @internal */
+  api(name: string): unknown {
+    return this.#api(name);
   }
 
   /** True when the request changed data that must still be saved. */
@@ -198,7 +271,7 @@ export class SessionController {
 
   #load(): void {
     if (this.#loaded) return;
-    this.#loaded = true;
+    this.#markLoaded();
     const stored = this.rs.get<Data>();
     const data = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
     Object.assign(this.#data, data);
@@ -209,54 +282,6 @@ export class SessionController {
     this.#original = structuredClone(data);
     this.#originalJson = json(data);
     this.#baseline = this.#userIdFrom(data) ?? null;
-  }
-
-  #makeProxy(target: Data): ExpressSession {
-    const self = this;
-    const isCurrent = () => target === self.#data;
-    return new Proxy(target, {
-      get(t, prop, receiver) {
-        if (typeof prop === 'string' && RESERVED.has(prop)) return self.#api(prop);
-        if (isCurrent()) self.#load();
-        return Reflect.get(t, prop, receiver);
-      },
-      set(t, prop, value, receiver) {
-        if (typeof prop === 'string' && RESERVED.has(prop)) {
-          if (prop === 'cookie') return true; // express-session apps sometimes assign a cookie object; ignore it
-          throw new TypeError(
-            `req.session.${prop} is part of the Tessera session API and cannot be assigned.`,
-          );
-        }
-        if (isCurrent()) self.#load();
-        return Reflect.set(t, prop, value, receiver);
-      },
-      has(t, prop) {
-        if (typeof prop === 'string' && RESERVED.has(prop)) return true;
-        if (isCurrent()) self.#load();
-        return Reflect.has(t, prop);
-      },
-      deleteProperty(t, prop) {
-        if (isCurrent()) self.#load();
-        return Reflect.deleteProperty(t, prop);
-      },
-      ownKeys(t) {
-        if (isCurrent()) self.#load();
-        return Reflect.ownKeys(t);
-      },
-      getOwnPropertyDescriptor(t, prop) {
-        if (isCurrent()) self.#load();
-        return Reflect.getOwnPropertyDescriptor(t, prop);
-      },
-      defineProperty(t, prop, desc) {
-        if (typeof prop === 'string' && RESERVED.has(prop)) {
-          throw new TypeError(
-            `req.session.${prop} is part of the Tessera session API and cannot be redefined.`,
-          );
-        }
-        if (isCurrent()) self.#load();
-        return Reflect.defineProperty(t, prop, desc);
-      },
-    }) as ExpressSession;
   }
 
   #api(name: string): unknown {
@@ -326,7 +351,7 @@ export class SessionController {
         };
       case 'verifyCsrf':
         return (formToken?: unknown) =>
-          rs.verifyCsrf(formToken === undefined ? this.#formToken() : formToken);
+          rs.verifyCsrf(formToken === undefined ? this.#host.formToken() : formToken);
       case 'get':
         return <T>() => {
           this.#load();
@@ -406,8 +431,13 @@ export class SessionController {
 
   #reset(): void {
     for (const k of Object.keys(this.#data)) delete this.#data[k];
-    this.#loaded = true;
+    this.#markLoaded();
     this.#setOriginal({});
+  }
+
+  #markLoaded(): void {
+    if (!this.#loaded) this.#host.onDataLoaded();
+    this.#loaded = true;
   }
 
   async #regenerate(): Promise<void> {
@@ -415,11 +445,11 @@ export class SessionController {
     if (this.rs.current) await this.rs.logout({ clearSiteData: false });
     // A new generation: code that kept the old object (passport's keepSessionInfo) still reads old data.
     this.#data = {};
-    this.#loaded = true;
+    this.#markLoaded();
     this.#setOriginal({});
     this.#methods = null;
-    this.proxy = this.#makeProxy(this.#data);
-    this.#onReplace(this.proxy);
+    this.proxy = new Proxy(this.#data, new DataTraps(this, this.#data)) as ExpressSession;
+    this.#host.replaceSession(this.proxy);
   }
 
   async #reload(): Promise<void> {
