@@ -38,6 +38,8 @@ if (!available) {
     test('Chromium is installed (required in CI)', () => {
       assert.fail(`${CHROMIUM} is missing; CI must install Chromium (apt-get install -y chromium).`);
     });
+  } else {
+    test('Express example in Chromium', { skip: `${CHROMIUM} is not installed` }, () => {});
   }
 }
 
@@ -52,7 +54,7 @@ function pageServer(html: string): Server {
   });
 }
 
-describe('Express example in Chromium', { skip: !available }, () => {
+describe('Express example in Chromium', { skip: !available && 'Chromium is not installed' }, () => {
   const { manager } = testManager({ clock: systemClock });
   const profiles: string[] = [];
   let app: { url: string; close(): Promise<void> };
