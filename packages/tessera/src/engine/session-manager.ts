@@ -304,7 +304,7 @@ export class SessionManager {
         version: rec.version + 1,
       };
       if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
-      rec = await this.#guard('get', this.#store.get(rec.id));
+      rec = await this.#current(rec.id);
     }
     throw new SessionConflictError(MAX_CAS_ATTEMPTS);
   }
@@ -527,6 +527,24 @@ export class SessionManager {
       };
     }
     return { ok: true, session: toSession(rec), token: null };
+  }
+
+  /**
+   * The live record for `id`, following a periodic renewal that happened within the grace window, so
+   * that a save from a request already in flight lands on the successor instead of failing. Login and
+   * privilege rotations are not followed: a request that began before them must not write into the new session.
+   */
+  async #current(id: string): Promise<SessionRecord | null> {
+    let at = id;
+    for (let hop = 0; hop < 3; hop++) {
+      const rec = await this.#guard('get', this.#store.get(at));
+      if (rec) return rec;
+      const tomb = await this.#guard('getTombstone', this.#store.getTombstone(at));
+      if (!tomb || tomb.reason !== 'rotated-renewal' || !tomb.successorId) return null;
+      if (this.#now() - tomb.createdAt > this.#o.graceMs) return null;
+      at = tomb.successorId;
+    }
+    return null;
   }
 
   #idleFor(rec: SessionRecord): number {
