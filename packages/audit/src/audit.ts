@@ -106,7 +106,7 @@ async function timed(
         ? 'failed'
         : 'passed';
     const summary = outcome.skipped
-      ? `skipped: ${outcome.skipped}`
+      ? outcome.skipped
       : outcome.findings.length === 0
         ? 'no findings'
         : `${outcome.findings.length} finding${outcome.findings.length === 1 ? '' : 's'}`;

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { AuditError } from './errors.ts';
 import type { Step } from './findings.ts';
 import { hiddenFields } from './html.ts';
@@ -126,9 +127,9 @@ export async function login(
   if (form) {
     let body = options.pageBody ?? '';
     if (!options.skipPageVisit) {
-      const page = await client.send({ path: form.page, followRedirects: true });
-      exchanges.push(page);
-      body = page.body;
+      const chain = await client.sendChain({ path: form.page, followRedirects: true });
+      exchanges.push(...chain);
+      body = chain[chain.length - 1]?.body ?? '';
     }
     const action = form.action ?? form.page;
     const fields = {
@@ -159,7 +160,7 @@ export async function login(
   const probe = await checkLoggedIn(client, ctx);
   exchanges.push(probe.exchange);
   if (!probe.ok) {
-    const last = exchanges[exchanges.length - 2];
+    const last = [...exchanges].reverse().find((e) => e.method !== 'GET') ?? exchanges[exchanges.length - 2];
     throw new AuditError(
       'LOGIN_FAILED',
       `login did not work: after ${last ? `${last.method} ${new URL(last.url).pathname} → ${last.status}` : 'the login steps'}, ` +
@@ -196,7 +197,7 @@ export function toStep(
     if (v) reqLines.push(`${h}: ${v}`);
   }
   if (ex.requestBody) reqLines.push('', ex.requestBody);
-  const resLines = [`${ex.status}`];
+  const resLines = [`${ex.status} ${STATUS_CODES[ex.status] ?? ''}`.trim()];
   for (const h of SHOWN_HEADERS) {
     const v = ex.responseHeaders[h];
     if (v) resLines.push(`${h}: ${v}`);
@@ -226,4 +227,20 @@ export function rememberCookieValues(ctx: ProbeContext, ex: Exchange): void {
   for (const part of (ex.requestHeaders.cookie ?? '').split(';'))
     add(part.split('=').slice(1).join('=').trim());
   for (const line of ex.setCookie) add(line.split(';')[0]?.split('=').slice(1).join('=').trim());
+}
+
+/** Reproduction steps for a login sequence, each exchange labelled by what it does. */
+export function loginSteps(ctx: ProbeContext, exchanges: readonly Exchange[], who = ''): Step[] {
+  const suffix = who ? ` (${who})` : '';
+  return exchanges.map((ex, i) => {
+    const prev = exchanges[i - 1];
+    const path = new URL(ex.url).pathname;
+    let action: string;
+    if (i === exchanges.length - 1 && path === ctx.profile.loggedIn.path && ex.method === 'GET')
+      action = 'Check that the session is logged in';
+    else if (prev && prev.status >= 300 && prev.status < 400) action = 'Follow the redirect';
+    else if (ex.method === 'GET') action = 'Open the login page';
+    else action = 'Submit the login form';
+    return toStep(ctx, `${action}${suffix}`, ex);
+  });
 }

@@ -5,6 +5,7 @@ import {
   checkLoggedIn,
   clientWithCookie,
   login,
+  loginSteps,
   newClient,
   type ProbeContext,
   sessionToken,
@@ -41,7 +42,7 @@ export async function checkFixation(ctx: ProbeContext): Promise<CheckOutcome> {
   const steps: Step[] = [toStep(ctx, 'Open the login page as an anonymous visitor', page)];
   const loginEx = await login(client, ctx, { skipPageVisit: true, pageBody: page.body });
   const after = sessionToken(client, ctx);
-  for (const ex of loginEx) steps.push(toStep(ctx, 'Log in with the same browser', ex));
+  steps.push(...loginSteps(ctx, loginEx, 'same browser'));
   if (before === undefined) {
     notes.push('No session cookie was issued before login, so a pre-login token cannot be fixed.');
   } else if (before === after) {
@@ -87,7 +88,7 @@ export async function checkFixation(ctx: ProbeContext): Promise<CheckOutcome> {
     ),
   );
   const loginEx2 = await login(victim, ctx, { skipPageVisit: true, pageBody: page2.body });
-  for (const ex of loginEx2) plantSteps.push(toStep(ctx, 'Log in with the planted cookie', ex));
+  plantSteps.push(...loginSteps(ctx, loginEx2, 'victim, with the planted cookie'));
   const kept = sessionToken(victim, ctx) === planted;
   if (kept) {
     const attacker = await checkLoggedIn(clientWithCookie(ctx, name, planted), ctx);

@@ -2,7 +2,7 @@ import { AuditError, isAuditError } from '../errors.ts';
 import { type Finding, makeFinding, type Step } from '../findings.ts';
 import { type Exchange, HttpClient } from '../http/client.ts';
 import { mapBounded } from '../http/limits.ts';
-import { redactToken } from '../http/redact.ts';
+import { redactText, redactToken } from '../http/redact.ts';
 import { detectPredictability, type TokenSample } from '../predictability.ts';
 import { login, type ProbeContext, sendProfileRequest, visitLoginPage } from '../session.ts';
 import { analyze, type RandomnessReport } from '../token-analysis.ts';
@@ -168,7 +168,9 @@ export async function checkRandomness(
       }),
     );
   }
-  const report = await analyze(tokens);
+  const report = redactReport(await analyze(tokens), [
+    ...new Set([...tokens, ...samples.map((x) => x.value)]),
+  ]);
   steps.push({
     action:
       'Run the statistical analysis (FIPS 140-2, NIST SP 800-22, SP 800-90B min-entropy) on the decoded tokens',
@@ -222,4 +224,25 @@ export async function checkRandomness(
 
 function fmt(x: number): string {
   return Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
+}
+
+/**
+ * The analysis' free text (summary, pattern and test details) may quote sample values; the
+ * report must never carry a whole token, so every sampled token in it is redacted.
+ */
+export function redactReport(report: RandomnessReport, tokens: readonly string[]): RandomnessReport {
+  const long = tokens.filter((t) => t.length >= 6);
+  const clean = (text: string): string => {
+    if (!long.some((t) => text.includes(t))) return text;
+    return redactText(
+      text,
+      long.filter((t) => text.includes(t)),
+    );
+  };
+  return {
+    ...report,
+    summary: clean(report.summary),
+    patterns: report.patterns.map((p) => ({ ...p, detail: clean(p.detail) })),
+    tests: report.tests.map((t) => (t.detail === undefined ? t : { ...t, detail: clean(t.detail) })),
+  };
 }

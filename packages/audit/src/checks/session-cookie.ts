@@ -1,7 +1,7 @@
 import { AuditError } from '../errors.ts';
 import { makeFinding, type Step } from '../findings.ts';
 import { redactToken } from '../http/redact.ts';
-import { checkLoggedIn, login, newClient, type ProbeContext, toStep } from '../session.ts';
+import { checkLoggedIn, login, loginSteps, newClient, type ProbeContext, toStep } from '../session.ts';
 import type { CheckOutcome } from './types.ts';
 
 /**
@@ -11,9 +11,7 @@ import type { CheckOutcome } from './types.ts';
 export async function identifySessionCookie(ctx: ProbeContext): Promise<CheckOutcome> {
   const client = newClient(ctx);
   const exchanges = await login(client, ctx);
-  const steps: Step[] = exchanges.map((ex, i) =>
-    toStep(ctx, i === exchanges.length - 1 ? 'Confirm the login' : 'Log in', ex),
-  );
+  const steps: Step[] = loginSteps(ctx, exchanges);
   const cookies = client.jar.all();
   for (const c of cookies) ctx.secrets.add(c.value);
   if (cookies.length === 0) {

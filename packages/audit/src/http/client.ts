@@ -70,17 +70,23 @@ export class HttpClient {
 
   /** Sends one request (and same-origin redirects when asked); returns the last exchange. */
   async send(spec: RequestSpec): Promise<Exchange> {
-    let exchange = await this.#sendOnce(spec);
-    let hops = 0;
-    while (spec.followRedirects && exchange.status >= 300 && exchange.status < 400 && hops < 5) {
+    const chain = await this.sendChain(spec);
+    return chain[chain.length - 1] as Exchange;
+  }
+
+  /** Like `send`, but returns every exchange of the redirect chain, first to last. */
+  async sendChain(spec: RequestSpec): Promise<Exchange[]> {
+    const chain = [await this.#sendOnce(spec)];
+    let exchange = chain[0] as Exchange;
+    while (spec.followRedirects && exchange.status >= 300 && exchange.status < 400 && chain.length <= 5) {
       const location = exchange.responseHeaders.location;
       if (!location) break;
       const next = new URL(location, exchange.url);
       if (next.origin !== this.origin.origin) break; // never follow off-origin
-      hops++;
       exchange = await this.#sendOnce({ path: next.pathname + next.search, method: 'GET' });
+      chain.push(exchange);
     }
-    return exchange;
+    return chain;
   }
 
   async #sendOnce(spec: RequestSpec): Promise<Exchange> {

@@ -57,28 +57,34 @@ export function bitBiasChart(bias: readonly number[]): string {
   return `<svg role="img" aria-label="Bit bias per bit position" width="${w}" height="${h + 16}" viewBox="0 0 ${w} ${h + 16}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${mid}" x2="${w}" y2="${mid}" stroke="#999"/>${bars}<text x="0" y="${h + 12}" font-size="11">bit position 0…${n - 1}; bars: share of ones − 50% (full height = ±${(scale * 100).toFixed(1)}%)</text></svg>`;
 }
 
-/** Heat map: token position (x) × symbol (y), colour = count relative to the uniform expectation. */
-export function positionChart(positions: readonly PositionStat[], alphabet: string): string {
-  if (positions.length === 0 || alphabet.length === 0) return '';
-  const symbols = [...alphabet].slice(0, 96);
-  const cw = Math.max(4, Math.min(14, Math.floor(720 / positions.length)));
-  const ch = Math.max(3, Math.min(8, Math.floor(400 / symbols.length)));
-  const w = positions.length * cw + 20;
-  const h = symbols.length * ch + 18;
-  const cells: string[] = [];
-  for (const [x, p] of positions.entries()) {
-    const total = Object.values(p.counts).reduce((a, b) => a + b, 0);
-    const expected = total / symbols.length || 1;
-    for (const [y, sym] of symbols.entries()) {
-      const n = p.counts[sym] ?? 0;
-      const ratio = n / expected; // 1 = uniform
-      const t = Math.max(0, Math.min(1, ratio / 2));
-      const r = Math.round(255 * t);
-      const b = Math.round(255 * (1 - t));
-      cells.push(
-        `<rect x="${20 + x * cw}" y="${y * ch}" width="${cw}" height="${ch}" fill="rgb(${r},${Math.round(80 + 100 * (1 - Math.abs(ratio - 1)))},${b})"><title>position ${p.index}, ${esc(sym)}: ${n}</title></rect>`,
+/**
+ * Per token position, the spread of symbol frequencies: a bar from the rarest to the commonest
+ * symbol, and a tick at the uniform expectation. Positions whose χ² test fails (p < 0.01) are red.
+ */
+export function positionChart(positions: readonly PositionStat[], alphabetSize: number): string {
+  if (positions.length === 0 || alphabetSize === 0) return '';
+  const n = positions.length;
+  const stats = positions.map((p) => {
+    const counts = Object.values(p.counts);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const present = counts.length;
+    const min = present < alphabetSize ? 0 : Math.min(...counts);
+    return { p, total, min, max: Math.max(0, ...counts), expected: total / alphabetSize };
+  });
+  const top = Math.max(1, ...stats.map((s) => s.max));
+  const w = Math.min(900, Math.max(240, n * 10 + 40));
+  const h = 140;
+  const bw = (w - 40) / n;
+  const y = (v: number) => 8 + (h - 16) * (1 - v / top);
+  const bars = stats
+    .map((s, i) => {
+      const x = 36 + i * bw;
+      const colour = s.p.pValue < 0.01 ? '#c62828' : '#1565c0';
+      return (
+        `<rect x="${x.toFixed(1)}" y="${y(s.max).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${Math.max(1, y(s.min) - y(s.max)).toFixed(1)}" fill="${colour}" opacity="0.7"><title>position ${s.p.index}: ${s.p.distinct} symbols, counts ${s.min}–${s.max}, χ² p=${s.p.pValue.toPrecision(3)}</title></rect>` +
+        `<line x1="${x.toFixed(1)}" x2="${(x + Math.max(1, bw - 2)).toFixed(1)}" y1="${y(s.expected).toFixed(1)}" y2="${y(s.expected).toFixed(1)}" stroke="#111"/>`
       );
-    }
-  }
-  return `<svg role="img" aria-label="Character distribution per token position" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${cells.join('')}<text x="20" y="${h - 4}" font-size="11">position →  (rows: alphabet; blue = rarer, red = more frequent than uniform)</text></svg>`;
+    })
+    .join('');
+  return `<svg role="img" aria-label="Character distribution per token position" width="${w}" height="${h + 18}" viewBox="0 0 ${w} ${h + 18}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="12" font-size="10">${top}</text><text x="0" y="${h - 6}" font-size="10">0</text>${bars}<text x="36" y="${h + 14}" font-size="11">position 0…${n - 1}: bar = rarest…commonest symbol count, tick = uniform expectation, red = χ² p &lt; 0.01</text></svg>`;
 }

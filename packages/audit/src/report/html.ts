@@ -73,7 +73,7 @@ export function renderHtml(report: AuditReport): string {
     o.push(
       `<p>${r.sampleSize} tokens · encoding ${esc(r.encoding)} · length ${r.length.min}–${r.length.max} · alphabet ${r.alphabetSize} symbols · ${r.bitsAnalyzed} bits analysed · min-entropy ${r.minEntropyPerBit.toFixed(4)} bits/bit · effective entropy ≈ ${r.effectiveEntropyBits.toFixed(1)} bits · verdict <strong>${esc(r.verdict)}</strong></p><p>${esc(r.summary)}</p>`,
     );
-    o.push('<h3>Character distribution per position</h3>', positionChart(r.positions, r.alphabet));
+    o.push('<h3>Character distribution per position</h3>', positionChart(r.positions, r.alphabetSize));
     o.push('<h3>Bit bias</h3>', bitBiasChart(r.bitBias));
     o.push('<table><tr><th>Test</th><th>Standard</th><th>Statistic</th><th>p-value</th><th>Result</th></tr>');
     for (const t of r.tests) {
