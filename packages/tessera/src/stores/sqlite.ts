@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import type { SessionRecord, Store, Tombstone } from '../store/types.ts';
+import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -75,7 +75,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
     byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
     byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
-    sweepSessions: db.prepare(`DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`),
+    sweepSessions: db.prepare(
+      `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,
+    ),
     sweepTombs: db.prepare(
       `DELETE FROM ${p}tombstones WHERE id IN (SELECT id FROM ${p}tombstones WHERE expires_at <= ? LIMIT ?)`,
     ),
@@ -90,7 +92,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     body: JSON.stringify(r),
   });
   const writeTomb = (t: Tombstone) => q.tomb.run(t.id, t.expiresAt, JSON.stringify(t));
-  const parse = (row: Row | undefined): SessionRecord | null => (row ? (JSON.parse(row.body) as SessionRecord) : null);
+  const parse = (row: Row | undefined): SessionRecord | null =>
+    row ? (JSON.parse(row.body) as SessionRecord) : null;
 
   const rotateTx = db.transaction((oldId: string, expected: number, next: SessionRecord, tomb: Tombstone) => {
     if (q.delVersion.run(oldId, expected).changes !== 1) return false;
@@ -102,8 +105,16 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     writeTomb(tomb);
     return q.del.run(id).changes === 1;
   });
+  // The rows are read inside the (immediate) transaction, so a session another process creates or
+  // rotates meanwhile cannot slip between the read and the delete.
   const deleteManyTx = db.transaction(
-    (rows: SessionRecord[], tombstoneFor: (r: SessionRecord) => Tombstone, exceptId: string | undefined) => {
+    (
+      select: typeof q.byUser,
+      key: string,
+      tombstoneFor: (r: SessionRecord) => Tombstone,
+      exceptId: string | undefined,
+    ) => {
+      const rows = (select.all(key) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
       const ids: string[] = [];
       for (const r of rows) {
         if (r.id === exceptId) continue;
@@ -126,7 +137,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       try {
         q.insert.run(params(record));
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateSessionError();
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+          throw new DuplicateSessionError();
         throw err;
       }
     },
@@ -137,7 +149,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return q.update.run({ ...params(next), expected: expectedVersion }).changes === 1;
     },
     async touch(id, patch) {
-      return q.touch.run({ id, lastSeenAt: patch.lastSeenAt, idle: patch.idleExpiresAt, lastIp: patch.lastIp }).changes === 1;
+      return (
+        q.touch.run({ id, lastSeenAt: patch.lastSeenAt, idle: patch.idleExpiresAt, lastIp: patch.lastIp })
+          .changes === 1
+      );
     },
     async rotate(oldId, expectedVersion, next, tombstone) {
       try {
@@ -158,12 +173,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
     },
     async deleteByUser(userId, tombstoneFor, exceptId) {
-      const rows = (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
-      return deleteManyTx(rows, tombstoneFor, exceptId);
+      return deleteManyTx.immediate(q.byUser, userId, tombstoneFor, exceptId);
     },
     async deleteFamily(family, tombstoneFor) {
-      const rows = (q.byFamily.all(family) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
-      return deleteManyTx(rows, tombstoneFor, undefined);
+      return deleteManyTx.immediate(q.byFamily, family, tombstoneFor, undefined);
     },
     async sweep(now, limit) {
       return sweepTx(now, limit);
@@ -172,17 +185,24 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 }
 
 function migrate(db: Database, p: string): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS ${p}schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS ${p}schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+  );
   const row = db.prepare(`SELECT MAX(version) AS v FROM ${p}schema_migrations`).get() as { v: number | null };
   const current = row.v ?? 0;
   const steps = migrations(p);
   if (current > steps.length) {
-    throw new Error(`The database schema (version ${current}) is newer than this version of Tessera understands (${steps.length}).`);
+    throw new Error(
+      `The database schema (version ${current}) is newer than this version of Tessera understands (${steps.length}).`,
+    );
   }
   steps.slice(current).forEach((sql, i) => {
     db.transaction(() => {
       db.exec(sql);
-      db.prepare(`INSERT INTO ${p}schema_migrations (version, applied_at) VALUES (?, ?)`).run(current + i + 1, Date.now());
+      db.prepare(`INSERT INTO ${p}schema_migrations (version, applied_at) VALUES (?, ?)`).run(
+        current + i + 1,
+        Date.now(),
+      );
     })();
   });
 }

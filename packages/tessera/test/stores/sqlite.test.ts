@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { sessionIdFromToken } from '../../src/crypto/token.ts';
 import { SessionManager } from '../../src/engine/session-manager.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
-import { defineStoreConformanceSuite, sampleRecord } from '../../src/testing/index.ts';
+import { defineStoreConformanceSuite, sampleRecord, sampleTombstone } from '../../src/testing/index.ts';
 import { FrozenClock, keys, tokenForms } from '../helpers/engine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'));
@@ -104,6 +104,30 @@ describe('sqlite store specifics', () => {
     const max = db.prepare('SELECT MAX(version) AS v FROM tessera_schema_migrations').get() as { v: number };
     assert.equal(max.v, 99);
     db.close();
+  });
+
+  test('two connections to one file (two processes) share sessions, and compare-and-set holds across them', async () => {
+    const path = dbPath();
+    const dbA = new Database(path);
+    const dbB = new Database(path);
+    const a = sqliteStore({ database: dbA });
+    const b = sqliteStore({ database: dbB });
+    const r = sampleRecord({ version: 1 });
+    await a.create(r);
+    assert.equal((await b.get(r.id))?.id, r.id);
+    assert.equal(await b.update({ ...r, data: 'from-b', version: 2 }, 1), true);
+    assert.equal(await a.update({ ...r, data: 'from-a', version: 2 }, 1), false, 'A lost the race');
+    assert.equal((await a.get(r.id))?.data, 'from-b');
+    const other = sampleRecord({ userId: r.userId });
+    await a.create(other);
+    assert.deepEqual(
+      (await b.deleteByUser(r.userId!, (x) => sampleTombstone(x, 'revoked-all'))).sort(),
+      [r.id, other.id].sort(),
+    );
+    assert.equal(await a.get(other.id), null);
+    assert.equal((await a.getTombstone(other.id))?.reason, 'revoked-all');
+    dbA.close();
+    dbB.close();
   });
 
   test('a table prefix with SQL in it is refused', () => {
