@@ -239,3 +239,178 @@ test('a Tessera login followed by express-session style writes keeps the user', 
     await server.close();
   }
 });
+
+describe('the express-session compatible surface, piece by piece (express 5)', () => {
+  const tm = testManager();
+  let server: { url: string; close(): Promise<void> };
+  before(async () => {
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    app.use(expressSessions(tm.manager));
+    app.post('/set', (req, res) => {
+      req.session.a = 1;
+      req.session.nested = { b: [1, 2] };
+      res.json({ keys: Object.keys(req.session), json: JSON.parse(JSON.stringify(req.session)) });
+    });
+    app.post('/reserved', (req, res) => {
+      const errors: string[] = [];
+      for (const key of ['login', 'userId', 'save', 'id']) {
+        try {
+          req.session[key] = 1;
+        } catch (err) {
+          errors.push((err as Error).name);
+        }
+      }
+      (req.session as Record<string, unknown>).cookie = { maxAge: 1 }; // ignored: express-session apps sometimes do this
+      res.json({ errors, cookieIsView: typeof req.session.cookie.httpOnly === 'boolean' });
+    });
+    app.post('/reload', (req, res, next) => {
+      req.session.a = 'unsaved';
+      req.session.reload((err) => (err ? next(err) : res.json({ a: req.session.a ?? null })));
+    });
+    app.post('/save-then-change', (req, res, next) => {
+      req.session.a = 'saved';
+      req.session.save((err) => {
+        if (err) return next(err);
+        res.json({ sessionID: req.sessionID });
+      });
+    });
+    app.post('/regenerate', (req, res, next) => {
+      req.session.regenerate((err) => {
+        if (err) return next(err);
+        req.session.fresh = true;
+        res.json({ ok: true });
+      });
+    });
+    app.post('/destroy', (req, res, next) => {
+      req.session.destroy((err) => (err ? next(err) : res.json({ ok: true })));
+    });
+    app.post('/bump', (req, res) => {
+      req.session.n = ((req.session.n as number | undefined) ?? 0) + 1;
+      res.json({ n: req.session.n });
+    });
+    app.get('/data', (req, res) => {
+      res.json(req.session.get() ?? null);
+    });
+    app.post('/remember-login', (req, res, next) => {
+      req.session.cookie.maxAge = 30 * 24 * 3600 * 1000; // express-session idiom, before the login is saved
+      req.session.regenerate((err) => {
+        if (err) return next(err);
+        req.session.passport = { user: 'alice' };
+        req.session.save((e) => (e ? next(e) : res.json({ userId: req.session.userId })));
+      });
+    });
+    app.use(sessionErrorHandler());
+    server = await listen(createServer(app));
+  });
+  after(() => server.close());
+
+  test('data are the own enumerable properties: Object.keys and JSON show data only', async () => {
+    const c = new Client(server.url);
+    const body = await (await c.post('/set')).json();
+    assert.deepEqual(body, { keys: ['a', 'nested'], json: { a: 1, nested: { b: [1, 2] } } });
+    assert.deepEqual(await (await c.get('/data')).json(), { a: 1, nested: { b: [1, 2] } });
+  });
+
+  test('API names cannot be overwritten by data; assigning a cookie object is ignored', async () => {
+    const c = new Client(server.url);
+    const body = await (await c.post('/reserved')).json();
+    assert.deepEqual(body, {
+      errors: ['TypeError', 'TypeError', 'TypeError', 'TypeError'],
+      cookieIsView: true,
+    });
+  });
+
+  test('reload drops unsaved changes; save writes at once', async () => {
+    const c = new Client(server.url);
+    await c.post('/set');
+    assert.deepEqual(await (await c.post('/reload')).json(), { a: 1 });
+    assert.deepEqual(((await c.get('/data').then((r) => r.json())) as { a: unknown }).a, 1);
+    const saved = (await (await c.post('/save-then-change')).json()) as { sessionID: string };
+    assert.equal(saved.sessionID, sessionIdFromToken(c.token!));
+    assert.equal(((await c.get('/data').then((r) => r.json())) as { a: unknown }).a, 'saved');
+  });
+
+  test('regenerate kills the old token and the new session gets a new one', async () => {
+    const c = new Client(server.url);
+    await c.post('/set');
+    const old = c.token!;
+    const res = await c.post('/regenerate');
+    assert.equal(res.status, 200);
+    assert.ok(c.token && c.token !== old, 'a new token');
+    assert.equal(res.headers.get('clear-site-data'), null, 'no Clear-Site-Data for a regenerate');
+    assert.deepEqual(await (await c.get('/data')).json(), { fresh: true });
+    assert.equal(await (await c.get('/data', { cookie: old })).json(), null, 'the old token is dead');
+  });
+
+  test('destroy ends the session server-side and clears the cookie', async () => {
+    const c = new Client(server.url);
+    await c.post('/set');
+    const old = c.token!;
+    const res = await c.post('/destroy');
+    assert.equal(res.headers.get('clear-site-data'), '"cookies"');
+    assert.equal(c.token, null);
+    assert.equal(await (await c.get('/data', { cookie: old })).json(), null);
+  });
+
+  test('cookie.maxAge set before a passport-style login asks for a remember-me session', async () => {
+    const c = new Client(server.url);
+    const res = await c.post('/remember-login');
+    assert.deepEqual(await res.json(), { userId: 'alice' });
+    const cookie = setCookie(res);
+    assert.ok(cookie && Number(cookie.attrs.get('max-age')) > 24 * 3600, 'a persistent remember-me cookie');
+  });
+
+  test('a failed end-of-request save replaces the response with 503 problem JSON', async () => {
+    const c = new Client(server.url);
+    await c.post('/set');
+    tm.store.failing.add('update');
+    try {
+      const res = await c.post('/bump');
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { code: string }).code, 'STORE_UNAVAILABLE');
+    } finally {
+      tm.store.failing.clear();
+    }
+  });
+});
+
+test('the body parser must run first: after the sessions, the _csrf field is not seen (autoCsrf)', async () => {
+  const { manager } = testManager();
+  const wrong = express();
+  wrong.use(expressSessions(manager));
+  wrong.use(express.urlencoded({ extended: false }));
+  wrong.get('/token', async (req, res) => {
+    res.json({ token: await req.session.csrfToken() });
+  });
+  wrong.post('/x', (_req, res) => {
+    res.json({ ok: true });
+  });
+  wrong.use(sessionErrorHandler());
+  const manual = express();
+  manual.use(expressSessions(manager, { autoCsrf: false }));
+  manual.use(express.urlencoded({ extended: false }));
+  manual.post('/x', (req, res) => {
+    req.session.verifyCsrf(); // reads req.body._csrf, parsed by now
+    res.json({ ok: true });
+  });
+  manual.use(sessionErrorHandler());
+  const a = await listen(createServer(wrong));
+  const b = await listen(createServer(manual));
+  try {
+    const c = new Client(a.url);
+    const { token } = (await (await c.get('/token')).json()) as { token: string };
+    assert.equal((await c.post('/x', { _csrf: token }, { sameOrigin: false })).status, 403);
+    assert.equal(
+      (await c.post('/x', {}, { sameOrigin: false, headers: { 'x-csrf-token': token } })).status,
+      200,
+    );
+    const d = new Client(b.url);
+    d.token = c.token;
+    assert.equal((await d.post('/x', { _csrf: token }, { sameOrigin: false })).status, 200);
+    assert.equal((await d.post('/x', { _csrf: 'nope' }, { sameOrigin: false })).status, 403);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
