@@ -135,20 +135,39 @@ function processTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function startServer(v: Variant): Promise<{ child: ChildProcess; port: number; pid: number }> {
+interface Started {
+  child: ChildProcess;
+  port: number;
+  pid: number;
+  /** The last lines the server wrote to stderr (for error messages). */
+  stderr(): string;
+}
+
+async function startServer(v: Variant): Promise<Started> {
   const file = join(servers, v.file);
   const nodeArgs = v.file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs], {
     env: { ...process.env, NODE_ENV: 'production', ...v.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  const stderr = () =>
+    err
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /Error|error/.test(l))
+      .slice(0, 2)
+      .join(' / ');
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${v.name}: server exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${stderr()}`)));
   });
   const { port, pid } = JSON.parse(first) as { port: number; pid: number };
-  return { child, port, pid };
+  return { child, port, pid, stderr };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -210,38 +229,45 @@ function parseWrk(out: string): { rps: number; requests: number; p99Ms: number; 
 }
 
 async function runOnce(v: Variant): Promise<Round> {
-  const { child, port, pid } = await startServer(v);
+  const { child, port, pid, stderr } = await startServer(v);
   try {
-    const base = `http://127.0.0.1:${port}`;
-    const cookie = v.session ? await login(base) : '';
-    const check = await fetch(`${base}/me`, { headers: { 'user-agent': UA, cookie } });
-    if (check.status !== 200) throw new Error(`${v.name}: GET /me answered ${check.status} before the run`);
-    await check.arrayBuffer();
-    await wrk(`${base}/me`, cookie, WARMUP);
-    const busy0 = cpuBusy();
-    const ticks0 = processTicks(pid);
-    const t0 = process.hrtime.bigint();
-    const out = await wrk(`${base}/me`, cookie, DURATION);
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    const ticks1 = processTicks(pid);
-    const busy1 = cpuBusy();
-    const serverSeconds = (ticks1 - ticks0) / CLK_TCK;
-    const core0Seconds = (busy1[0]! - busy0[0]!) / CLK_TCK;
-    const parsed = parseWrk(out);
-    const after = await fetch(`${base}/me`, { headers: { 'user-agent': UA, cookie } });
-    await after.arrayBuffer();
-    if (after.status !== 200) parsed.errors.push(`GET /me answered ${after.status} after the run`);
-    return {
-      rps: parsed.rps,
-      p99Ms: parsed.p99Ms,
-      cpuUs: (serverSeconds / parsed.requests) * 1e6,
-      cpuShare: serverSeconds / wall,
-      foreignLoad: Math.max(0, core0Seconds - serverSeconds) / wall,
-      errors: parsed.errors,
-    };
+    return await measure(v, port, pid);
+  } catch (err) {
+    const tail = stderr();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${tail ? ` (server: ${tail})` : ''}`);
   } finally {
     await stopServer(child);
   }
+}
+
+async function measure(v: Variant, port: number, pid: number): Promise<Round> {
+  const base = `http://127.0.0.1:${port}`;
+  const cookie = v.session ? await login(base) : '';
+  const check = await fetch(`${base}/me`, { headers: { 'user-agent': UA, cookie } });
+  if (check.status !== 200) throw new Error(`${v.name}: GET /me answered ${check.status} before the run`);
+  await check.arrayBuffer();
+  await wrk(`${base}/me`, cookie, WARMUP);
+  const busy0 = cpuBusy();
+  const ticks0 = processTicks(pid);
+  const t0 = process.hrtime.bigint();
+  const out = await wrk(`${base}/me`, cookie, DURATION);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const ticks1 = processTicks(pid);
+  const busy1 = cpuBusy();
+  const serverSeconds = (ticks1 - ticks0) / CLK_TCK;
+  const core0Seconds = (busy1[0]! - busy0[0]!) / CLK_TCK;
+  const parsed = parseWrk(out);
+  const after = await fetch(`${base}/me`, { headers: { 'user-agent': UA, cookie } });
+  await after.arrayBuffer();
+  if (after.status !== 200) parsed.errors.push(`GET /me answered ${after.status} after the run`);
+  return {
+    rps: parsed.rps,
+    p99Ms: parsed.p99Ms,
+    cpuUs: (serverSeconds / parsed.requests) * 1e6,
+    cpuShare: serverSeconds / wall,
+    foreignLoad: Math.max(0, core0Seconds - serverSeconds) / wall,
+    errors: parsed.errors,
+  };
 }
 
 function median(xs: number[]): number {
@@ -270,7 +296,21 @@ async function main(): Promise<void> {
     // Rotate the order every round so no variant always runs first (or right after another).
     const order = variants.map((_, i) => variants[(i + round * 3) % variants.length]!);
     for (const v of order) {
-      const r = await runOnce(v);
+      let r: Round;
+      try {
+        r = await runOnce(v);
+      } catch (err) {
+        // One broken variant must not sink the whole run: record it and go on.
+        const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        r = {
+          rps: Number.NaN,
+          cpuUs: Number.NaN,
+          p99Ms: Number.NaN,
+          cpuShare: 0,
+          foreignLoad: 0,
+          errors: [`failed: ${message}`],
+        };
+      }
       results.get(v.name)!.push(r);
       const flags = flagsOf(r);
       console.log(
@@ -302,8 +342,8 @@ async function main(): Promise<void> {
       variant: v.name,
       group: v.group,
       rps,
-      min: Math.min(...rounds.map((r) => r.rps)),
-      max: Math.max(...rounds.map((r) => r.rps)),
+      min: Math.min(...rounds.map((r) => r.rps).filter(Number.isFinite)),
+      max: Math.max(...rounds.map((r) => r.rps).filter(Number.isFinite)),
       p99Ms: median(rounds.map((r) => r.p99Ms)),
       ratio,
       cpuUs,
