@@ -1,6 +1,6 @@
 import { bitsPerSymbol, bytesToBits, expectedAlphabet, observedAlphabet } from './decode.ts';
 import { fipsTests } from './fips140.ts';
-import { byteMinEntropy, type McvEstimate, symbolMinEntropy } from './min-entropy.ts';
+import { byteMinEntropy, type McvEstimate, symbolMinEntropy, uniformMaxPValue } from './min-entropy.ts';
 import { nistTests } from './nist80022/index.ts';
 import { findDuplicates } from './patterns.ts';
 import { positionStats, positionTests } from './positions.ts';
@@ -151,6 +151,9 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
   // The MCV estimate needs about ten observations per possible value before its confidence
   // bound stops dominating; below that it says more about the sample size than the generator.
   const estimateInformative = estimate.samples >= 10 * possibleValues;
+  // Full entropy is only ruled out when the most common value is more common than a uniform
+  // source would make it (P < 10⁻⁶); until then the verdict counts the nominal bits.
+  const fullEntropyConsistent = uniformMaxPValue(estimate, possibleValues) >= 1e-6;
 
   const patterns: PatternFinding[] = [
     ...findDuplicates(sample),
@@ -194,7 +197,7 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
   const verdict = decideVerdict({
     tests,
     patterns,
-    effectiveEntropyBits: estimateInformative ? effectiveEntropyBits : nominalBits,
+    effectiveEntropyBits: fullEntropyConsistent ? nominalBits : effectiveEntropyBits,
     nominalBits,
     alpha,
   });
@@ -212,6 +215,7 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
     effectiveEntropyBits,
     nominalBits,
     estimateInformative,
+    fullEntropyConsistent,
     patterns,
     verdict,
     skipped,

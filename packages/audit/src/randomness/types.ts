@@ -64,10 +64,15 @@ export interface RandomnessReport {
   nominalBits: number;
   /**
    * False when the sample is too small for the min-entropy estimate to mean much (fewer than
-   * ten observations per possible byte or symbol value); the verdict then rests on the nominal
-   * bits, the tests and the patterns.
+   * ten observations per possible byte or symbol value).
    */
   estimateInformative: boolean;
+  /**
+   * True when the most common byte (or symbol) is no more common than a uniform source would make
+   * it (P ≥ 10⁻⁶). The verdict then counts the nominal bits: the MCV estimate always sits
+   * somewhat below the truth for a finite sample, and that shortfall is no finding.
+   */
+  fullEntropyConsistent: boolean;
   patterns: PatternFinding[];
   verdict: 'strong' | 'weak' | 'broken';
   summary: string;

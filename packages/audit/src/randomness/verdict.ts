@@ -20,6 +20,7 @@ export function failuresBeyondChance(tests: readonly TestResult[], alpha: number
 interface VerdictInput {
   tests: readonly TestResult[];
   patterns: readonly PatternFinding[];
+  /** Effective entropy as the verdict counts it (nominal bits when the sample is consistent with full entropy). */
   effectiveEntropyBits: number;
   nominalBits: number;
   alpha: number;
@@ -27,14 +28,12 @@ interface VerdictInput {
 
 /**
  * 'broken': a pattern that makes tokens predictable, or < 64 bits of effective entropy.
- * 'weak': < 128 bits (nominal, or effective when the estimate falls short of 90% of nominal —
- * an MCV estimate from a finite sample always sits a little below the true value), or failed
- * tests beyond chance. 'strong' otherwise.
+ * 'weak': < 128 bits (nominal or effective), or failed tests beyond chance. 'strong' otherwise.
  */
 export function decideVerdict(v: VerdictInput): RandomnessReport['verdict'] {
   if (v.patterns.some((p) => p.affectsVerdict) || v.effectiveEntropyBits < 64) return 'broken';
   if (v.nominalBits < 128) return 'weak';
-  if (v.effectiveEntropyBits < 128 && v.effectiveEntropyBits < 0.9 * v.nominalBits) return 'weak';
+  if (v.effectiveEntropyBits < 128) return 'weak';
   if (failuresBeyondChance(v.tests, v.alpha)) return 'weak';
   return 'strong';
 }
@@ -47,9 +46,11 @@ function fmt(n: number): string {
 export function summarize(r: Omit<RandomnessReport, 'summary'>, alpha: number): string {
   const failed = r.tests.filter((t) => !t.passed);
   const what = `${fmt(r.sampleSize)} ${r.encoding === 'unknown' ? '' : `${r.encoding} `}tokens`;
-  const entropy = r.estimateInformative
-    ? `about ${fmt(r.effectiveEntropyBits)} bits of effective entropy (of ${fmt(r.nominalBits)} possible)`
-    : `at most ${fmt(r.nominalBits)} bits (the sample is too small for a min-entropy estimate)`;
+  const entropy = !r.estimateInformative
+    ? `at most ${fmt(r.nominalBits)} bits (the sample is too small for a min-entropy estimate)`
+    : r.fullEntropyConsistent
+      ? `${fmt(r.nominalBits)} bits consistent with full entropy (min-entropy estimate ${fmt(r.effectiveEntropyBits)})`
+      : `about ${fmt(r.effectiveEntropyBits)} bits of effective entropy (of ${fmt(r.nominalBits)} possible)`;
   const serious = r.patterns.filter((p) => p.affectsVerdict);
   const notes = r.patterns.filter((p) => !p.affectsVerdict && p.kind !== 'short').map((p) => p.detail);
   const noted = notes.length > 0 ? `; ${notes.join('; ')}` : '';
@@ -64,7 +65,7 @@ export function summarize(r: Omit<RandomnessReport, 'summary'>, alpha: number): 
     const reasons: string[] = [];
     if (r.nominalBits < 128)
       reasons.push(`carry at most ${fmt(r.nominalBits)} bits, below the recommended 128`);
-    else if (r.effectiveEntropyBits < 128) reasons.push(`carry only ${entropy}`);
+    else if (!r.fullEntropyConsistent && r.effectiveEntropyBits < 128) reasons.push(`carry only ${entropy}`);
     if (failed.length > 0 && failuresBeyondChance(r.tests, alpha)) {
       const names = failed.slice(0, 4).map((t) => t.name);
       reasons.push(

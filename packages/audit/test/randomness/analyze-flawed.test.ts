@@ -62,15 +62,24 @@ test('unix seconds in decimal, shuffled, with a random suffix', () => {
   assert.ok(kinds(r, true).includes('timestamp'), r.summary);
 });
 
-test('constant prefix over 64 random bits: the prefix is named and the tokens are broken', () => {
+test('constant prefix over 56 random bits: the prefix is named and the tokens are broken', () => {
   const r = analyzeTokens(
-    Array.from({ length: 5000 }, () => `f00dfacecafe0000${randomBytes(8).toString('hex')}`),
+    Array.from({ length: 5000 }, () => `f00dfacecafe0000${randomBytes(7).toString('hex')}`),
   );
   assert.equal(r.verdict, 'broken');
   assert.deepEqual(kinds(r), ['constant-prefix', 'short']);
   assert.equal(r.structure.prefix, 'f00dfacecafe0000');
-  assert.equal(r.nominalBits, 64);
+  assert.equal(r.nominalBits, 56);
   assert.ok(r.effectiveEntropyBits < 64);
+  assert.match(r.summary, /short/);
+});
+
+test('constant prefix over exactly 64 random bits: weak (64 is the minimum, 128 recommended)', () => {
+  const r = analyzeTokens(
+    Array.from({ length: 5000 }, () => `f00dfacecafe0000${randomBytes(8).toString('hex')}`),
+  );
+  assert.equal(r.verdict, 'weak');
+  assert.equal(r.nominalBits, 64);
   assert.match(r.summary, /f00dfacecafe0000/);
 });
 
