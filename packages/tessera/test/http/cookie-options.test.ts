@@ -30,6 +30,12 @@ test('a plain-HTTP public origin beyond localhost is refused unless insecure is 
   }
 });
 
+test('a secure cookie must keep the __Host- prefix', () => {
+  refused(() => resolveCookieOptions({ name: 'sid' }), /__Host-/);
+  refused(() => resolveCookieOptions({ name: '__Secure-sid' }), /__Host-/);
+  assert.equal(resolveCookieOptions({ name: '__Host-shop' }).name, '__Host-shop');
+});
+
 test('SameSite=None, bad names and an insecure __Host- cookie are refused', () => {
   refused(() => resolveCookieOptions({ sameSite: 'none' as 'lax' }), /sameSite/);
   refused(() => resolveCookieOptions({ name: 'a b' }), /cookie\.name/);
