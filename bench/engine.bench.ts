@@ -100,6 +100,7 @@ async function throughput() {
     const touches = countWrites(s.store);
     let cursor = 0;
     let failures = 0;
+    let touchCalls = 0;
     const bench = new Bench({ time: TIME_MS, warmupTime: 200 });
     bench.add(`${s.name}: validate`, async () => {
       for (let k = 0; k < BATCH; k++) {
@@ -114,6 +115,7 @@ async function throughput() {
           const i = cursor++ % tokens.length;
           // A new lap over all sessions one minute later: each validate now owes exactly one touch.
           if (i === 0) t += MINUTE;
+          touchCalls++;
           const r = await m.validate(tokens[i], CTX);
           if (!r.ok) failures++;
         }
@@ -123,6 +125,7 @@ async function throughput() {
           cursor = 0;
           t += MINUTE;
           touches.touch = 0;
+          touchCalls = 0;
         },
       },
     );
@@ -156,7 +159,7 @@ async function throughput() {
       validateLoop: wallRate,
     };
     console.log(
-      `  ${s.name}: touch writes during the touch run ${fmt(touches.touch)} (other writes: ${fmt(touches.update + touches.rotate + touches.create + touches.delete - before.update - before.rotate - before.create - before.delete)})`,
+      `  ${s.name}: validate+touch run: ${fmt(touchCalls)} calls, ${fmt(touches.touch)} touch writes (${(touches.touch / Math.max(1, touchCalls)).toFixed(3)} per call); other writes during the runs: ${fmt(touches.update + touches.rotate + touches.create + touches.delete - before.update - before.rotate - before.create - before.delete)}`,
     );
     s.close();
   }
