@@ -130,7 +130,7 @@ const rules = {
     impact: 'Checks that need the session token (fixation, logout, randomness) may be less precise.',
     likelihood: 'Not applicable.',
     recommendation: 'Name the session cookie in the profile (`session.cookie`).',
-    mapping: { asvs: ['V7.1.1'], wstg: ['WSTG-SESS-01'], cwe: [], stride: [] },
+    mapping: { asvs: [], wstg: ['WSTG-SESS-01'], cwe: [], stride: [] },
   },
   'TOKEN-IN-URL': {
     check: 'token-in-url',

@@ -154,3 +154,43 @@ describe('timeouts (long-running mode)', () => {
     assert.equal(report.checks[0]?.status, 'skipped');
   });
 });
+
+describe('profile variants', () => {
+  test('scripted login steps with credential placeholders and hidden fields from the previous page', async () => {
+    const report = await auditFixture(
+      {},
+      {
+        only: ['session-cookie', 'fixation', 'logout'],
+        profile: {
+          login: {
+            username: 'alice',
+            password: 'wonderland',
+            steps: [
+              { method: 'GET', path: '/login' },
+              {
+                method: 'POST',
+                path: '/login',
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: the profile's placeholder syntax
+                form: { username: '${username}', password: '${password}' },
+                hiddenFieldsFrom: 'previous',
+                expect: { status: 303 },
+              },
+            ],
+          },
+        },
+      },
+    );
+    assert.ok(
+      report.checks.every((c) => c.status === 'passed'),
+      JSON.stringify(statuses(report)),
+    );
+    assert.deepEqual(ruleIds(report), []);
+  });
+
+  test('a declared session cookie that does not exist is a clear error', async () => {
+    await assert.rejects(auditFixture({}, { only: ['caching'], profile: { session: { cookie: 'nope' } } }), {
+      code: 'SESSION_COOKIE_NOT_FOUND',
+      message: /session\.cookie: no cookie named "nope" after login \(have: __Host-sid\)/,
+    });
+  });
+});

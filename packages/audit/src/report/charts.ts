@@ -72,7 +72,7 @@ export function positionChart(positions: readonly PositionStat[], alphabetSize: 
     return { p, total, min, max: Math.max(0, ...counts), expected: total / alphabetSize };
   });
   const top = Math.max(1, ...stats.map((s) => s.max));
-  const w = Math.min(900, Math.max(240, n * 10 + 40));
+  const w = Math.min(900, Math.max(560, n * 10 + 40));
   const h = 140;
   const bw = (w - 40) / n;
   const y = (v: number) => 8 + (h - 16) * (1 - v / top);
@@ -86,5 +86,5 @@ export function positionChart(positions: readonly PositionStat[], alphabetSize: 
       );
     })
     .join('');
-  return `<svg role="img" aria-label="Character distribution per token position" width="${w}" height="${h + 18}" viewBox="0 0 ${w} ${h + 18}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="12" font-size="10">${top}</text><text x="0" y="${h - 6}" font-size="10">0</text>${bars}<text x="36" y="${h + 14}" font-size="11">position 0…${n - 1}: bar = rarest…commonest symbol count, tick = uniform expectation, red = χ² p &lt; 0.01</text></svg>`;
+  return `<svg role="img" aria-label="Character distribution per token position" width="${w}" height="${h + 18}" viewBox="0 0 ${w} ${h + 18}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="12" font-size="10">${top}</text><text x="0" y="${h - 6}" font-size="10">0</text>${bars}<text x="36" y="${h + 14}" font-size="11">positions 0…${n - 1} · bar: rarest…commonest symbol count · tick: uniform · red: χ² p &lt; 0.01</text></svg>`;
 }

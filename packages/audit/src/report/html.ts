@@ -3,6 +3,11 @@ import { SEVERITIES } from '../findings.ts';
 import { bitBiasChart, esc, positionChart, severityChart } from './charts.ts';
 import { executiveSummary, fmtNumber, mappingLine, recommendations, SEVERITY_LABEL } from './text.ts';
 
+/** Escapes, then renders `inline code` spans. */
+function inline(s: string): string {
+  return esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
 const CSS = `body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.8em 0}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
@@ -49,8 +54,8 @@ export function renderHtml(report: AuditReport): string {
     o.push(
       `<p class="meta">Rule <code>${esc(f.ruleId)}</code> · check <code>${esc(f.check)}</code> · ${esc(mappingLine(f))}</p>`,
     );
-    o.push('<h3>Description of the vulnerability</h3>', `<p>${esc(f.description)}</p>`);
-    o.push('<ul>', ...f.evidence.map((e) => `<li>${esc(e)}</li>`), '</ul>');
+    o.push('<h3>Description of the vulnerability</h3>', `<p>${inline(f.description)}</p>`);
+    o.push('<ul>', ...f.evidence.map((e) => `<li>${inline(e)}</li>`), '</ul>');
     o.push(
       '<h3>Impact</h3>',
       `<p>${esc(f.impact)}</p>`,
@@ -64,7 +69,11 @@ export function renderHtml(report: AuditReport): string {
       if (s.response) o.push(s.request ? `<pre>${esc(s.response)}</pre>` : `<p>${esc(s.response)}</p>`);
       o.push('</li>');
     }
-    o.push('</ol>', '<h3>Recommendations for developers</h3>', `<p>${esc(f.recommendation)}</p></section>`);
+    o.push(
+      '</ol>',
+      '<h3>Recommendations for developers</h3>',
+      `<p>${inline(f.recommendation)}</p></section>`,
+    );
   });
 
   const r = report.randomness;
@@ -98,7 +107,7 @@ export function renderHtml(report: AuditReport): string {
   else
     o.push(
       '<ol>',
-      ...recs.map((x) => `<li>${esc(x.text)} <em>(${esc(x.findings.join('; '))})</em></li>`),
+      ...recs.map((x) => `<li>${inline(x.text)} <em>(${esc(x.findings.join('; '))})</em></li>`),
       '</ol>',
     );
   o.push('</body></html>');
