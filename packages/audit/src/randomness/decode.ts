@@ -1,3 +1,4 @@
+import { lgamma } from './special.ts';
 import type { TokenEncoding } from './types.ts';
 
 const DIGITS = '0123456789';
@@ -25,8 +26,8 @@ function subsetOf(chars: string, set: string): boolean {
 /**
  * Detects the encoding from the observed alphabet. Digits only → decimal; [0-9a-f] or [0-9A-F] →
  * hex; [A-Za-z0-9+/] → base64; [A-Za-z0-9_-] → base64url. An alphanumeric alphabet is taken for
- * base64url only while the sample is too small to have shown the missing symbols by chance: a
- * large sample that never uses them is base62/base36 (reported as 'unknown').
+ * base64url only while the sample is too small for the missing symbols to be chance (P < 10⁻⁶,
+ * union bound over which symbols are missing): otherwise it is base62/base36 ('unknown').
  */
 export function detectEncoding(tokens: readonly string[]): TokenEncoding {
   const alphabet = observedAlphabet(tokens);
@@ -40,10 +41,10 @@ export function detectEncoding(tokens: readonly string[]): TokenEncoding {
   const missing = 64 - alphabet.length;
   if (missing > 0) {
     let total = 0;
-    for (const t of tokens) total += t.length;
-    // Probability that one given symbol never shows up in `total` uniform draws.
-    const pMissOne = Math.exp(total * Math.log1p(-1 / 64));
-    if (pMissOne < 1e-6) return 'unknown';
+    for (const t of tokens) total += t.replace(/=+$/, '').length;
+    // P(some `missing` symbols never show up in `total` uniform draws) ≤ C(64, missing)·(1 − missing/64)^total
+    const logP = lgamma(65) - lgamma(missing + 1) - lgamma(65 - missing) + total * Math.log1p(-missing / 64);
+    if (logP < Math.log(1e-6)) return 'unknown';
   }
   return hasStd ? 'base64' : 'base64url';
 }

@@ -30,6 +30,12 @@ test('a large alphanumeric sample that never uses - or _ is not base64 (base62/b
     BigInt(`0x${Buffer.from(fixedBytes(`b${i}`, 8)).toString('hex')}`).toString(36),
   );
   assert.equal(detectEncoding(base36), 'unknown');
+  // 30 base62 tokens (720 symbols) without '-' or '_': P < 10⁻⁶ for base64url, so not base64url
+  const b62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const base62 = Array.from({ length: 30 }, (_, i) =>
+    Array.from(fixedBytes(`c${i}`, 24), (b) => b62[b % 62]).join(''),
+  );
+  assert.equal(detectEncoding(base62), 'unknown');
 });
 
 test('decodes hex and base64url exactly like Buffer, MSB first, dropping partial trailing bits', () => {
