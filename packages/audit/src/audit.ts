@@ -140,6 +140,13 @@ async function timed(
  * Audits a running application's session handling. Verifies the target answers and the login
  * works (throws TARGET_UNREACHABLE / LOGIN_FAILED otherwise), identifies the session cookie, then
  * runs each selected check; a check that fails to run is reported with status `error`.
+ *
+ * @example
+ * ```ts
+ * const profile = await loadProfile('audit.yaml');
+ * const report = await runAudit({ target: 'http://127.0.0.1:3000', profile, samples: 2000 });
+ * if (failsGate(report, 'medium')) console.log(render(report, 'md'));
+ * ```
  */
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const started = Date.now();

@@ -134,6 +134,15 @@ async function tokensMain(argv: string[], io: CliIo): Promise<number> {
 /**
  * The whole CLI as a function: parses `argv` (without node and script), runs the audit or the
  * `tokens` subcommand, writes through `io`, and resolves to the exit code. Never exits the process.
+ *
+ * @example
+ * ```ts
+ * let out = '';
+ * const code = await runCli(['http://127.0.0.1:3000', '--profile', 'audit.yaml', '--format', 'json'], {
+ *   stdout: (t) => { out += t; },
+ *   stderr: (t) => process.stderr.write(t),
+ * });
+ * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const args = [...argv];
