@@ -41,7 +41,7 @@ interface Subject {
 function subjects(): Subject[] {
   const db = new Database(join(dir, `bench-${Math.random().toString(36).slice(2)}.db`));
   const sqlite = sqliteStore({ database: db });
-  return [
+  const all: Subject[] = [
     { name: 'memory', store: memoryStore(), close: () => {} },
     {
       name: `sqlite (file, WAL, synchronous=${db.pragma('synchronous', { simple: true })})`,
@@ -49,6 +49,8 @@ function subjects(): Subject[] {
       close: () => db.close(),
     },
   ];
+  const only = process.env.BENCH_STORES?.split(',');
+  return only ? all.filter((x) => only.some((o) => x.name.startsWith(o))) : all;
 }
 
 /** Counts store writes by wrapping the write methods of a store in place. */
@@ -219,12 +221,16 @@ console.table(
     'validate ops/CPU-s': fmt(v.validateCpu),
   })),
 );
-const [mem, sql] = Object.values(r) as [Rates, Rates];
+const mem = Object.entries(r).find(([k]) => k.startsWith('memory'))?.[1];
+const sql = Object.entries(r).find(([k]) => k.startsWith('sqlite'))?.[1];
+const met = (x: Rates, target: number) => (Math.max(x.validate, x.validateCpu) >= target ? 'MET' : 'MISSED');
+if (mem && sql) {
+  console.log(
+    `SQLite/memory ratio: validate ${(sql.validate / mem.validate).toFixed(2)} (CPU-time ${(sql.validateCpu / mem.validateCpu).toFixed(2)}), validate+touch ${(sql.touch / mem.touch).toFixed(2)}`,
+  );
+}
 console.log(
-  `SQLite/memory ratio: validate ${(sql.validate / mem.validate).toFixed(2)}, validate+touch ${(sql.touch / mem.touch).toFixed(2)}`,
-);
-console.log(
-  `Targets (best of tinybench and CPU-time figures): memory validate >= 300,000/s ${Math.max(mem.validate, mem.validateCpu) >= 300_000 ? 'MET' : 'MISSED'}; SQLite validate >= 100,000/s ${Math.max(sql.validate, sql.validateCpu) >= 100_000 ? 'MET' : 'MISSED'}`,
+  `Targets (best of the tinybench and CPU-time figures): ${mem ? `memory validate >= 300,000/s ${met(mem, 300_000)}` : ''}${mem && sql ? '; ' : ''}${sql ? `SQLite validate >= 100,000/s ${met(sql, 100_000)}` : ''}`,
 );
 
 console.log(
