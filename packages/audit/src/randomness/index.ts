@@ -77,8 +77,8 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
   const length = { min: minOf(lengths), max: maxOf(lengths) };
 
   const structure = extractStructure(sample, alphabet.length);
-  const core = makeView('the variable part', structure.cores);
   const hasStructure = structure.constantPositions.length > 0 || structure.suffix.length > 0;
+  const core = makeView(hasStructure ? 'the variable part' : 'the token', structure.cores);
   const raw = hasStructure ? makeView('the whole token', sample) : core;
   const { encoding } = core;
   const coreAlphabet = observedAlphabet(core.strings);
@@ -194,10 +194,11 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
     });
   }
 
+  const assessedEntropyBits = fullEntropyConsistent ? nominalBits : effectiveEntropyBits;
   const verdict = decideVerdict({
     tests,
     patterns,
-    effectiveEntropyBits: fullEntropyConsistent ? nominalBits : effectiveEntropyBits,
+    effectiveEntropyBits: assessedEntropyBits,
     nominalBits,
     alpha,
   });
@@ -216,6 +217,7 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
     nominalBits,
     estimateInformative,
     fullEntropyConsistent,
+    assessedEntropyBits,
     patterns,
     verdict,
     skipped,

@@ -73,6 +73,12 @@ export interface RandomnessReport {
    * somewhat below the truth for a finite sample, and that shortfall is no finding.
    */
   fullEntropyConsistent: boolean;
+  /**
+   * The entropy the verdict counts, in bits: `nominalBits` while `fullEntropyConsistent`, else
+   * `effectiveEntropyBits`. Use this (not the raw estimate) for "fewer than 128 bits" findings,
+   * or an ideal 128-bit token would be flagged for the estimator's small-sample shortfall.
+   */
+  assessedEntropyBits: number;
   patterns: PatternFinding[];
   verdict: 'strong' | 'weak' | 'broken';
   summary: string;

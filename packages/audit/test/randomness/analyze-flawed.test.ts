@@ -98,6 +98,8 @@ test('biased bits (P(1) = 0.55): weak, with the frequency tests named', () => {
   });
   const r = analyzeTokens(tokens);
   assert.equal(r.verdict, 'weak', r.summary);
+  assert.equal(r.fullEntropyConsistent, false); // 0xff is (0.55/0.45)^8 ≈ 5× as common as 0x00
+  assert.ok(r.assessedEntropyBits < 256);
   const failed = failedIds(r);
   for (const id of ['nist-frequency', 'nist-cusum-forward', 'fips140-2-monobit', 'nist-runs']) {
     assert.ok(failed.includes(id), `${id} should fail: ${failed.join(', ')}`);
