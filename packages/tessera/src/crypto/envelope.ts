@@ -28,13 +28,15 @@ export function seal(plaintext: string, bindTo: string, ring: KeyRing): string {
 /** Opens an envelope made by {@link seal}; throws {@link SessionDataInvalidError} if it was altered, swapped or its key is unknown. */
 export function open(envelope: string, bindTo: string, ring: KeyRing): string {
   const parts = envelope.split('.');
-  if (parts.length !== 4 || parts[0] !== VERSION) throw new SessionDataInvalidError('unknown envelope format');
+  if (parts.length !== 4 || parts[0] !== VERSION)
+    throw new SessionDataInvalidError('unknown envelope format');
   const [, keyId, ivText, bodyText] = parts as [string, string, string, string];
   const key = ring.get(keyId);
   if (!key) throw new SessionDataInvalidError(`no key with id '${keyId}' in the key ring`);
   const iv = Buffer.from(ivText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');
-  if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new SessionDataInvalidError('truncated envelope');
+  if (iv.length !== IV_BYTES || body.length < TAG_BYTES)
+    throw new SessionDataInvalidError('truncated envelope');
   // Buffer.from() skips characters outside the alphabet and ignores the spare bits of the last one;
   // insist on the one canonical spelling so that no altered envelope is accepted.
   if (iv.toString('base64url') !== ivText || body.toString('base64url') !== bodyText) {
@@ -44,7 +46,10 @@ export function open(envelope: string, bindTo: string, ring: KeyRing): string {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad(bindTo, keyId));
     decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(body.subarray(0, body.length - TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
   } catch (cause) {
     throw new SessionDataInvalidError('authentication failed (tampered, swapped or wrong key)', { cause });
   }
