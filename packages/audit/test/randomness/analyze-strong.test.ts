@@ -61,7 +61,7 @@ test('20,000 × 32 random bytes, base64url: strong, every test run, failures wit
   assert.equal(r.estimateInformative, true);
   assert.equal(r.fullEntropyConsistent, true);
   assert.equal(r.assessedEntropyBits, 256);
-  assert.ok(ms < 30_000, `analysis took ${ms} ms`);
+  assert.ok(ms < 50_000, `analysis took ${ms} ms`); // ≈ 3–5 s; generous for a loaded machine
 });
 
 test('128-bit hex tokens are strong: the estimate sits just under 128 bits, consistent with full entropy', () => {
