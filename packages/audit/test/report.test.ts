@@ -46,6 +46,15 @@ describe('report formats', () => {
     assert.ok(data.randomness, 'randomness section present');
   });
 
+  test('the committed sample JSON report validates too', () => {
+    const schema = JSON.parse(readFileSync(new URL('../schema/report.schema.json', import.meta.url), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    const sample = JSON.parse(
+      readFileSync(new URL('../../../docs/examples/tessera-express.json', import.meta.url), 'utf8'),
+    );
+    assert.ok(validate(sample), JSON.stringify(validate.errors, null, 2));
+  });
+
   test('the schema rejects a malformed report', () => {
     const schema = JSON.parse(readFileSync(new URL('../schema/report.schema.json', import.meta.url), 'utf8'));
     const validate = new Ajv({ strict: true }).compile(schema);
