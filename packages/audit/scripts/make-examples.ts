@@ -2,7 +2,7 @@
  * Regenerates the sample reports in docs/examples/: two flawed fixtures, express-session in its
  * default configuration, and Tessera's Express example (started here with STORE=memory).
  *
- *   npx tsx packages/audit/scripts/make-examples.ts
+ *   npx tsx packages/audit/scripts/make-examples.ts          (TESSERA_SAMPLES=300 for a larger token sample)
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -66,11 +66,13 @@ async function tessera(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    // The example allows 60 new sessions a minute per address; 40 samples keep the run short.
+    // The example allows 60 new sessions a minute per address: 40 samples keep the run short;
+    // TESSERA_SAMPLES=300 takes about five minutes (the auditor waits out the rate limit).
+    const samples = Number(process.env.TESSERA_SAMPLES ?? 40);
     const report = await runAudit({
       target: url,
       profile: await loadProfile(resolve(OUT, 'tessera-express.audit.yaml')),
-      samples: 40,
+      samples,
     });
     await write('tessera-express', report, ['md', 'html', 'sarif', 'json']);
   } finally {

@@ -1,3 +1,4 @@
+import { AuditError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
 import type { ProbeContext } from '../session.ts';
 
@@ -14,6 +15,7 @@ export type CheckRunner = (ctx: ProbeContext) => Promise<CheckOutcome>;
 
 /** Name of the identified session cookie; throws if identification has not run. */
 export function requireSessionCookie(ctx: ProbeContext): string {
-  if (!ctx.sessionCookie) throw new Error('session cookie not identified');
+  if (!ctx.sessionCookie)
+    throw new AuditError('SESSION_COOKIE_NOT_FOUND', 'the session cookie has not been identified');
   return ctx.sessionCookie;
 }

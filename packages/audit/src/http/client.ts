@@ -47,15 +47,6 @@ export class HttpClient {
     this.#log = options.log;
   }
 
-  /** A new client for the same target with its own, empty (or given) jar and the same log. */
-  fork(jar?: CookieJar, log?: Exchange[]): HttpClient {
-    const opts: { jar?: CookieJar; log?: Exchange[] } = {};
-    if (jar) opts.jar = jar;
-    const l = log ?? this.#log;
-    if (l) opts.log = l;
-    return new HttpClient(this.origin, this.#throttle, opts);
-  }
-
   /** Resolves a path on the target; throws OFF_ORIGIN for anything else. */
   resolve(pathOrUrl: string): URL {
     const url = new URL(pathOrUrl, this.origin);

@@ -172,11 +172,4 @@ export class CookieJar {
   delete(name: string): void {
     for (const c of [...this.#cookies.values()]) if (c.name === name) this.#cookies.delete(this.#key(c));
   }
-
-  /** An independent copy (for "what if this cookie were missing" probes). */
-  clone(): CookieJar {
-    const copy = new CookieJar(this.#now);
-    for (const [k, v] of this.#cookies) copy.#cookies.set(k, { ...v });
-    return copy;
-  }
 }

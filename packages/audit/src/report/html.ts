@@ -1,5 +1,6 @@
 import type { AuditReport } from '../audit.ts';
 import { SEVERITIES } from '../findings.ts';
+import { cweUrl } from '../mappings.ts';
 import { bitBiasChart, esc, positionChart, severityChart } from './charts.ts';
 import { executiveSummary, fmtNumber, mappingLine, recommendations, SEVERITY_LABEL } from './text.ts';
 
@@ -37,7 +38,7 @@ export function renderHtml(report: AuditReport): string {
     );
     for (const [i, f] of report.findings.entries()) {
       o.push(
-        `<tr><td><a href="#f${i + 1}">F${i + 1}</a></td><td>${sev(f.severity)}</td><td>${esc(f.title)}</td><td>${esc(f.mapping.asvs.join(', '))}</td><td>${esc(f.mapping.wstg.join(', '))}</td><td>${esc(f.mapping.cwe.map((c) => `CWE-${c}`).join(', '))}</td></tr>`,
+        `<tr><td><a href="#f${i + 1}">F${i + 1}</a></td><td>${sev(f.severity)}</td><td>${esc(f.title)}</td><td>${esc(f.mapping.asvs.join(', '))}</td><td>${esc(f.mapping.wstg.join(', '))}</td><td>${f.mapping.cwe.map((c) => `<a href="${cweUrl(c)}">CWE-${c}</a>`).join(', ')}</td></tr>`,
       );
     }
     o.push('</table>');
