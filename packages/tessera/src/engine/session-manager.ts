@@ -15,7 +15,7 @@ import {
 import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
 import { DuplicateSessionError } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
-import { describeClient, ipPrefixChanged, userAgentChanged } from './binding.ts';
+import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
 import type { SessionEvent } from './events.ts';
 import { SessionEvents } from './events.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
@@ -111,7 +111,8 @@ export class SessionManager {
   async create(ctx: RequestContext = {}, data?: unknown): Promise<IssuedSession> {
     if (this.#limiter && ctx.ip) {
       try {
-        await this.#limiter.consume(ctx.ip);
+        // Keyed per address for IPv4 and per /64 for IPv6 (one client usually holds a whole /64).
+        await this.#limiter.consume(ipPrefix(ctx.ip, 32, 64) ?? ctx.ip);
       } catch (res) {
         if (res instanceof Error) throw new StoreUnavailableError('rate-limit', { cause: res });
         this.#emit('session.rate_limited', null, ctx, {});
@@ -212,7 +213,10 @@ export class SessionManager {
     const id = sessionIdFromToken(token);
     let next: SessionRecord;
     if (prev) {
-      next = build(id, prev.family, prev.version + 1);
+      // Same person (anonymous → user, or the same user again): the rotation family goes on, so a
+      // replayed pre-login token is detected as reuse. A different user starts a family of their own.
+      const sameParty = prev.userId === null || prev.userId === userId;
+      next = build(id, sameParty ? prev.family : id, prev.version + 1);
       const ok = await this.#guard(
         'rotate',
         this.#store.rotate(prev.id, prev.version, next, this.#tomb(prev, 'rotated-login', id)),

@@ -186,3 +186,24 @@ describe('revoke with an owner check', () => {
     assert.deepEqual(await manager.validate(alice.token), { ok: false, reason: 'revoked' });
   });
 });
+
+describe('login as another user on a signed-in browser', () => {
+  test("B's session starts its own family and gets none of A's data", async () => {
+    let t = 1_000_000;
+    const manager = createSessionManager({
+      store: memoryStore(),
+      clock: { now: () => t },
+      keys: [{ id: 'k', key: Buffer.alloc(32, 7) }],
+    });
+    const a = await manager.login(null, 'alice');
+    const withData = await manager.setData(a.session, { secret: 'alice-only' });
+    const b = await manager.login(withData, 'bob');
+    assert.equal(manager.readData(b.session), undefined, 'no data crosses from alice to bob');
+    const bob = await manager.validate(b.token);
+    assert.equal(bob.ok && bob.session.userId, 'bob');
+    // Replaying alice's rotated-away token past the grace window must not end bob's session (different family).
+    t += 60_000;
+    assert.deepEqual(await manager.validate(a.token), { ok: false, reason: 'reuse' });
+    assert.equal((await manager.validate(b.token)).ok, true);
+  });
+});
