@@ -22,13 +22,17 @@ export interface CsrfRequest {
 }
 
 /** The guard's verdict: pass, need a valid synchronizer token, or refuse with a reason. */
-export type CsrfVerdict = { ok: true; needsToken: false } | { ok: true; needsToken: true } | { ok: false; reason: string };
+export type CsrfVerdict =
+  | { ok: true; needsToken: false }
+  | { ok: true; needsToken: true }
+  | { ok: false; reason: string };
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** True for methods that must not change state. */
 export function isSafeMethod(method: string): boolean {
-  return SAFE.has(method.toUpperCase());
+  // Servers hand over upper-case methods; only fall back to case folding for anything else.
+  return SAFE.has(method) || SAFE.has(method.toUpperCase());
 }
 
 /**
@@ -41,11 +45,14 @@ export function checkCsrfHeaders(req: CsrfRequest, options: CsrfOptions = {}): C
   const origin = req.header('origin');
   if (site !== undefined) {
     if (site === 'cross-site') return { ok: false, reason: 'Sec-Fetch-Site is cross-site' };
-    if (site === 'same-site' && !options.allowSameSite) return { ok: false, reason: 'Sec-Fetch-Site is same-site' };
-    if (site !== 'same-origin' && site !== 'same-site' && site !== 'none') return { ok: false, reason: 'unknown Sec-Fetch-Site' };
+    if (site === 'same-site' && !options.allowSameSite)
+      return { ok: false, reason: 'Sec-Fetch-Site is same-site' };
+    if (site !== 'same-origin' && site !== 'same-site' && site !== 'none')
+      return { ok: false, reason: 'unknown Sec-Fetch-Site' };
   }
   if (origin !== undefined) {
-    const allowed = origin !== 'null' && (origin === req.selfOrigin || (options.allowedOrigins ?? []).includes(origin));
+    const allowed =
+      origin !== 'null' && (origin === req.selfOrigin || (options.allowedOrigins ?? []).includes(origin));
     if (!allowed) return { ok: false, reason: 'Origin is not allowed' };
   }
   if (site === undefined && origin === undefined) return { ok: true, needsToken: true };
