@@ -49,7 +49,7 @@ export function tokensMarkdown(path: string, r: TokensResult): string {
   const lines = [
     `# Token analysis: ${path}`,
     '',
-    `${rep.sampleSize} tokens · ${rep.encoding} · length ${rep.length.min}–${rep.length.max} · alphabet ${rep.alphabetSize} · ${rep.bitsAnalyzed} bits · effective entropy ≈ ${rep.effectiveEntropyBits.toFixed(1)} bits · verdict **${rep.verdict}**`,
+    `${rep.sampleSize} tokens · ${rep.encoding} · length ${rep.length.min}–${rep.length.max} · alphabet ${rep.alphabetSize} · ${rep.bitsAnalyzed} bits · entropy: ${Math.floor(rep.nominalBits)} bits nominal, ${rep.effectiveEntropyBits.toFixed(1)} estimated, ${rep.assessedEntropyBits.toFixed(1)} assessed · verdict **${rep.verdict}**`,
     '',
     rep.summary,
     '',

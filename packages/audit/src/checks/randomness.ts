@@ -8,8 +8,6 @@ import { login, type ProbeContext, sendProfileRequest, visitLoginPage } from '..
 import { analyze, type RandomnessReport } from '../token-analysis.ts';
 import { type CheckOutcome, requireSessionCookie } from './types.ts';
 
-/** Below this many samples the entropy estimate is too noisy to accuse a token of being short. */
-const MIN_SAMPLES_FOR_ESTIMATE = 1000;
 const REQUIRED_BITS = 128;
 
 /** The part of a cookie value that is the token: URL-decoded, then `session.tokenPattern`'s first group. */
@@ -179,7 +177,7 @@ export async function checkRandomness(
   const failed = report.tests.filter((t) => !t.passed);
   notes.push(
     `${report.sampleSize} tokens, ${report.encoding}, length ${report.length.min}–${report.length.max}, alphabet of ${report.alphabetSize}; ` +
-      `${report.tests.length - failed.length}/${report.tests.length} tests passed; effective entropy ≈ ${report.effectiveEntropyBits.toFixed(1)} bits; verdict ${report.verdict}.`,
+      `${report.tests.length - failed.length}/${report.tests.length} tests passed; assessed entropy ≈ ${report.assessedEntropyBits.toFixed(1)} of ${Math.floor(report.nominalBits)} nominal bits; verdict ${report.verdict}.`,
   );
   if (report.verdict !== 'strong') {
     findings.push(
@@ -199,24 +197,25 @@ export async function checkRandomness(
       }),
     );
   }
-  const ceiling = report.length.max * Math.log2(Math.max(2, report.alphabetSize));
-  const estimate = report.sampleSize >= MIN_SAMPLES_FOR_ESTIMATE ? report.effectiveEntropyBits : ceiling;
-  const bits = Math.min(ceiling, estimate);
+  // Judge by the analysis' assessed figure (the nominal bits while the sample is consistent with
+  // full entropy). While the min-entropy estimate is not yet informative (a small sample), only
+  // the nominal bits — what length and alphabet allow at most — are held against the token.
+  const bits = report.estimateInformative ? report.assessedEntropyBits : report.nominalBits;
   if (bits < REQUIRED_BITS) {
     findings.push(
       makeFinding('TOKEN-LOW-ENTROPY', {
         severity: bits < 64 ? 'high' : 'medium',
         evidence: [
-          `at most ${ceiling.toFixed(0)} bits by length and alphabet (${report.length.max} characters of ${report.alphabetSize})`,
-          `estimated effective entropy ${report.effectiveEntropyBits.toFixed(1)} bits from ${report.sampleSize} samples`,
+          `at most ${Math.floor(report.nominalBits)} bits by length and alphabet (${report.length.max} characters of ${report.alphabetSize})`,
+          `assessed entropy ${report.assessedEntropyBits.toFixed(1)} bits; min-entropy estimate ${report.effectiveEntropyBits.toFixed(1)} bits from ${report.sampleSize} samples${report.estimateInformative ? '' : ' (sample too small for the estimate to count)'}`,
           `required: ${REQUIRED_BITS} bits (ASVS V7.2.3)`,
         ],
         steps,
       }),
     );
-  } else if (report.sampleSize < MIN_SAMPLES_FOR_ESTIMATE) {
+  } else if (!report.estimateInformative) {
     notes.push(
-      `Entropy estimate from ${report.sampleSize} samples is indicative only; audit with --samples 20000 for a firm figure.`,
+      `The min-entropy estimate from ${report.sampleSize} samples is not yet informative; audit with --samples 20000 for a firm figure.`,
     );
   }
   return { findings, notes, report };

@@ -62,7 +62,7 @@ export function renderMarkdown(report: AuditReport): string {
     out.push('## Token randomness', '');
     out.push(
       `${r.sampleSize} tokens · encoding ${r.encoding} · length ${r.length.min}–${r.length.max} · alphabet ${r.alphabetSize} symbols · ${r.bitsAnalyzed} bits analysed · ` +
-        `min-entropy ${r.minEntropyPerBit.toFixed(4)} bits/bit · effective entropy ≈ ${r.effectiveEntropyBits.toFixed(1)} bits · verdict **${r.verdict}**`,
+        `min-entropy ${r.minEntropyPerBit.toFixed(4)} bits/bit · entropy: ${Math.floor(r.nominalBits)} bits nominal, ${r.effectiveEntropyBits.toFixed(1)} by min-entropy estimate, ${r.assessedEntropyBits.toFixed(1)} assessed · verdict **${r.verdict}**`,
       '',
       r.summary,
       '',
