@@ -38,7 +38,10 @@ export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): 
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     store = sqliteStore({ database: new Database(file) });
   } else throw new Error(`STORE must be 'sqlite' or 'memory', not ${JSON.stringify(kind)}.`);
-  return createSessionManager({ store, ...overrides });
+  const manager = createSessionManager({ store, ...overrides });
+  // The SQLite file keeps expired rows until they are swept; the timer does not keep the process alive.
+  if (kind === 'sqlite') manager.startSweeper({ every: '5m' });
+  return manager;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -2,7 +2,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
+import { type Duration, parseDuration } from '../duration.ts';
 import {
+  ConfigError,
   RateLimitedError,
   ReauthRequiredError,
   SessionConflictError,
@@ -382,6 +384,34 @@ export class SessionManager {
   /** Removes up to `limit` expired sessions and tombstones from the store; returns how many. */
   async sweep(limit = 1000): Promise<number> {
     return this.#guard('sweep', this.#store.sweep(this.#now(), limit));
+  }
+
+  /**
+   * Sweeps expired sessions in the background: every `every` (default `'5m'`), batches of `batch`
+   * (default 500) until a batch comes back short, so one sweep never holds the store for long.
+   * The timer does not keep the process alive. Returns a function that stops it. Stores with
+   * their own expiry (Redis TTLs) do not need this.
+   */
+  startSweeper(options: { every?: Duration; batch?: number } = {}): () => void {
+    const every = parseDuration(options.every ?? '5m', 'startSweeper.every');
+    const batch = options.batch ?? 500;
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new ConfigError('startSweeper.batch', 'must be a positive integer.');
+    let running = false;
+    const run = async () => {
+      if (running) return;
+      running = true;
+      try {
+        for (let i = 0; i < 100 && (await this.sweep(batch)) === batch; i++);
+      } catch (err) {
+        this.#o.logger.warn(`tessera: sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        running = false;
+      }
+    };
+    const timer = setInterval(run, every);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   // ---------------------------------------------------------------- internals
