@@ -323,8 +323,10 @@ async function main(): Promise<void> {
 
   const bare = new Map<Group, number>();
   const bareCpu = new Map<Group, number>();
+  const bareRounds = new Map<Group, Round[]>();
   for (const v of variants) {
     if (v.session) continue;
+    bareRounds.set(v.group, results.get(v.name)!);
     bare.set(v.group, median(results.get(v.name)!.map((r) => r.rps)));
     bareCpu.set(v.group, median(results.get(v.name)!.map((r) => r.cpuUs)));
   }
@@ -338,6 +340,11 @@ async function main(): Promise<void> {
     const baseCpu = bareCpu.get(v.group);
     // Throughput the variant would keep if CPU per request were all that mattered: bare cost / own cost.
     const cpuRatio = baseCpu ? baseCpu / cpuUs : Number.NaN;
+    // Paired: each round's req/s against the bare framework's in the same round (drift cancels).
+    const bareByRound = bareRounds.get(v.group);
+    const paired = bareByRound
+      ? median(rounds.map((r, i) => r.rps / (bareByRound[i]?.rps ?? Number.NaN)))
+      : Number.NaN;
     return {
       variant: v.name,
       group: v.group,
@@ -346,6 +353,7 @@ async function main(): Promise<void> {
       max: Math.max(...rounds.map((r) => r.rps).filter(Number.isFinite)),
       p99Ms: median(rounds.map((r) => r.p99Ms)),
       ratio,
+      paired,
       cpuUs,
       cpuRatio,
       target: v.target,
@@ -360,6 +368,7 @@ async function main(): Promise<void> {
     'min–max',
     'p99 ms',
     'vs bare',
+    'vs bare (paired)',
     'target',
     'cpu µs/req',
     'vs bare (cpu)',
@@ -371,6 +380,7 @@ async function main(): Promise<void> {
     `${r.min.toFixed(0)}–${r.max.toFixed(0)}`,
     r.p99Ms.toFixed(2),
     Number.isFinite(r.ratio) ? `${(r.ratio * 100).toFixed(1)}%` : '–',
+    Number.isFinite(r.paired) ? `${(r.paired * 100).toFixed(1)}%` : '–',
     r.target === undefined ? '' : `≥${r.target * 100}% ${r.ratio >= r.target ? 'ok' : 'MISS'}`,
     r.cpuUs.toFixed(1),
     Number.isFinite(r.cpuRatio) ? `${(r.cpuRatio * 100).toFixed(1)}%` : '–',
