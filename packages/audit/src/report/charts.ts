@@ -36,25 +36,37 @@ export function severityChart(counts: Record<Severity, number>): string {
   return `<svg role="img" aria-label="Findings by severity" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${body}</svg>`;
 }
 
-/** One bar per bit position: the share of ones minus ½ (0 is ideal); ±scale chosen from the data. */
-export function bitBiasChart(bias: readonly number[]): string {
-  if (bias.length === 0) return '';
+/**
+ * One bar per bit position: the share of ones minus ½ (0 is ideal). Dashed lines mark ±3σ for
+ * the sample size; bars beyond them are red.
+ */
+export function bitBiasChart(bias: readonly number[], samples: number): string {
+  if (bias.length === 0 || samples <= 0) return '';
   const n = bias.length;
-  const w = Math.min(900, Math.max(200, n * 3));
+  const w = Math.min(900, Math.max(300, n * 3));
   const h = 120;
   const mid = h / 2;
-  const scale = Math.max(0.05, ...bias.map((b) => Math.abs(b - 0.5)));
+  const limit = (3 * 0.5) / Math.sqrt(samples);
+  const scale = Math.max(limit * 1.5, ...bias.map((b) => Math.abs(b - 0.5)));
   const bw = w / n;
+  const px = (d: number) => (Math.abs(d) / scale) * (mid - 6);
   const bars = bias
     .map((b, i) => {
       const d = b - 0.5;
-      const len = (Math.abs(d) / scale) * (mid - 6);
+      const len = px(d);
       const y = d >= 0 ? mid - len : mid;
-      const colour = Math.abs(d) > 0.05 ? '#c62828' : '#1565c0';
+      const colour = Math.abs(d) > limit ? '#c62828' : '#1565c0';
       return `<rect x="${(i * bw).toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(0.6, bw - 0.4).toFixed(2)}" height="${Math.max(0.5, len).toFixed(2)}" fill="${colour}"><title>bit ${i}: ${(b * 100).toFixed(2)}% ones</title></rect>`;
     })
     .join('');
-  return `<svg role="img" aria-label="Bit bias per bit position" width="${w}" height="${h + 16}" viewBox="0 0 ${w} ${h + 16}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${mid}" x2="${w}" y2="${mid}" stroke="#999"/>${bars}<text x="0" y="${h + 12}" font-size="11">bit position 0…${n - 1}; bars: share of ones − 50% (full height = ±${(scale * 100).toFixed(1)}%)</text></svg>`;
+  const band = px(limit);
+  const lines = [mid - band, mid + band]
+    .map(
+      (y) =>
+        `<line x1="0" y1="${y.toFixed(1)}" x2="${w}" y2="${y.toFixed(1)}" stroke="#999" stroke-dasharray="3 3"/>`,
+    )
+    .join('');
+  return `<svg role="img" aria-label="Bit bias per bit position" width="${w}" height="${h + 16}" viewBox="0 0 ${w} ${h + 16}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${mid}" x2="${w}" y2="${mid}" stroke="#999"/>${lines}${bars}<text x="0" y="${h + 12}" font-size="11">bits 0…${n - 1}: share of ones − 50% · dashed: ±3σ for ${samples} tokens (±${(limit * 100).toFixed(1)}%) · red: beyond</text></svg>`;
 }
 
 /**
@@ -67,9 +79,11 @@ export function positionChart(positions: readonly PositionStat[], alphabetSize: 
   const stats = positions.map((p) => {
     const counts = Object.values(p.counts);
     const total = counts.reduce((a, b) => a + b, 0);
-    const present = counts.length;
-    const min = present < alphabetSize ? 0 : Math.min(...counts);
-    return { p, total, min, max: Math.max(0, ...counts), expected: total / alphabetSize };
+    // A position that legitimately uses fewer symbols (the last base64 character of 32 bytes
+    // carries 4 bits) passes its χ² test; its expectation is then over the symbols it uses.
+    const k = p.distinct < alphabetSize && p.pValue >= 0.01 ? p.distinct : alphabetSize;
+    const min = counts.length < k ? 0 : Math.min(...counts);
+    return { p, total, min, max: Math.max(0, ...counts), expected: total / k };
   });
   const top = Math.max(1, ...stats.map((s) => s.max));
   const w = Math.min(900, Math.max(560, n * 10 + 40));
