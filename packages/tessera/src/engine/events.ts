@@ -13,11 +13,20 @@ interface Base {
 /** Every event the engine (and the HTTP layer) emits. No event carries a token or session data. */
 export type SessionEvent =
   | (Base & { type: 'session.created'; anonymous: boolean })
-  | (Base & { type: 'session.authenticated'; authLevel: number; rememberMe: boolean; previousSessionId: string | null })
+  | (Base & {
+      type: 'session.authenticated';
+      authLevel: number;
+      rememberMe: boolean;
+      previousSessionId: string | null;
+    })
   | (Base & { type: 'session.rotated'; reason: 'login' | 'privilege' | 'renewal'; previousSessionId: string })
   | (Base & { type: 'session.revoked'; reason: EndReason })
   | (Base & { type: 'session.expired'; deadline: 'idle' | 'absolute' })
-  | (Base & { type: 'session.binding_mismatch'; binding: 'user-agent' | 'ip-prefix'; action: 'monitor' | 'step-up' | 'revoke' })
+  | (Base & {
+      type: 'session.binding_mismatch';
+      binding: 'user-agent' | 'ip-prefix';
+      action: 'monitor' | 'step-up' | 'revoke';
+    })
   | (Base & { type: 'session.reuse'; family: string; revoked: number })
   | (Base & { type: 'session.invalid_token'; reason: 'malformed' | 'unknown' | 'revoked' | 'duplicate' })
   | (Base & { type: 'session.rate_limited' })

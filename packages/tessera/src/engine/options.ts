@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
-import { ephemeralKeyRing, createKeyRing, parseKeyRing } from '../crypto/keyring.ts';
 import type { KeyEntry, KeyRing } from '../crypto/keyring.ts';
+import { createKeyRing, ephemeralKeyRing, parseKeyRing } from '../crypto/keyring.ts';
 import { type Duration, parseDuration } from '../duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
@@ -43,7 +43,12 @@ export interface SessionManagerOptions {
   maxSessionsPerUser?: number;
   onSessionLimit?: 'evict-oldest' | 'reject';
   /** Binding policies: User-Agent family (default `revoke`), IP prefix (default `monitor`). */
-  binding?: { userAgent?: BindingAction; ipPrefix?: BindingAction; ipv4PrefixBits?: number; ipv6PrefixBits?: number };
+  binding?: {
+    userAgent?: BindingAction;
+    ipPrefix?: BindingAction;
+    ipv4PrefixBits?: number;
+    ipv6PrefixBits?: number;
+  };
   /** Maximum sealed data size in bytes. Default 4096. */
   maxDataBytes?: number;
   /** New sessions per client address per window (default 60 per minute); `false` disables. */
@@ -85,10 +90,15 @@ const schema = z
       'must be a Store (memoryStore(), sqliteStore(…), …)',
     ),
     keys: z.unknown().optional(),
-    clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === 'function', 'must have a now() method').optional(),
+    clock: z
+      .custom<Clock>((v) => typeof (v as Clock)?.now === 'function', 'must have a now() method')
+      .optional(),
     idleTimeout: duration.optional(),
     absoluteTimeout: duration.optional(),
-    rememberMe: z.object({ idleTimeout: duration.optional(), absoluteTimeout: duration.optional() }).strict().optional(),
+    rememberMe: z
+      .object({ idleTimeout: duration.optional(), absoluteTimeout: duration.optional() })
+      .strict()
+      .optional(),
     renewalInterval: duration.optional(),
     touchInterval: duration.optional(),
     reuseGrace: duration.optional(),
@@ -108,7 +118,9 @@ const schema = z
     creationRateLimit: z
       .union([z.literal(false), z.object({ points: z.number().int().positive(), window: duration }).strict()])
       .optional(),
-    logger: z.custom<Logger>((v) => typeof (v as Logger)?.warn === 'function', 'must have a warn() method').optional(),
+    logger: z
+      .custom<Logger>((v) => typeof (v as Logger)?.warn === 'function', 'must have a warn() method')
+      .optional(),
   })
   .strict();
 
@@ -117,7 +129,10 @@ function resolveKeys(input: unknown, logger: Logger): KeyRing {
     const env = process.env.TESSERA_KEYS;
     if (env) return parseKeyRing(env);
     if (process.env.NODE_ENV === 'production') {
-      throw new ConfigError('keys', 'no data-encryption key: set TESSERA_KEYS=id:base64key (32 random bytes) or pass `keys`.');
+      throw new ConfigError(
+        'keys',
+        'no data-encryption key: set TESSERA_KEYS=id:base64key (32 random bytes) or pass `keys`.',
+      );
     }
     logger.warn(
       'tessera: no data-encryption key configured (TESSERA_KEYS); generated a random development key. ' +
@@ -136,7 +151,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.length > 0 ? issue.path.join('.') : (issue as { keys?: string[] }).keys?.join(', ') || '(options)';
+    const field =
+      issue.path.length > 0
+        ? issue.path.join('.')
+        : (issue as { keys?: string[] }).keys?.join(', ') || '(options)';
     throw new ConfigError(field, issue.message);
   }
   const o = parsed.data;
@@ -177,9 +195,11 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     ['rememberAbsoluteMs', 'rememberMe.absoluteTimeout'],
     ['renewalMs', 'renewalInterval'],
   ];
-  for (const [key, field] of positive) if ((r[key] as number) <= 0) throw new ConfigError(field, 'must be greater than 0.');
+  for (const [key, field] of positive)
+    if ((r[key] as number) <= 0) throw new ConfigError(field, 'must be greater than 0.');
   if (r.idleMs > r.absoluteMs) throw new ConfigError('idleTimeout', 'must not exceed absoluteTimeout.');
   if (r.touchMs >= r.idleMs) throw new ConfigError('touchInterval', 'must be shorter than idleTimeout.');
-  if (r.graceMs > 60_000) throw new ConfigError('reuseGrace', 'must be at most 60 s; a long grace window weakens reuse detection.');
+  if (r.graceMs > 60_000)
+    throw new ConfigError('reuseGrace', 'must be at most 60 s; a long grace window weakens reuse detection.');
   return r;
 }

@@ -161,8 +161,15 @@ export class SessionManager {
       return { ok: false, reason: 'malformed' };
     }
     const id = sessionIdFromToken(token);
-    const record = await this.#guard('get', this.#store.get(id));
+    let record: SessionRecord | null;
+    try {
+      record = await this.#store.get(id);
+    } catch (err) {
+      throw err instanceof TesseraError ? err : new StoreUnavailableError('get', { cause: err });
+    }
     if (!record) return this.#resolveMissing(id, ctx);
+    // The common case — live, bound to this client, nothing to write — stays synchronous.
+    if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };
     return this.#check(record, ctx, true);
   }
 
@@ -506,6 +513,20 @@ export class SessionManager {
     }
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
     return { ok: false, reason: tomb.reason === 'expired' ? 'expired' : 'revoked' };
+  }
+
+  /** True when a request needs no work beyond reading: no deadline passed, no binding changed, no renewal or touch due. */
+  #quiet(rec: SessionRecord, ctx: RequestContext): boolean {
+    const o = this.#o;
+    const now = o.clock.now();
+    return (
+      now < rec.absoluteExpiresAt &&
+      now < rec.idleExpiresAt &&
+      now - rec.rotatedAt < o.renewalMs &&
+      now - rec.lastSeenAt < o.touchMs &&
+      (o.uaPolicy === 'off' || !userAgentChanged(rec.binding, ctx.userAgent)) &&
+      (o.ipPolicy === 'off' || !ipPrefixChanged(rec.binding, rec.device.lastIp, ctx.ip, o.v4Bits, o.v6Bits))
+    );
   }
 
   async #check(record: SessionRecord, ctx: RequestContext, mayWrite: boolean): Promise<ValidateResult> {

@@ -24,7 +24,7 @@ export interface Session {
 }
 
 /**
- * The engine's implementation of {@link Session}: a frozen object whose record is a private field.
+ * The engine's implementation of {@link Session}: a plain object whose record is a private field.
  * (A private field is an order of magnitude cheaper per request than a WeakMap entry, and it is
  * just as unreachable from outside.)
  */
@@ -59,7 +59,8 @@ class SessionView implements Session {
     this.stepUpRequired = record.stepUpRequired;
     this.device = record.device;
     this.#record = record;
-    Object.freeze(this);
+    // Not frozen (freezing costs more than the rest of a validation): the engine reads only the
+    // private record, so writing to a view's fields changes nothing anywhere.
   }
 
   static recordOf(session: object): SessionRecord | undefined {

@@ -10,6 +10,11 @@ export interface SqliteStoreOptions {
   tablePrefix?: string;
   /** Switch the database to WAL journaling (default true; ignored for in-memory databases). */
   wal?: boolean;
+  /**
+   * How many parsed records to remember by their stored text (default 10,000, about 10–20 MiB at
+   * most; 0 turns it off). Only unchanged rows hit it, so it never serves stale data.
+   */
+  parseCacheSize?: number;
 }
 
 /** Schema migrations, applied in order; each runs once inside a transaction. */
@@ -60,7 +65,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     insert: db.prepare(
       `INSERT INTO ${p}sessions (id, user_id, family, version, expires_at, body) VALUES (@id, @userId, @family, @version, @expiresAt, @body)`,
     ),
-    get: db.prepare(`SELECT body FROM ${p}sessions WHERE id = ?`),
+    get: db.prepare(`SELECT body FROM ${p}sessions WHERE id = ?`).pluck(),
     update: db.prepare(
       `UPDATE ${p}sessions SET user_id = @userId, family = @family, version = @version, expires_at = @expiresAt, body = @body WHERE id = @id AND version = @expected`,
     ),
@@ -92,8 +97,24 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     body: JSON.stringify(r),
   });
   const writeTomb = (t: Tombstone) => q.tomb.run(t.id, t.expiresAt, JSON.stringify(t));
-  const parse = (row: Row | undefined): SessionRecord | null =>
-    row ? (JSON.parse(row.body) as SessionRecord) : null;
+  // Parsed records are memoised by their exact stored text: a session read again without having
+  // changed is not parsed again. Records are frozen, since the same object is handed out repeatedly.
+  const memo = new Map<string, SessionRecord>();
+  const memoSize = options.parseCacheSize ?? 10_000;
+  if (!Number.isInteger(memoSize) || memoSize < 0)
+    throw new TypeError('parseCacheSize must be a non-negative integer.');
+  const parseBody = (body: string): SessionRecord => {
+    const hit = memo.get(body);
+    if (hit) return hit;
+    const r = JSON.parse(body) as SessionRecord;
+    Object.freeze(r.binding);
+    Object.freeze(r.device);
+    Object.freeze(r);
+    if (memoSize === 0) return r;
+    if (memo.size >= memoSize) memo.delete(memo.keys().next().value as string);
+    memo.set(body, r);
+    return r;
+  };
 
   const rotateTx = db.transaction((oldId: string, expected: number, next: SessionRecord, tomb: Tombstone) => {
     if (q.delVersion.run(oldId, expected).changes !== 1) return false;
@@ -143,7 +164,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
     },
     async get(id) {
-      return parse(q.get.get(id) as Row | undefined);
+      const body = q.get.get(id) as string | undefined;
+      return body === undefined ? null : parseBody(body);
     },
     async update(next, expectedVersion) {
       return q.update.run({ ...params(next), expected: expectedVersion }).changes === 1;

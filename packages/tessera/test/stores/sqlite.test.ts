@@ -130,6 +130,33 @@ describe('sqlite store specifics', () => {
     dbB.close();
   });
 
+  test('the parse cache never serves a stale record when another connection touches or updates it', async () => {
+    const path = dbPath();
+    const dbA = new Database(path);
+    const dbB = new Database(path);
+    const a = sqliteStore({ database: dbA });
+    const b = sqliteStore({ database: dbB });
+    const r = sampleRecord({ version: 1 });
+    await a.create(r);
+    const first = await a.get(r.id);
+    assert.equal(await a.get(r.id), first, 'an unchanged row is served from the cache (same frozen object)');
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first?.device), 'cached records are frozen');
+    await b.touch(r.id, {
+      lastSeenAt: r.lastSeenAt + 1000,
+      idleExpiresAt: r.idleExpiresAt + 1000,
+      lastIp: '192.0.2.9',
+    });
+    const touched = await a.get(r.id);
+    assert.equal(touched?.lastSeenAt, r.lastSeenAt + 1000);
+    assert.equal(touched?.device.lastIp, '192.0.2.9');
+    assert.equal(await b.update({ ...touched!, data: 'from-b', version: 2 }, 1), true);
+    assert.equal((await a.get(r.id))?.data, 'from-b');
+    await b.delete(r.id, sampleTombstone(r, 'logout'));
+    assert.equal(await a.get(r.id), null, 'a deleted row is gone, cache or not');
+    dbA.close();
+    dbB.close();
+  });
+
   test('a table prefix with SQL in it is refused', () => {
     const db = new Database(':memory:');
     assert.throws(() => sqliteStore({ database: db, tablePrefix: 'x; DROP TABLE users; --' }), TypeError);
