@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const roots = args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'));
+const roots =
+  args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'));
 
 function collect(path, out) {
   let st;
@@ -46,7 +47,12 @@ const result = spawnSync(
 if (summaryFile) {
   const tap = readFileSync(`${summaryFile}.tap`, 'utf8');
   const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
-  const summary = { pass: count('pass'), fail: count('fail'), skipped: count('skipped'), cancelled: count('cancelled') };
+  const summary = {
+    pass: count('pass'),
+    fail: count('fail'),
+    skipped: count('skipped'),
+    cancelled: count('cancelled'),
+  };
   writeFileSync(summaryFile, JSON.stringify(summary));
 }
 process.exit(result.status ?? 1);

@@ -2,9 +2,10 @@
  * What every example app shares: the demo user, the store choice (STORE=sqlite|memory), the
  * session manager, and the HTML pages. Each framework example wires these into its own idiom.
  */
+
+import { timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from 'tessera';
 import { memoryStore } from 'tessera/stores/memory';
@@ -28,6 +29,20 @@ export function listenAddress(): { host: string; port: number } {
   return { host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000) };
 }
 
+/**
+ * New anonymous sessions per client address per minute, from SESSION_CREATION_LIMIT (default 60,
+ * the library default; `off` disables it — e.g. to let the auditor sample 20,000 tokens quickly).
+ */
+function creationLimitFromEnv(): SessionManagerOptions['creationRateLimit'] {
+  const raw = process.env.SESSION_CREATION_LIMIT;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'off') return false;
+  const points = Number(raw);
+  if (!Number.isInteger(points) || points < 1)
+    throw new Error('SESSION_CREATION_LIMIT must be a positive integer or "off".');
+  return { points, window: '1m' };
+}
+
 /** The session manager of the examples: SQLite file by default (SESSION_DB), STORE=memory for in-memory. */
 export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): SessionManager {
   const kind = process.env.STORE ?? 'sqlite';
@@ -38,7 +53,7 @@ export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): 
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     store = sqliteStore({ database: new Database(file) });
   } else throw new Error(`STORE must be 'sqlite' or 'memory', not ${JSON.stringify(kind)}.`);
-  const manager = createSessionManager({ store, ...overrides });
+  const manager = createSessionManager({ store, creationRateLimit: creationLimitFromEnv(), ...overrides });
   // The SQLite file keeps expired rows until they are swept; the timer does not keep the process alive.
   if (kind === 'sqlite') manager.startSweeper({ every: '5m' });
   return manager;

@@ -9,12 +9,16 @@ const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** Parses a {@link Duration} to milliseconds; throws {@link ConfigError} naming `field` when invalid. */
 export function parseDuration(value: unknown, field: string): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be a non-negative number of milliseconds.');
+    if (!Number.isFinite(value) || value < 0)
+      throw new ConfigError(field, 'must be a non-negative number of milliseconds.');
     return value;
   }
   if (typeof value === 'string') {
     const m = PATTERN.exec(value.trim());
     if (m) return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
   }
-  throw new ConfigError(field, `expected milliseconds or a string like '30m' (units ms, s, m, h, d), got ${JSON.stringify(value)}.`);
+  throw new ConfigError(
+    field,
+    `expected milliseconds or a string like '30m' (units ms, s, m, h, d), got ${JSON.stringify(value)}.`,
+  );
 }

@@ -78,7 +78,10 @@ export class UnauthenticatedError extends TesseraError {
 export class ReauthRequiredError extends TesseraError {
   override readonly name = 'ReauthRequiredError';
   constructor(readonly maxAgeMs: number) {
-    super('REAUTH_REQUIRED', `This action needs an authentication from the last ${Math.round(maxAgeMs / 1000)} s.`);
+    super(
+      'REAUTH_REQUIRED',
+      `This action needs an authentication from the last ${Math.round(maxAgeMs / 1000)} s.`,
+    );
   }
 }
 
@@ -89,7 +92,10 @@ export class SessionDataTooLargeError extends TesseraError {
     readonly size: number,
     readonly limit: number,
   ) {
-    super('SESSION_DATA_TOO_LARGE', `Session data is ${size} bytes after encryption; the limit is ${limit} bytes.`);
+    super(
+      'SESSION_DATA_TOO_LARGE',
+      `Session data is ${size} bytes after encryption; the limit is ${limit} bytes.`,
+    );
   }
 }
 
@@ -105,7 +111,10 @@ export class SessionDataInvalidError extends TesseraError {
 export class SessionConflictError extends TesseraError {
   override readonly name = 'SessionConflictError';
   constructor(attempts: number) {
-    super('SESSION_CONFLICT', `The session changed concurrently ${attempts} times in a row; the update was not applied.`);
+    super(
+      'SESSION_CONFLICT',
+      `The session changed concurrently ${attempts} times in a row; the update was not applied.`,
+    );
   }
 }
 

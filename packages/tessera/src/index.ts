@@ -3,7 +3,13 @@
  * @module
  */
 export { type Clock, systemClock } from './clock.ts';
-export { createKeyRing, ephemeralKeyRing, parseKeyRing, type KeyEntry, type KeyRing } from './crypto/keyring.ts';
+export {
+  createKeyRing,
+  ephemeralKeyRing,
+  type KeyEntry,
+  type KeyRing,
+  parseKeyRing,
+} from './crypto/keyring.ts';
 export { generateToken, isWellFormedToken, sessionIdFromToken, TOKEN_LENGTH } from './crypto/token.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export type { BindingAction, RequestContext } from './engine/binding.ts';
@@ -11,8 +17,8 @@ export type {
   SessionEvent,
   SessionEventListener,
   SessionEventOf,
-  SessionEventType,
   SessionEvents,
+  SessionEventType,
 } from './engine/events.ts';
 export type { Logger, SessionManagerOptions } from './engine/options.ts';
 export type { Session } from './engine/session.ts';

@@ -31,7 +31,8 @@ export function createKeyRing(entries: readonly KeyEntry[], field = 'keys'): Key
   if (entries.length === 0) throw new ConfigError(field, 'needs at least one key.');
   const map = new Map<string, Buffer>();
   entries.forEach((e, i) => {
-    if (!KEY_ID.test(e.id)) throw new ConfigError(`${field}[${i}].id`, 'must be 1-16 characters of [A-Za-z0-9_-].');
+    if (!KEY_ID.test(e.id))
+      throw new ConfigError(`${field}[${i}].id`, 'must be 1-16 characters of [A-Za-z0-9_-].');
     if (map.has(e.id)) throw new ConfigError(`${field}[${i}].id`, `duplicate key id '${e.id}'.`);
     map.set(e.id, toKey(e.key, `${field}[${i}].key`));
   });

@@ -54,7 +54,10 @@ export class SessionEvents {
   on(type: '*', listener: (event: SessionEvent) => void): () => void;
   on(type: string, listener: (event: never) => void): () => void {
     let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
     const fn = listener as (e: SessionEvent) => void;
     set.add(fn);
     return () => set.delete(fn);

@@ -595,7 +595,7 @@ export class SessionManager {
       const rec = await this.#guard('get', this.#store.get(at));
       if (rec) return rec;
       const tomb = await this.#guard('getTombstone', this.#store.getTombstone(at));
-      if (!tomb || tomb.reason !== 'rotated-renewal' || !tomb.successorId) return null;
+      if (tomb?.reason !== 'rotated-renewal' || !tomb.successorId) return null;
       if (this.#now() - tomb.createdAt > this.#o.graceMs) return null;
       at = tomb.successorId;
     }

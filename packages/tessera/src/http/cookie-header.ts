@@ -2,7 +2,10 @@ import { serialize } from 'cookie';
 import type { ResolvedCookie } from './cookie-options.ts';
 
 /** What the Cookie header says about the session cookie. */
-export type CookieRead = { kind: 'none' } | { kind: 'one'; value: string } | { kind: 'duplicate'; count: number };
+export type CookieRead =
+  | { kind: 'none' }
+  | { kind: 'one'; value: string }
+  | { kind: 'duplicate'; count: number };
 
 const MAX_HEADER = 16 * 1024;
 
@@ -46,5 +49,12 @@ export function sessionCookie(c: ResolvedCookie, token: string, maxAgeSeconds?: 
 
 /** The Set-Cookie value that removes the session cookie. */
 export function clearedCookie(c: ResolvedCookie): string {
-  return serialize(c.name, '', { httpOnly: true, secure: c.secure, path: '/', sameSite: c.sameSite, maxAge: 0, expires: new Date(0) });
+  return serialize(c.name, '', {
+    httpOnly: true,
+    secure: c.secure,
+    path: '/',
+    sameSite: c.sameSite,
+    maxAge: 0,
+    expires: new Date(0),
+  });
 }

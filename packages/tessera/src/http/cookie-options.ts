@@ -40,10 +40,16 @@ export function resolveCookieOptions(options: CookieOptions = {}, publicOrigin?:
   if (!NAME.test(name)) throw new ConfigError('cookie.name', 'must be a cookie token of 1-64 characters.');
   const sameSite = options.sameSite ?? 'lax';
   if (sameSite !== 'lax' && sameSite !== 'strict') {
-    throw new ConfigError('cookie.sameSite', "must be 'lax' or 'strict' ('none' would send the session cross-site).");
+    throw new ConfigError(
+      'cookie.sameSite',
+      "must be 'lax' or 'strict' ('none' would send the session cross-site).",
+    );
   }
   if (insecure && (name.startsWith('__Host-') || name.startsWith('__Secure-'))) {
-    throw new ConfigError('cookie.name', 'a __Host- or __Secure- cookie must be Secure; drop the prefix or the `insecure` option.');
+    throw new ConfigError(
+      'cookie.name',
+      'a __Host- or __Secure- cookie must be Secure; drop the prefix or the `insecure` option.',
+    );
   }
   if (!insecure && !name.startsWith('__Host-')) {
     throw new ConfigError(

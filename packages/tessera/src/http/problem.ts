@@ -1,5 +1,5 @@
-import { TesseraError } from '../errors.ts';
 import type { TesseraErrorCode } from '../errors.ts';
+import { TesseraError } from '../errors.ts';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDetails {

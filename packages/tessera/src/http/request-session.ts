@@ -4,8 +4,8 @@ import type { LoginOptions, SessionManager } from '../engine/session-manager.ts'
 import { CsrfError, UnauthenticatedError } from '../errors.ts';
 import { clearedCookie, sessionCookie } from './cookie-header.ts';
 import type { ResolvedCookie } from './cookie-options.ts';
-import { checkCsrfHeaders } from './csrf.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
+import { checkCsrfHeaders } from './csrf.ts';
 
 /** Where the HTTP layer writes response headers; each adapter implements it for its framework. */
 export interface ResponseSink {

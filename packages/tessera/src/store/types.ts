@@ -47,7 +47,11 @@ export interface Store {
    * Deletes every record of the user except `exceptId`, writing a tombstone (made by `tombstoneFor`)
    * for each. Returns the deleted ids.
    */
-  deleteByUser(userId: string, tombstoneFor: (record: SessionRecord) => Tombstone, exceptId?: string): Promise<string[]>;
+  deleteByUser(
+    userId: string,
+    tombstoneFor: (record: SessionRecord) => Tombstone,
+    exceptId?: string,
+  ): Promise<string[]>;
   /** Deletes every record of a rotation family, with tombstones. Returns the deleted ids. */
   deleteFamily(family: string, tombstoneFor: (record: SessionRecord) => Tombstone): Promise<string[]>;
   /** Removes up to `limit` expired records and expired tombstones; returns how many were removed. */

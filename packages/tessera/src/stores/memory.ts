@@ -1,5 +1,5 @@
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import type { SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
+import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -30,7 +30,10 @@ export function memoryStore(_options: MemoryStoreOptions = {}): Store & { readon
   const index = (r: SessionRecord) => {
     if (r.userId === null) return;
     let set = byUser.get(r.userId);
-    if (!set) byUser.set(r.userId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      byUser.set(r.userId, set);
+    }
     set.add(r.id);
   };
   const unindex = (r: SessionRecord) => {
