@@ -1,17 +1,8 @@
-import { type Finding, makeFinding, type Step } from '../findings.ts';
+import { type Finding, makeFinding } from '../findings.ts';
 import { redactToken } from '../http/redact.ts';
-import {
-  checkLoggedIn,
-  clientWithCookie,
-  login,
-  newClient,
-  type ProbeContext,
-  requestSucceeded,
-  sendProfileRequest,
-  sessionToken,
-  toStep,
-} from '../session.ts';
-import { type CheckOutcome, requireSessionCookie } from './types.ts';
+import { checkLoggedIn, clientWithCookie, type ProbeContext, toStep } from '../session.ts';
+import { loginThenSend } from './after-login.ts';
+import type { CheckOutcome } from './types.ts';
 
 /**
  * Logout: logs in, logs out with the profile's request, then replays the old token. A token
@@ -20,22 +11,13 @@ import { type CheckOutcome, requireSessionCookie } from './types.ts';
 export async function checkLogout(ctx: ProbeContext): Promise<CheckOutcome> {
   const req = ctx.profile.logout;
   if (!req) return { findings: [], notes: [], skipped: 'the profile has no logout request' };
-  const name = requireSessionCookie(ctx);
-  const client = newClient(ctx);
-  await login(client, ctx);
-  const token = sessionToken(client, ctx);
-  if (!token) return { findings: [], notes: [], skipped: `no "${name}" cookie after login` };
-  const steps: Step[] = [{ action: `Log in; "${name}" = ${redactToken(token)}` }];
-  const exchanges = await sendProfileRequest(client, ctx, req);
-  for (const ex of exchanges) steps.push(toStep(ctx, 'Log out', ex));
-  const last = exchanges[exchanges.length - 1];
-  if (!last || !requestSucceeded(last, req)) {
-    return {
-      findings: [],
-      notes: [`The logout request answered ${last?.status}; check the logout section of the profile.`],
-      skipped: 'logout request failed',
-    };
-  }
+  const done = await loginThenSend(ctx, req, {
+    step: 'Log out',
+    skipped: 'logout request failed',
+    note: (status) => `The logout request answered ${status}; check the logout section of the profile.`,
+  });
+  if ('skip' in done) return done.skip;
+  const { name, client, token, steps } = done;
   const inBrowser = client.jar.get(name)?.value;
   const cleared = inBrowser !== token;
   const findings: Finding[] = [];

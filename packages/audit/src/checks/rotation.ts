@@ -1,38 +1,20 @@
-import { type Finding, makeFinding, type Step } from '../findings.ts';
+import { type Finding, makeFinding } from '../findings.ts';
 import { redactToken } from '../http/redact.ts';
-import {
-  checkLoggedIn,
-  clientWithCookie,
-  login,
-  newClient,
-  type ProbeContext,
-  requestSucceeded,
-  sendProfileRequest,
-  sessionToken,
-  toStep,
-} from '../session.ts';
-import { type CheckOutcome, requireSessionCookie } from './types.ts';
+import { checkLoggedIn, clientWithCookie, type ProbeContext, sessionToken, toStep } from '../session.ts';
+import { loginThenSend } from './after-login.ts';
+import type { CheckOutcome } from './types.ts';
 
 /** Rotation on privilege change: after the profile's privilege-change request, is there a new token, and is the old one dead? */
 export async function checkRotation(ctx: ProbeContext): Promise<CheckOutcome> {
   const req = ctx.profile.privilegeChange;
   if (!req) return { findings: [], notes: [], skipped: 'the profile describes no privilege change' };
-  const name = requireSessionCookie(ctx);
-  const client = newClient(ctx);
-  await login(client, ctx);
-  const before = sessionToken(client, ctx);
-  if (!before) return { findings: [], notes: [], skipped: `no "${name}" cookie after login` };
-  const steps: Step[] = [{ action: `Log in; "${name}" = ${redactToken(before)}` }];
-  const exchanges = await sendProfileRequest(client, ctx, req);
-  for (const ex of exchanges) steps.push(toStep(ctx, 'Perform the privilege change', ex));
-  const last = exchanges[exchanges.length - 1];
-  if (!last || !requestSucceeded(last, req)) {
-    return {
-      findings: [],
-      notes: [`The privilege-change request answered ${last?.status}.`],
-      skipped: 'privilege change failed',
-    };
-  }
+  const done = await loginThenSend(ctx, req, {
+    step: 'Perform the privilege change',
+    skipped: 'privilege change failed',
+    note: (status) => `The privilege-change request answered ${status}.`,
+  });
+  if ('skip' in done) return done.skip;
+  const { name, client, token: before, steps } = done;
   const after = sessionToken(client, ctx);
   const findings: Finding[] = [];
   const notes: string[] = [];
