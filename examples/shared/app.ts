@@ -3,8 +3,8 @@
  * session manager, and the HTML pages. Each framework example wires these into its own idiom.
  */
 
-import { timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from 'tessera';
@@ -43,6 +43,24 @@ function creationLimitFromEnv(): SessionManagerOptions['creationRateLimit'] {
   return { points, window: '1m' };
 }
 
+/**
+ * Data keys for the examples: TESSERA_KEYS when set; otherwise a development key kept beside the
+ * SQLite file (`.tessera/dev.key`, mode 0600), so that sessions stored in the file stay readable
+ * across restarts. Says so loudly: production must set TESSERA_KEYS.
+ */
+function devKeys(): string | undefined {
+  if (process.env.TESSERA_KEYS) return undefined; // the engine reads it
+  const file = resolve(process.env.SESSION_DB ? dirname(process.env.SESSION_DB) : '.tessera', 'dev.key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
+  console.warn(
+    `tessera example: using the development data key in ${file} (set TESSERA_KEYS in production).`,
+  );
+  return readFileSync(file, 'utf8').trim();
+}
+
 /** The session manager of the examples: SQLite file by default (SESSION_DB), STORE=memory for in-memory. */
 export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): SessionManager {
   const kind = process.env.STORE ?? 'sqlite';
@@ -53,7 +71,12 @@ export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): 
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     store = sqliteStore({ database: new Database(file) });
   } else throw new Error(`STORE must be 'sqlite' or 'memory', not ${JSON.stringify(kind)}.`);
-  const manager = createSessionManager({ store, creationRateLimit: creationLimitFromEnv(), ...overrides });
+  const manager = createSessionManager({
+    store,
+    keys: kind === 'sqlite' ? devKeys() : undefined,
+    creationRateLimit: creationLimitFromEnv(),
+    ...overrides,
+  });
   // The SQLite file keeps expired rows until they are swept; the timer does not keep the process alive.
   if (kind === 'sqlite') manager.startSweeper({ every: '5m' });
   return manager;
