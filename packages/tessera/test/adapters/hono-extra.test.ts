@@ -32,6 +32,22 @@ function appWith(manager: SessionManager): Hono<TesseraEnv> {
 }
 
 describe('tessera/hono', () => {
+  test('on @hono/node-server the client address is known without a clientIp option', async () => {
+    const { manager } = testManager();
+    const seen: Array<string | null> = [];
+    manager.events.on('session.created', (e) => seen.push(e.ip));
+    const app = appWith(manager);
+    app.post('/start', async (c) => {
+      await c.get('session').ensure();
+      return c.text('ok');
+    });
+    const url = await serve(app);
+    const res = await fetch(`${url}/start`, { method: 'POST', headers: { origin: new URL(url).origin } });
+    assert.equal(res.status, 200);
+    assert.equal(seen.length, 1);
+    assert.match(seen[0] ?? '', /^(::ffff:)?127\.0\.0\.1$/, 'the socket address reaches the engine');
+  });
+
   test("headers reach a handler's own Response, even one with immutable headers", async () => {
     const { manager } = testManager();
     const app = appWith(manager);

@@ -33,7 +33,8 @@ export interface HonoTesseraOptions<E extends TesseraEnv = TesseraEnv> extends S
   /**
    * The client's address (binding policy, per-client rate limits, events). A web `Request` does
    * not carry it, so pass your runtime's helper — on Node: `(c) => getConnInfo(c).remote.address ?? null`
-   * with `getConnInfo` from `@hono/node-server/conninfo`. Default: no address.
+   * with `getConnInfo` from `@hono/node-server/conninfo`. Default: on `@hono/node-server`, the
+   * socket's remote address (`c.env.incoming`); elsewhere no address.
    */
   clientIp?: (c: Context<E>) => string | null | undefined;
   /**
@@ -81,7 +82,7 @@ export function tesseraSession<E extends TesseraEnv = TesseraEnv>(
   const field = handler.csrfField;
 
   const middleware: MiddlewareHandler<E> = async (c, next) => {
-    const ip = clientIp?.(c) ?? null;
+    const ip = clientIp ? (clientIp(c) ?? null) : nodeServerAddress(c.env);
     const web = await webSession(handler, c.req.raw, ip);
     c.set('session', web.session);
     if (guard && !isSafeMethod(c.req.method)) {
@@ -175,3 +176,10 @@ function sessionOf<E extends TesseraEnv>(c: Context<E>): RequestSession {
 }
 
 export type { RequestSession } from '../../http/request-session.ts';
+
+/** The socket address on `@hono/node-server`, which puts the node request at `c.env.incoming`. */
+function nodeServerAddress(env: unknown): string | null {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)?.incoming;
+  const address = incoming?.socket?.remoteAddress;
+  return typeof address === 'string' ? address : null;
+}
