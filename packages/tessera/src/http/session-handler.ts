@@ -1,7 +1,7 @@
 import type { SessionManager } from '../engine/session-manager.ts';
 import { readSessionCookie } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
-import { resolveCookieOptions } from './cookie-options.ts';
+import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
 import type { ProblemDetails } from './problem.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
@@ -24,6 +24,8 @@ export interface SessionHandlerOptions {
   loginUrl?: string;
   /** Honour `X-Forwarded-Proto`/`X-Forwarded-Host` when working out the request's origin. Default false. */
   trustProxy?: boolean;
+  /** Where configuration warnings go (default `console.warn`). Never receives tokens or data. */
+  logger?: { warn(message: string): void };
 }
 
 /** What an adapter tells the handler about a request. */
@@ -78,6 +80,7 @@ export class SessionHandler {
    * and the stale cookie is cleared.
    */
   async begin(req: RequestInfo, sink: ResponseSink): Promise<RequestSession> {
+    if (!this.#warnedPlainHttp && this.cookie.secure && !req.encrypted) this.#checkPlainHttp(req);
     const ctx = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
     const read = readSessionCookie(req.cookie, this.cookie.name);
     let session = null;
@@ -146,6 +149,30 @@ export class SessionHandler {
     };
     if (problem.code === 'RATE_LIMITED') headers['retry-after'] = '60';
     return { status: problem.status, headers, body: JSON.stringify(problem), problem };
+  }
+
+  #warnedPlainHttp = false;
+
+  /**
+   * Without `publicOrigin` the start-up check cannot know where the app is served. The first request
+   * that arrives over plain HTTP for a host other than localhost (and not from a trusted TLS proxy)
+   * gets one loud warning: browsers will drop the Secure cookie there, so no session would stick.
+   */
+  #checkPlainHttp(req: RequestInfo): void {
+    if (this.options.publicOrigin) return;
+    const viaTls =
+      this.options.trustProxy && req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+    const host = (this.options.trustProxy ? req.header('x-forwarded-host') : undefined) ?? req.header('host');
+    if (viaTls || !host) return;
+    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+    if (isLocalHost(hostname)) return;
+    this.#warnedPlainHttp = true;
+    const warn = this.options.logger?.warn ?? ((m: string) => console.warn(m));
+    warn(
+      `tessera: a request for ${hostname} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +
+        'not store it, so sessions will not stick. Serve the app over HTTPS (behind a proxy: set trustProxy), or ' +
+        'set publicOrigin; `cookie: { insecure: true }` is for closed test networks only.',
+    );
   }
 
   #selfOrigin(req: RequestInfo): string | null {
