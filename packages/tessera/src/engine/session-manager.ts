@@ -558,7 +558,11 @@ export class SessionManager {
       if (action === 'step-up' && !rec.stepUpRequired && rec.userId !== null && mayWrite) {
         const next = { ...rec, stepUpRequired: true, version: rec.version + 1 };
         if (await this.#guard('update', this.#store.update(next, rec.version))) rec = next;
-        else rec = { ...rec, stepUpRequired: true };
+        else {
+          // A concurrent write won the race: this request is held to step-up, and nothing else is
+          // written (a touch would record the new address and hide the mismatch from the next request).
+          return { ok: true, session: toSession({ ...rec, stepUpRequired: true }), token: null };
+        }
       }
     }
     if (!mayWrite) return { ok: true, session: toSession(rec), token: null };
@@ -635,8 +639,10 @@ export class SessionManager {
       // Someone else rotated or ended this session first. For a renewal, the in-flight request may
       // continue on the successor (read-only); anything else must retry from a fresh validation.
       if (reason === 'renewal') {
-        const res = await this.#resolveMissing(rec.id, ctx);
-        if (res.ok) return { session: res.session, token: '' };
+        // Lost to a concurrent renewal (follow it, within grace) or to a concurrent data write (the
+        // record is still there): either way the request goes on, read-only, with no new token.
+        const live = await this.#current(rec.id);
+        if (live) return { session: toSession(live), token: '' };
       }
       throw new SessionRevokedError('The session was rotated or ended by a concurrent request.');
     }

@@ -1,4 +1,5 @@
 import type { SessionManager } from '../engine/session-manager.ts';
+import { RateLimitedError } from '../errors.ts';
 import { readSessionCookie } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
 import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
@@ -80,7 +81,7 @@ export class SessionHandler {
    * and the stale cookie is cleared.
    */
   async begin(req: RequestInfo, sink: ResponseSink): Promise<RequestSession> {
-    if (!this.#warnedPlainHttp && this.cookie.secure && !req.encrypted) this.#checkPlainHttp(req);
+    if (!this.#plainHttpSettled && !req.encrypted) this.#checkPlainHttp(req);
     const ctx = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
     const read = readSessionCookie(req.cookie, this.cookie.name);
     let session = null;
@@ -147,11 +148,15 @@ export class SessionHandler {
       'content-type': PROBLEM_CONTENT_TYPE,
       'cache-control': 'no-store',
     };
-    if (problem.code === 'RATE_LIMITED') headers['retry-after'] = '60';
+    if (err instanceof RateLimitedError)
+      headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
     return { status: problem.status, headers, body: JSON.stringify(problem), problem };
   }
 
-  #warnedPlainHttp = false;
+  /** True once the plain-HTTP warning was given, or can never apply (publicOrigin set, insecure cookie). */
+  #plainHttpSettled = false;
+  /** The last Host checked, so a steady stream of requests for one host is checked once. */
+  #plainHttpHost: string | undefined;
 
   /**
    * Without `publicOrigin` the start-up check cannot know where the app is served. The first request
@@ -159,14 +164,19 @@ export class SessionHandler {
    * gets one loud warning: browsers will drop the Secure cookie there, so no session would stick.
    */
   #checkPlainHttp(req: RequestInfo): void {
-    if (this.options.publicOrigin) return;
+    if (this.options.publicOrigin || !this.cookie.secure) {
+      this.#plainHttpSettled = true;
+      return;
+    }
+    const host = (this.options.trustProxy ? req.header('x-forwarded-host') : undefined) ?? req.header('host');
+    if (!host || host === this.#plainHttpHost) return;
     const viaTls =
       this.options.trustProxy && req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
-    const host = (this.options.trustProxy ? req.header('x-forwarded-host') : undefined) ?? req.header('host');
-    if (viaTls || !host) return;
+    if (viaTls) return;
+    this.#plainHttpHost = host;
     const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
     if (isLocalHost(hostname)) return;
-    this.#warnedPlainHttp = true;
+    this.#plainHttpSettled = true;
     const warn = this.options.logger?.warn ?? ((m: string) => console.warn(m));
     warn(
       `tessera: a request for ${hostname} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { SessionRevokedError } from '../../src/errors.ts';
+import { createSessionManager, type Store } from '../../src/index.ts';
+import { memoryStore } from '../../src/stores/memory.ts';
 import { type Harness, harness, MINUTE, SECOND, STORE_KINDS } from '../helpers/engine.ts';
 
 for (const kind of STORE_KINDS) {
@@ -89,3 +91,77 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('lost compare-and-set inside validate', () => {
+  const key = [{ id: 'k', key: Buffer.alloc(32, 9) }];
+
+  test('a renewal that loses to a concurrent data write serves the live record, read-only, with no false alarm', async () => {
+    let t = 1_000_000;
+    const inner = memoryStore();
+    let interfere = false;
+    // Simulates a data write landing between the read and the rotation: the rotation then loses its CAS.
+    const store: Store = {
+      ...inner,
+      async rotate(oldId, expected, next, tomb) {
+        if (interfere) {
+          interfere = false;
+          const cur = (await inner.get(oldId))!;
+          await inner.update({ ...cur, version: cur.version + 1 }, cur.version);
+        }
+        return inner.rotate(oldId, expected, next, tomb);
+      },
+    };
+    const manager = createSessionManager({ store, clock: { now: () => t }, keys: key });
+    const seen: string[] = [];
+    manager.events.on('*', (e) => seen.push(e.type));
+    const u = await manager.login(null, 'alice');
+    t += 16 * 60_000;
+    interfere = true;
+    const r = await manager.validate(u.token);
+    assert.equal(r.ok, true, 'the request is served');
+    assert.equal(r.ok && r.token, null, 'no new token from a lost rotation');
+    assert.equal(r.ok && r.session.userId, 'alice');
+    assert.ok(!seen.includes('session.invalid_token'), 'no false invalid-token event');
+    const again = await manager.validate(u.token);
+    assert.ok(again.ok && again.token !== null, 'the next request renews normally');
+  });
+
+  test('a step-up flag that loses its write holds this request and writes nothing else', async () => {
+    let t = 1_000_000;
+    const inner = memoryStore();
+    let failUpdates = 0;
+    let touches = 0;
+    const store: Store = {
+      ...inner,
+      async update(next, expected) {
+        if (failUpdates > 0) {
+          failUpdates--;
+          return false;
+        }
+        return inner.update(next, expected);
+      },
+      async touch(id, patch) {
+        touches++;
+        return inner.touch(id, patch);
+      },
+    };
+    const manager = createSessionManager({
+      store,
+      clock: { now: () => t },
+      keys: key,
+      binding: { ipPrefix: 'step-up' },
+    });
+    const u = await manager.login(null, 'alice', {}, { ip: '198.51.100.7' });
+    t += 2 * 60_000; // a touch is due
+    failUpdates = 1;
+    const first = await manager.validate(u.token, { ip: '203.0.113.9' });
+    assert.ok(first.ok && first.session.stepUpRequired, 'this request is held to step-up');
+    assert.equal(touches, 0, 'no touch: the new address must not be recorded before the flag is');
+    const second = await manager.validate(u.token, { ip: '203.0.113.9' });
+    assert.ok(
+      second.ok && second.session.stepUpRequired,
+      'the mismatch is seen again and the flag now saved',
+    );
+    assert.equal((await inner.get(u.session.id))?.stepUpRequired, true);
+  });
+});
