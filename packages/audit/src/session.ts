@@ -47,7 +47,12 @@ function substitute(value: string, ctx: ProbeContext): string {
   return value
     .replace(/\$\{username\}/g, ctx.credentials.username)
     .replace(/\$\{password\}/g, ctx.credentials.password)
-    .replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => process.env[name] ?? '');
+    .replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = process.env[name] ?? '';
+      // Values from the environment are how profiles pass secrets: keep them out of every report.
+      if (v.length >= 6) ctx.secrets.add(v);
+      return v;
+    });
 }
 
 function meets(ex: Exchange, expect: Expectation | undefined): boolean {

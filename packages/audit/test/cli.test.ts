@@ -140,6 +140,30 @@ describe('against a fixture', () => {
     assert.doesNotMatch(o.err, /nope/);
   });
 
+  test('values a profile takes from the environment never appear in the report', async () => {
+    const secret = `s3cr3t-${randomBytes(6).toString('hex')}`;
+    process.env.AUDIT_TEST_SECRET = secret;
+    // A fixture whose logout is client-only, so the report shows the logout request as a step.
+    const flawed = await startFixture({ logout: 'client-only' });
+    try {
+      const p = await profileFile('env-secret.yaml', {
+        ...FIXTURE_PROFILE,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a profile placeholder, not a JS template
+        logout: { ...FIXTURE_PROFILE.logout, path: '/logout?ref=${env:AUDIT_TEST_SECRET}' },
+      });
+      const out = join(dir, 'env-secret.md');
+      const o = io();
+      await runCli([flawed.url, '--profile', p, '--only', 'logout', '--format', 'md', '--out', out], o);
+      const report = await readFile(out, 'utf8');
+      assert.match(report, /\/logout\?ref=/, 'the request with the substituted value is in the report');
+      assert.ok(!report.includes(secret), 'the substituted value is redacted');
+      assert.ok(!o.err.includes(secret) && !o.out.includes(secret));
+    } finally {
+      delete process.env.AUDIT_TEST_SECRET;
+      await flawed.close();
+    }
+  });
+
   test('credentials from env vars work', async () => {
     const p = await profileFile('env-ok.yaml', {
       ...FIXTURE_PROFILE,

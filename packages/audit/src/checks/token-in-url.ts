@@ -62,6 +62,8 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
       }
     }
   }
+  // Tokens found this way are secrets too, whether or not they also travelled as a cookie.
+  for (const h of [...inUrl, ...reflected]) ctx.secrets.add(h.token);
   const findings: Finding[] = [];
   const build = (ruleId: 'TOKEN-IN-URL' | 'TOKEN-REFLECTED', hits: typeof inUrl) => {
     if (hits.length === 0) return;

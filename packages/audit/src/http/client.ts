@@ -120,9 +120,14 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.#throttle.limits.requestTimeoutMs),
       });
     } catch (err) {
-      throw new AuditError('TARGET_UNREACHABLE', `${method} ${url.href} failed: ${describeFetchError(err)}`, {
-        cause: err,
-      });
+      // Origin and path only: a query string may carry a profile secret or a token.
+      throw new AuditError(
+        'TARGET_UNREACHABLE',
+        `${method} ${url.origin}${url.pathname} failed: ${describeFetchError(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const text = await readLimited(res);
     const setCookie = res.headers.getSetCookie();
