@@ -130,7 +130,7 @@ export class SessionManager {
       userId: null,
       createdAt: now,
       lastSeenAt: now,
-      idleExpiresAt: Math.min(now + this.#o.idleMs, now + this.#o.absoluteMs),
+      idleExpiresAt: now + this.#o.idleMs, // options guarantee idle <= absolute
       absoluteExpiresAt: now + this.#o.absoluteMs,
       authenticatedAt: null,
       authLevel: 0,
@@ -380,7 +380,7 @@ export class SessionManager {
 
   /** True when `token` was made by {@link csrfToken} for this session (constant-time comparison). */
   verifyCsrfToken(session: Session, token: unknown): boolean {
-    if (typeof token !== 'string' || token.length > 100) return false;
+    if (typeof token !== 'string') return false;
     const dot = token.indexOf('.');
     if (dot !== 22 || token.length !== 66) return false;
     const expected = Buffer.from(this.#csrfMac(recordOf(session), token.slice(0, dot)));

@@ -1,12 +1,6 @@
 import type { SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 
-/** Options of {@link memoryStore}. */
-export interface MemoryStoreOptions {
-  /** Clock used by the background sweep (defaults to `Date.now`). */
-  now?: () => number;
-}
-
 function freeze(record: SessionRecord): SessionRecord {
   return Object.freeze({
     ...record,
@@ -22,7 +16,7 @@ function freeze(record: SessionRecord): SessionRecord {
  * @example
  * const manager = createSessionManager({ store: memoryStore() });
  */
-export function memoryStore(_options: MemoryStoreOptions = {}): Store & { readonly size: number } {
+export function memoryStore(): Store & { readonly size: number } {
   const records = new Map<string, SessionRecord>();
   const tombstones = new Map<string, Tombstone>();
   const byUser = new Map<string, Set<string>>();
