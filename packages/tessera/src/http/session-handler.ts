@@ -118,6 +118,11 @@ export class SessionHandler {
     return rs;
   }
 
+  /** Lower-case name of the header that carries the CSRF token (default `x-csrf-token`). */
+  get csrfHeader(): string {
+    return this.#tokenHeader;
+  }
+
   /** Name of the form field that carries the CSRF token (default `_csrf`). */
   get csrfField(): string {
     return (this.#csrf === false ? undefined : this.#csrf.fieldName) ?? '_csrf';

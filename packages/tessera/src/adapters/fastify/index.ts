@@ -133,7 +133,7 @@ const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, 
     fastify.decorateRequest('session', null as unknown as RequestSession);
 
   const guard = verifyCsrf && handlerOptions.csrf !== false;
-  const tokenHeader = ((handlerOptions.csrf || undefined)?.headerName ?? 'x-csrf-token').toLowerCase();
+  const tokenHeader = handler.csrfHeader;
   // Requests whose CSRF verdict needs no form field are checked in onRequest, before their body is
   // parsed (a cross-site POST is refused with 403 whatever its content type); the rest in preHandler.
   const checkedEarly = new WeakSet<FastifyRequest>();

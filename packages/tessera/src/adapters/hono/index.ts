@@ -78,7 +78,7 @@ export function tesseraSession<E extends TesseraEnv = TesseraEnv>(
   const { clientIp, verifyCsrf = true, ...handlerOptions } = options;
   const handler = createSessionHandler(manager, handlerOptions);
   const guard = verifyCsrf && handlerOptions.csrf !== false;
-  const tokenHeader = ((handlerOptions.csrf || undefined)?.headerName ?? 'x-csrf-token').toLowerCase();
+  const tokenHeader = handler.csrfHeader;
   const field = handler.csrfField;
 
   const middleware: MiddlewareHandler<E> = async (c, next) => {
