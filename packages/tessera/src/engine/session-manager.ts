@@ -20,6 +20,7 @@ import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
 import type { SessionEvent } from './events.ts';
 import { SessionEvents } from './events.ts';
+import { validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
@@ -61,6 +62,13 @@ export interface LoginOptions {
 }
 
 const MAX_CAS_ATTEMPTS = 8;
+const MISSING: ValidateResult = Object.freeze({ ok: false, reason: 'missing' });
+const MALFORMED: ValidateResult = Object.freeze({ ok: false, reason: 'malformed' });
+
+/** A store failure as the engine reports it: Tessera errors pass, anything else is STORE_UNAVAILABLE. */
+function storeFailure(operation: string, err: unknown): TesseraError {
+  return err instanceof TesseraError ? err : new StoreUnavailableError(operation, { cause: err });
+}
 const ROTATED = new Set<EndReason>(['rotated-login', 'rotated-privilege', 'rotated-renewal']);
 
 /**
@@ -155,18 +163,42 @@ export class SessionManager {
    * periodically. Throws only {@link StoreUnavailableError} (fail closed).
    */
   async validate(token: string | null | undefined, ctx: RequestContext = {}): Promise<ValidateResult> {
-    if (token === undefined || token === null || token === '') return { ok: false, reason: 'missing' };
+    return this[validateNow](token, ctx);
+  }
+
+  /** @internal `validate`, answered synchronously when the store can and nothing needs writing. */
+  [validateNow](
+    token: string | null | undefined,
+    ctx: RequestContext = {},
+  ): ValidateResult | Promise<ValidateResult> {
+    if (token === undefined || token === null || token === '') return MISSING;
     if (!isWellFormedToken(token)) {
       this.#emit('session.invalid_token', null, ctx, { reason: 'malformed' });
-      return { ok: false, reason: 'malformed' };
+      return MALFORMED;
     }
     const id = sessionIdFromToken(token);
+    const store = this.#store;
+    if (store.getSync === undefined)
+      return store.get(id).then(
+        (record) => this.#validated(id, record, ctx),
+        (err: unknown) => {
+          throw storeFailure('get', err);
+        },
+      );
     let record: SessionRecord | null;
     try {
-      record = await this.#store.get(id);
+      record = store.getSync(id);
     } catch (err) {
-      throw err instanceof TesseraError ? err : new StoreUnavailableError('get', { cause: err });
+      return Promise.reject(storeFailure('get', err));
     }
+    return this.#validated(id, record, ctx);
+  }
+
+  #validated(
+    id: string,
+    record: SessionRecord | null,
+    ctx: RequestContext,
+  ): ValidateResult | Promise<ValidateResult> {
     if (!record) return this.#resolveMissing(id, ctx);
     // The common case — live, bound to this client, nothing to write — stays synchronous.
     if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };

@@ -28,23 +28,23 @@ export class RequestSession {
   readonly #csrf: CsrfRequest | null;
   readonly #csrfOptions: CsrfOptions;
 
-  constructor(init: {
-    manager: SessionManager;
-    session: Session | null;
-    cookie: ResolvedCookie;
-    sink: ResponseSink;
-    ctx: RequestContext;
-    csrf: CsrfRequest | null;
-    csrfOptions: CsrfOptions;
-  }) {
-    this.#manager = init.manager;
-    this.#session = init.session;
-    this.#cookie = init.cookie;
-    this.#sink = init.sink;
-    this.#ctx = init.ctx;
-    this.#csrf = init.csrf;
-    this.#csrfOptions = init.csrfOptions;
-    if (this.#session?.authenticated) this.#noStore();
+  constructor(
+    manager: SessionManager,
+    session: Session | null,
+    cookie: ResolvedCookie,
+    sink: ResponseSink,
+    ctx: RequestContext,
+    csrf: CsrfRequest | null,
+    csrfOptions: CsrfOptions,
+  ) {
+    this.#manager = manager;
+    this.#session = session;
+    this.#cookie = cookie;
+    this.#sink = sink;
+    this.#ctx = ctx;
+    this.#csrf = csrf;
+    this.#csrfOptions = csrfOptions;
+    if (session?.authenticated) this.#noStore();
   }
 
   /** The current session, or null when the request has none (yet). */

@@ -1,6 +1,8 @@
-import type { SessionManager } from '../engine/session-manager.ts';
+import type { RequestContext } from '../engine/binding.ts';
+import { beginNow, validateNow } from '../engine/internal.ts';
+import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
 import { RateLimitedError } from '../errors.ts';
-import { readSessionCookie } from './cookie-header.ts';
+import { DUPLICATE, sessionCookieValue } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
 import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
@@ -60,6 +62,7 @@ export class SessionHandler {
   readonly cookie: ResolvedCookie;
   readonly options: Readonly<SessionHandlerOptions>;
   readonly #csrf: CsrfOptions | false;
+  readonly #csrfOptions: CsrfOptions;
   readonly #publicOrigin: string | null;
   readonly #tokenHeader: string;
   readonly #originOf = (req: RequestInfo): string | null => this.#selfOrigin(req);
@@ -69,6 +72,7 @@ export class SessionHandler {
     this.options = options;
     this.cookie = resolveCookieOptions(options.cookie, options.publicOrigin);
     this.#csrf = options.csrf ?? {};
+    this.#csrfOptions = this.#csrf === false ? {} : this.#csrf;
     this.#publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : null;
     this.#tokenHeader = (
       (this.#csrf === false ? undefined : this.#csrf.headerName) ?? 'x-csrf-token'
@@ -81,12 +85,15 @@ export class SessionHandler {
    * and the stale cookie is cleared.
    */
   async begin(req: RequestInfo, sink: ResponseSink): Promise<RequestSession> {
+    return this[beginNow](req, sink);
+  }
+
+  /** @internal `begin`, synchronous when the store answered synchronously and nothing needed writing. */
+  [beginNow](req: RequestInfo, sink: ResponseSink): RequestSession | Promise<RequestSession> {
     if (!this.#plainHttpSettled && !req.encrypted) this.#checkPlainHttp(req);
-    const ctx = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
-    const read = readSessionCookie(req.cookie, this.cookie.name);
-    let session = null;
-    let renewed: string | null | undefined;
-    if (read.kind === 'duplicate') {
+    const ctx: RequestContext = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
+    const token = sessionCookieValue(req.cookie, this.cookie.name);
+    if (token === DUPLICATE) {
       this.manager.emit({
         type: 'session.invalid_token',
         at: this.manager.now(),
@@ -95,26 +102,35 @@ export class SessionHandler {
         ip: req.ip,
         reason: 'duplicate',
       });
-    } else if (read.kind === 'one') {
-      const result = await this.manager.validate(read.value, ctx);
-      if (result.ok) {
-        session = result.session;
-        if (result.token) renewed = result.token;
-      } else {
-        renewed = null;
-      }
+      return this.#open(req, sink, ctx, null);
     }
+    if (token === null) return this.#open(req, sink, ctx, null);
+    const result = this.manager[validateNow](token, ctx);
+    if (result instanceof Promise) return result.then((r) => this.#open(req, sink, ctx, r));
+    return this.#open(req, sink, ctx, result);
+  }
+
+  /** The request's session from a validation result (null: the request carried no usable cookie). */
+  #open(
+    req: RequestInfo,
+    sink: ResponseSink,
+    ctx: RequestContext,
+    result: ValidateResult | null,
+  ): RequestSession {
     const csrf = this.#csrf === false ? null : new CsrfView(req, this.#originOf, this.#tokenHeader);
-    const rs = new RequestSession({
-      manager: this.manager,
-      session,
-      cookie: this.cookie,
+    const rs = new RequestSession(
+      this.manager,
+      result?.ok ? result.session : null,
+      this.cookie,
       sink,
       ctx,
       csrf,
-      csrfOptions: this.#csrf === false ? {} : this.#csrf,
-    });
-    if (renewed !== undefined) RequestSession.renewCookie(rs, renewed);
+      this.#csrfOptions,
+    );
+    if (result !== null) {
+      if (!result.ok) RequestSession.renewCookie(rs, null);
+      else if (result.token) RequestSession.renewCookie(rs, result.token);
+    }
     return rs;
   }
 

@@ -23,6 +23,12 @@ export interface Store {
   /** The record with this id, or null. */
   get(id: string): Promise<SessionRecord | null>;
   /**
+   * Optional: the same answer as `get`, returned synchronously. Only for stores that can answer
+   * without waiting on I/O (in-process memory, embedded SQLite); the engine then checks a request
+   * without a promise hop. Throws where `get` would reject. Network stores leave it out.
+   */
+  getSync?(id: string): SessionRecord | null;
+  /**
    * Replaces the record iff its stored `version` equals `expectedVersion`. `next.version` must be
    * `expectedVersion + 1`. Returns false (and changes nothing) if the record is gone or its version differs.
    */

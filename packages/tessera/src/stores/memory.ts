@@ -63,6 +63,9 @@ export function memoryStore(): Store & { readonly size: number } {
     async get(id) {
       return records.get(id) ?? null;
     },
+    getSync(id) {
+      return records.get(id) ?? null;
+    },
     async update(next, expectedVersion) {
       const cur = records.get(next.id);
       if (!cur || cur.version !== expectedVersion) return false;

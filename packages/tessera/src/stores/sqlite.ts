@@ -116,6 +116,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return r;
   };
 
+  const getSync = (id: string): SessionRecord | null => {
+    const body = q.get.get(id) as string | undefined;
+    return body === undefined ? null : parseBody(body);
+  };
+
   const rotateTx = db.transaction((oldId: string, expected: number, next: SessionRecord, tomb: Tombstone) => {
     if (q.delVersion.run(oldId, expected).changes !== 1) return false;
     writeTomb(tomb);
@@ -164,9 +169,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
     },
     async get(id) {
-      const body = q.get.get(id) as string | undefined;
-      return body === undefined ? null : parseBody(body);
+      return getSync(id);
     },
+    getSync,
     async update(next, expectedVersion) {
       return q.update.run({ ...params(next), expected: expectedVersion }).changes === 1;
     },

@@ -37,6 +37,7 @@ export const STORE_CONFORMANCE_CASES = [
   'create/duplicate-rejects',
   'create/concurrent-duplicate',
   'get/missing-is-null',
+  'get/sync-agrees',
   'get/records-are-values',
   'update/right-version',
   'update/wrong-version',
@@ -227,6 +228,31 @@ export function defineStoreConformanceSuite(
     c('get/missing-is-null', 'get of an unknown id is null', async (store) => {
       assert.equal(await store.get(randomSessionId()), null);
     });
+
+    c(
+      'get/sync-agrees',
+      'getSync, where a store offers it, answers exactly as get after every kind of write',
+      async (store) => {
+        if (!store.getSync) return;
+        const getSync = store.getSync.bind(store);
+        const r = sampleRecord({ userId: 'sync-user' });
+        assert.equal(getSync(r.id), null);
+        await store.create(r);
+        assert.deepEqual(plain(getSync(r.id)), plain(r));
+        const next = { ...r, authLevel: 2, version: r.version + 1 };
+        assert.equal(await store.update(next, r.version), true);
+        assert.deepEqual(plain(getSync(r.id)), plain(await store.get(r.id)));
+        assert.equal(getSync(r.id)?.authLevel, 2);
+        assert.equal(
+          await store.touch(r.id, { lastSeenAt: 5, idleExpiresAt: r.idleExpiresAt, lastIp: '192.0.2.9' }),
+          true,
+        );
+        assert.equal(getSync(r.id)?.device.lastIp, '192.0.2.9');
+        assert.deepEqual(plain(getSync(r.id)), plain(await store.get(r.id)));
+        await store.delete(r.id, sampleTombstone(r));
+        assert.equal(getSync(r.id), null);
+      },
+    );
 
     c(
       'get/records-are-values',

@@ -8,7 +8,7 @@ import { createKeyRing } from '../../src/crypto/keyring.ts';
 import type { SessionEvent } from '../../src/engine/events.ts';
 import type { SessionManagerOptions } from '../../src/engine/options.ts';
 import { SessionManager } from '../../src/engine/session-manager.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { SessionRecord, Store } from '../../src/store/types.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
 
@@ -36,12 +36,20 @@ export function keys(...entries: Array<[string, Buffer]>): KeyRing {
   return createKeyRing(list.map(([id, key]) => ({ id, key })));
 }
 
-export type StoreKind = 'memory' | 'sqlite';
-export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite'];
+/**
+ * `memory` and `sqlite` answer reads synchronously (`getSync`), so the engine takes its no-promise
+ * path; `async-memory` is the memory store with only promise reads, as a network store would be.
+ */
+export type StoreKind = 'memory' | 'sqlite' | 'async-memory';
+export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite', 'async-memory'];
 
 /** A fresh store of the given kind (SQLite: in-memory database) and how to close it. */
 export function openStore(kind: StoreKind): { store: Store; close: () => void } {
   if (kind === 'memory') return { store: memoryStore(), close: () => {} };
+  if (kind === 'async-memory') {
+    const { getSync: _sync, ...promiseOnly } = memoryStore();
+    return { store: promiseOnly, close: () => {} };
+  }
   const db = new Database(':memory:');
   return { store: sqliteStore({ database: db }), close: () => db.close() };
 }
@@ -56,14 +64,28 @@ const WRITES = [
   'deleteFamily',
   'sweep',
 ] as const;
-type Method = Exclude<keyof Store, 'close'>;
+type Method = Exclude<keyof Store, 'close' | 'getSync'>;
 
-/** Wraps a store: counts every call, and throws from the methods listed in `failing`. */
+/**
+ * Wraps a store: counts every call, and throws from the methods listed in `failing`. A synchronous
+ * read (`getSync`, kept when the inner store has one) counts and fails as `get`.
+ */
 export class InstrumentedStore implements Store {
   readonly calls = new Map<Method, number>();
   /** Methods that throw (as if the backend were unreachable); `'*'` for all. */
   failing = new Set<Method | '*'>();
-  constructor(readonly inner: Store) {}
+  readonly getSync?: (id: string) => SessionRecord | null;
+  constructor(readonly inner: Store) {
+    const innerSync = inner.getSync?.bind(inner);
+    if (innerSync) {
+      this.getSync = (id) => {
+        this.calls.set('get', this.count('get') + 1);
+        if (this.failing.has('*') || this.failing.has('get'))
+          throw new Error('ECONNREFUSED: backend down during get');
+        return innerSync(id);
+      };
+    }
+  }
 
   count(method: Method): number {
     return this.calls.get(method) ?? 0;

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { generateToken } from '../../src/crypto/token.ts';
-import { clearedCookie, readSessionCookie, sessionCookie } from '../../src/http/cookie-header.ts';
+import {
+  clearedCookie,
+  DUPLICATE,
+  readSessionCookie,
+  sessionCookie,
+  sessionCookieValue,
+} from '../../src/http/cookie-header.ts';
 import { resolveCookieOptions } from '../../src/http/cookie-options.ts';
 
 const NAME = '__Host-sid';
@@ -84,6 +90,53 @@ describe('readSessionCookie', () => {
       }),
       { numRuns: 300, seed: 8 },
     );
+  });
+});
+
+describe('sessionCookieValue (the per-request reader)', () => {
+  /** The plain reading: split on `;`, a pair's name is what precedes its first `=`, blanks trimmed. */
+  const reference = (text: string): string | null | typeof DUPLICATE => {
+    const values = text
+      .split(';')
+      .filter(
+        (pair) =>
+          pair.includes('=') && pair.slice(0, pair.indexOf('=')).replace(/^[ \t]+|[ \t]+$/g, '') === NAME,
+      )
+      .map((pair) => pair.slice(pair.indexOf('=') + 1).trim());
+    if (values.length > 1) return DUPLICATE;
+    const v = values[0];
+    if (v === undefined) return null;
+    return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
+  };
+
+  test('agrees with the plain split-and-trim reading on headers made of name fragments (property)', () => {
+    const piece = fc.constantFrom(
+      NAME,
+      '__Host-',
+      'sid',
+      ';',
+      '=',
+      ' ',
+      '\t',
+      '"',
+      'a',
+      'x=1',
+      T,
+      `${NAME}=`,
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+        const header = pieces.join('');
+        assert.equal(sessionCookieValue(header, NAME), reference(header), JSON.stringify(header));
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+  });
+
+  test("the name inside another cookie's value or name is not the session cookie", () => {
+    assert.equal(sessionCookieValue(`a=${NAME}=${T}`, NAME), null);
+    assert.equal(sessionCookieValue(`a${NAME}=${T}`, NAME), null);
+    assert.equal(sessionCookieValue(`a=${NAME}=${U}; ${NAME}=${T}`, NAME), T);
   });
 });
 

@@ -7,11 +7,13 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Duration } from '../../duration.ts';
 import { parseDuration } from '../../duration.ts';
+import { beginNow } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
 import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
+import type { RequestSession } from '../../http/request-session.ts';
 import type { ErrorResponse, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
 import {
@@ -168,20 +170,30 @@ export function expressSessions(
     r[SLOT] = host;
     defineSessionId(req);
     const ip = clientIp ? clientIp(req) : (req.ip ?? req.socket.remoteAddress ?? null);
-    handler.begin(nodeRequestInfo(req, ip), nodeResponseSink(res)).then((rs) => {
-      const ctl = new SessionController(rs, host, adapter.config);
-      host.ctl = ctl;
-      req.session = ctl.proxy;
-      if (autoCsrf && !isSafeMethod(req.method)) {
-        try {
-          rs.verifyCsrf(host.formToken());
-        } catch (err) {
-          next(err);
-          return;
-        }
+    let opened: RequestSession | Promise<RequestSession>;
+    try {
+      opened = handler[beginNow](nodeRequestInfo(req, ip), nodeResponseSink(res));
+    } catch (err) {
+      next(err);
+      return;
+    }
+    // The common case (no store round trip, nothing to write) continues without a promise hop.
+    if (opened instanceof Promise) opened.then((rs) => attach(rs, req, host, next), next);
+    else attach(opened, req, host, next);
+  };
+  const attach = (rs: RequestSession, req: Request, host: RequestHost, next: NextFunction): void => {
+    const ctl = new SessionController(rs, host, adapter.config);
+    host.ctl = ctl;
+    req.session = ctl.proxy;
+    if (autoCsrf && !isSafeMethod(req.method)) {
+      try {
+        rs.verifyCsrf(host.formToken());
+      } catch (err) {
+        next(err);
+        return;
       }
-      next();
-    }, next);
+    }
+    next();
   };
   return Object.assign(middleware, { handler });
 }

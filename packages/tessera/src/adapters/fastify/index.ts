@@ -18,6 +18,7 @@ import type {
 } from 'fastify';
 import type { Duration } from '../../duration.ts';
 import { parseDuration } from '../../duration.ts';
+import { beginNow } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
@@ -142,24 +143,34 @@ const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, 
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) => {
       const ip = clientIp ? clientIp(request) : request.ip;
-      handler.begin(new FastifyRequestInfo(request, ip ?? null), new ReplySink(reply)).then((session) => {
-        request.session = session;
-        if (guard && !isSafeMethod(request.method)) {
-          const h = request.headers;
-          if (h['sec-fetch-site'] !== undefined || h.origin !== undefined || h[tokenHeader] !== undefined) {
-            checkedEarly.add(request);
-            try {
-              session.verifyCsrf();
-            } catch (err) {
-              next(err as Error);
-              return;
-            }
-          }
-        }
-        next();
-      }, next);
+      let opened: RequestSession | Promise<RequestSession>;
+      try {
+        opened = handler[beginNow](new FastifyRequestInfo(request, ip ?? null), new ReplySink(reply));
+      } catch (err) {
+        next(err as Error);
+        return;
+      }
+      // The common case (no store round trip, nothing to write) continues without a promise hop.
+      if (opened instanceof Promise) opened.then((session) => attach(session, request, next), next);
+      else attach(opened, request, next);
     },
   );
+  const attach = (session: RequestSession, request: FastifyRequest, next: HookHandlerDoneFunction): void => {
+    request.session = session;
+    if (guard && !isSafeMethod(request.method)) {
+      const h = request.headers;
+      if (h['sec-fetch-site'] !== undefined || h.origin !== undefined || h[tokenHeader] !== undefined) {
+        checkedEarly.add(request);
+        try {
+          session.verifyCsrf();
+        } catch (err) {
+          next(err as Error);
+          return;
+        }
+      }
+    }
+    next();
+  };
 
   if (guard) {
     fastify.addHook(

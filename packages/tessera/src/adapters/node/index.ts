@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { beginNow } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
 import type { RequestSession } from '../../http/request-session.ts';
@@ -45,7 +46,13 @@ export function nodeSessions(manager: SessionManager, options: NodeAdapterOption
       const r = req as Slotted;
       let p = r[slot];
       if (!p) {
-        p = handler.begin(nodeRequestInfo(req, options.clientIp?.(req)), nodeResponseSink(res));
+        let opened: RequestSession | Promise<RequestSession>;
+        try {
+          opened = handler[beginNow](nodeRequestInfo(req, options.clientIp?.(req)), nodeResponseSink(res));
+        } catch (err) {
+          opened = Promise.reject(err);
+        }
+        p = opened instanceof Promise ? opened : Promise.resolve(opened);
         r[slot] = p;
       }
       return p;
