@@ -18,15 +18,18 @@ import { sqliteStore } from 'tessera/stores/sqlite';
 
 export const USER = 'alice';
 
-/** The Tessera manager of a bench server: a memory store, or SQLite in a fresh WAL file. */
+/**
+ * The Tessera manager of a bench server: a memory store, or SQLite in a fresh WAL file
+ * (`STORE=sqlite`: shared locking, the default; `STORE=sqlite-exclusive`: `exclusive: true`).
+ */
 export function benchManager(): SessionManager {
   const kind = process.env.STORE ?? 'memory';
-  const store =
-    kind === 'sqlite'
-      ? sqliteStore({
-          database: new Database(join(mkdtempSync(join(tmpdir(), 'tessera-bench-')), 'sessions.db')),
-        })
-      : memoryStore();
+  const store = kind.startsWith('sqlite')
+    ? sqliteStore({
+        database: new Database(join(mkdtempSync(join(tmpdir(), 'tessera-bench-')), 'sessions.db')),
+        exclusive: kind === 'sqlite-exclusive',
+      })
+    : memoryStore();
   return createSessionManager({
     store,
     keys: createKeyRing([{ id: 'bench', key: randomBytes(32) }]),

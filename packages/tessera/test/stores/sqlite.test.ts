@@ -33,6 +33,53 @@ defineStoreConformanceSuite('sqlite (custom table prefix)', async () => {
   };
 });
 
+defineStoreConformanceSuite('sqlite (file, WAL, exclusive)', async () => {
+  const db = new Database(dbPath());
+  return { store: sqliteStore({ database: db, exclusive: true }), teardown: async () => void db.close() };
+});
+
+describe('sqlite store: exclusive locking', () => {
+  test('holds the file: another connection can neither read it nor open a second exclusive store', async () => {
+    const path = dbPath();
+    const owner = new Database(path);
+    const store = sqliteStore({ database: owner, exclusive: true });
+    const record = sampleRecord();
+    await store.create(record);
+    assert.equal(owner.pragma('locking_mode', { simple: true }), 'exclusive');
+    assert.equal(owner.pragma('journal_mode', { simple: true }), 'wal');
+
+    const other = new Database(path, { timeout: 50 });
+    assert.throws(() => other.prepare('SELECT count(*) FROM tessera_sessions').get(), /locked|busy/i);
+    const started = Date.now();
+    assert.throws(
+      () => sqliteStore({ database: other, exclusive: true }),
+      /exclusive: true, but another connection or process is using .*s\d+\.db/,
+    );
+    assert.ok(Date.now() - started < 2000, 'fails at once, without waiting out the busy timeout');
+    other.close();
+
+    // The owner is unaffected, and after it closes the file is shared again, data intact.
+    assert.equal((await store.get(record.id))?.id, record.id);
+    owner.close();
+    const later = new Database(path);
+    assert.equal((await sqliteStore({ database: later }).get(record.id))?.id, record.id);
+    later.close();
+  });
+
+  test('refuses a file another connection already has open in WAL mode', () => {
+    const path = dbPath();
+    const first = new Database(path);
+    sqliteStore({ database: first });
+    first.prepare('SELECT 1').get();
+    const second = new Database(path);
+    assert.throws(() => sqliteStore({ database: second, exclusive: true }), /another connection or process/);
+    // The refused connection is left in normal locking mode, usable as a shared one.
+    assert.equal(second.pragma('locking_mode', { simple: true }), 'normal');
+    second.close();
+    first.close();
+  });
+});
+
 describe('sqlite store specifics', () => {
   test('a file database is switched to WAL', () => {
     const db = new Database(dbPath());
