@@ -3,8 +3,9 @@
  * sink, `begin`, `requireAuth`, over a memory-store session. Prints ns per request.
  *   npx tsx bench/http/begin.micro.ts
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createKeyRing, createSessionManager } from 'tessera';
 import { nodeSessions } from 'tessera/node';
 import { memoryStore } from 'tessera/stores/memory';
@@ -23,8 +24,13 @@ function fakeRes(): ServerResponse {
   const h = new Map<string, unknown>();
   return {
     headersSent: false,
-    setHeader(k: string, v: unknown) { h.set(k.toLowerCase(), v); return this; },
-    getHeader(k: string) { return h.get(k.toLowerCase()); },
+    setHeader(k: string, v: unknown) {
+      h.set(k.toLowerCase(), v);
+      return this;
+    },
+    getHeader(k: string) {
+      return h.get(k.toLowerCase());
+    },
   } as unknown as ServerResponse;
 }
 function fakeReq(): IncomingMessage {
