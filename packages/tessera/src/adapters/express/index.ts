@@ -169,7 +169,7 @@ export function expressSessions(
     const host = new RequestHost(req, res, adapter);
     r[SLOT] = host;
     defineSessionId(req);
-    const ip = clientIp ? clientIp(req) : (req.ip ?? req.socket.remoteAddress ?? null);
+    const ip = clientIp ? clientIp(req) : clientAddress(req);
     let opened: RequestSession | Promise<RequestSession>;
     try {
       opened = handler[beginNow](nodeRequestInfo(req, ip), nodeResponseSink(res));
@@ -229,6 +229,16 @@ function writeError(res: Response, out: ErrorResponse): void {
   res.statusCode = out.status;
   for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
   res.setHeader('content-length', Buffer.byteLength(out.body));
+}
+
+/**
+ * The client address as Express's `req.ip` gives it. Without `trust proxy` that is the socket's
+ * address, read directly: the `req.ip` getter parses forwarding headers on every call only to
+ * discard them.
+ */
+function clientAddress(req: Request): string | null {
+  if (!req.app.enabled('trust proxy')) return req.socket.remoteAddress ?? null;
+  return req.ip ?? req.socket.remoteAddress ?? null;
 }
 
 function controllerOf(req: Request): SessionController {
