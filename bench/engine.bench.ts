@@ -39,8 +39,11 @@ interface Subject {
   close: () => void;
 }
 function subjects(): Subject[] {
-  const db = new Database(join(dir, `bench-${Math.random().toString(36).slice(2)}.db`));
+  const file = () => join(dir, `bench-${Math.random().toString(36).slice(2)}.db`);
+  const db = new Database(file());
   const sqlite = sqliteStore({ database: db });
+  const dbx = new Database(file());
+  const sqliteExclusive = sqliteStore({ database: dbx, exclusive: true });
   const all: Subject[] = [
     { name: 'memory', store: memoryStore(), close: () => {} },
     {
@@ -48,6 +51,7 @@ function subjects(): Subject[] {
       store: sqlite,
       close: () => db.close(),
     },
+    { name: 'sqlite, exclusive (file, WAL)', store: sqliteExclusive, close: () => dbx.close() },
   ];
   const only = process.env.BENCH_STORES?.split(',');
   return only ? all.filter((x) => only.some((o) => x.name.startsWith(o))) : all;
