@@ -62,8 +62,6 @@ export interface LoginOptions {
 }
 
 const MAX_CAS_ATTEMPTS = 8;
-const MISSING: ValidateResult = Object.freeze({ ok: false, reason: 'missing' });
-const MALFORMED: ValidateResult = Object.freeze({ ok: false, reason: 'malformed' });
 
 /** A store failure as the engine reports it: Tessera errors pass, anything else is STORE_UNAVAILABLE. */
 function storeFailure(operation: string, err: unknown): TesseraError {
@@ -171,10 +169,10 @@ export class SessionManager {
     token: string | null | undefined,
     ctx: RequestContext = {},
   ): ValidateResult | Promise<ValidateResult> {
-    if (token === undefined || token === null || token === '') return MISSING;
+    if (token === undefined || token === null || token === '') return { ok: false, reason: 'missing' };
     if (!isWellFormedToken(token)) {
       this.#emit('session.invalid_token', null, ctx, { reason: 'malformed' });
-      return MALFORMED;
+      return { ok: false, reason: 'malformed' };
     }
     const id = sessionIdFromToken(token);
     const store = this.#store;
@@ -271,6 +269,7 @@ export class SessionManager {
       next = build(id, id, 1);
       await this.#guard('create', this.#store.create(next));
     }
+    await this.#settleLimit(next, ctx);
     this.#emit('session.authenticated', next, ctx, {
       authLevel,
       rememberMe,
@@ -680,6 +679,42 @@ export class SessionManager {
     }
     this.#emit('session.rotated', next, ctx, { reason, previousSessionId: rec.id });
     return { session: toSession(next), token };
+  }
+
+  /**
+   * Closes the race that {@link #enforceLimit} leaves open (a check, then a write): logins running
+   * at once can each see room for one more. After its write, a login looks again. Under
+   * `evict-oldest` the user's sessions are ranked by creation (then id) — the same order in every
+   * racing login — and all but the newest `max` are evicted. Under `reject` a login that finds the
+   * user over the limit undoes itself (existing sessions are never touched). A login whose own
+   * session does not stay throws SESSION_LIMIT_REACHED. The last login to look sees every session
+   * written before it, so the limit holds once the race is over; under `reject` a race may refuse
+   * more logins than strictly needed, never fewer.
+   */
+  async #settleLimit(rec: SessionRecord, ctx: RequestContext): Promise<void> {
+    const max = this.#o.maxSessionsPerUser;
+    if (!Number.isFinite(max) || rec.userId === null) return;
+    const live = (await this.listForUser(rec.userId)).map(recordOf);
+    if (live.length <= max) return;
+    this.#emit('session.limit_reached', { id: null, userId: rec.userId }, ctx, {
+      limit: max,
+      action: this.#o.onSessionLimit,
+    });
+    let stays = false;
+    if (this.#o.onSessionLimit === 'evict-oldest') {
+      live.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const newest = live.slice(live.length - max);
+      stays = newest.some((r) => r.id === rec.id);
+      for (const victim of live) {
+        if (victim.id === rec.id || newest.includes(victim)) continue;
+        await this.#guard('delete', this.#store.delete(victim.id, this.#tomb(victim, 'evicted', null)));
+        this.#emit('session.revoked', victim, ctx, { reason: 'evicted' });
+      }
+    }
+    if (!stays) {
+      await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'evicted', null)));
+      throw new SessionLimitError(max);
+    }
   }
 
   async #enforceLimit(userId: string, ctx: RequestContext): Promise<void> {

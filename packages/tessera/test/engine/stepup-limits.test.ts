@@ -92,6 +92,45 @@ for (const kind of STORE_KINDS) {
       assert.equal((await manager.listForUser('alice')).length, 2);
     });
 
+    test('evict-oldest under racing logins: the limit holds; the newest stay, the others fail cleanly', async () => {
+      h = harness(kind, { maxSessionsPerUser: 2, onSessionLimit: 'evict-oldest' });
+      const { manager, clock } = h;
+      const old = await manager.login(null, 'alice');
+      clock.advance(MINUTE);
+      // Each login checks the limit before its write; all five see room for one more (and, on the
+      // frozen clock, all five are created in the same millisecond).
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => manager.login(null, 'alice')));
+      const granted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      assert.equal((await manager.listForUser('alice')).length, 2, 'the limit holds after the race');
+      assert.deepEqual(await manager.validate(old.token), { ok: false, reason: 'revoked' });
+      assert.equal(granted.length, 2, 'the two that stay are the logins that succeeded');
+      for (const g of granted) assert.ok((await manager.validate(g.token)).ok, 'a granted login is usable');
+      assert.equal(refused.length, 3);
+      for (const err of refused) assert.ok(err instanceof SessionLimitError, String(err));
+    });
+
+    test('reject under racing logins: the limit holds, existing sessions live on, refusals are clean', async () => {
+      h = harness(kind, { maxSessionsPerUser: 2, onSessionLimit: 'reject' });
+      const { manager, clock } = h;
+      const first = await manager.login(null, 'alice');
+      clock.advance(MINUTE);
+      // One slot is left, and all four logins see it before any of them writes.
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => manager.login(null, 'alice')));
+      const granted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      assert.ok(granted.length <= 1, `at most the one free slot is granted (got ${granted.length})`);
+      assert.equal(granted.length + refused.length, 4);
+      for (const err of refused) assert.ok(err instanceof SessionLimitError, String(err));
+      const live = await manager.listForUser('alice');
+      assert.equal(live.length, 1 + granted.length, 'no refused login left a session behind');
+      assert.ok((await manager.validate(first.token)).ok, 'the session that was there first lives on');
+      for (const g of granted) assert.ok((await manager.validate(g.token)).ok);
+      // Once the race is over, the free slot is there to take.
+      if (granted.length === 0) assert.ok((await manager.login(null, 'alice')).token);
+      await assert.rejects(manager.login(null, 'alice'), SessionLimitError);
+    });
+
     test('expired sessions do not count against the limit', async () => {
       h = harness(kind, { maxSessionsPerUser: 1, onSessionLimit: 'reject', idleTimeout: '30m' });
       await h.manager.login(null, 'alice');
