@@ -28,6 +28,10 @@ export class RequestSession {
   readonly #csrf: CsrfRequest | null;
   readonly #csrfOptions: CsrfOptions;
 
+  /**
+   * @internal Made by `SessionHandler.begin` for each request (positional arguments: this runs on
+   * every request); applications get theirs from an adapter.
+   */
   constructor(
     manager: SessionManager,
     session: Session | null,
