@@ -1,6 +1,7 @@
 /** Step-up freshness window and the per-user concurrent-session limit. */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import type { IssuedSession } from '../../src/engine/session-manager.ts';
 import { ReauthRequiredError, SessionLimitError } from '../../src/errors.ts';
 import { type Harness, harness, MINUTE, STORE_KINDS } from '../helpers/engine.ts';
 
@@ -99,9 +100,7 @@ for (const kind of STORE_KINDS) {
       clock.advance(MINUTE);
       // Each login checks the limit before its write; all five see room for one more (and, on the
       // frozen clock, all five are created in the same millisecond).
-      const results = await Promise.allSettled(Array.from({ length: 5 }, () => manager.login(null, 'alice')));
-      const granted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      const { granted, refused } = await raceLogins(manager, 'alice', 5);
       assert.equal((await manager.listForUser('alice')).length, 2, 'the limit holds after the race');
       assert.deepEqual(await manager.validate(old.token), { ok: false, reason: 'revoked' });
       assert.equal(granted.length, 2, 'the two that stay are the logins that succeeded');
@@ -116,9 +115,7 @@ for (const kind of STORE_KINDS) {
       const first = await manager.login(null, 'alice');
       clock.advance(MINUTE);
       // One slot is left, and all four logins see it before any of them writes.
-      const results = await Promise.allSettled(Array.from({ length: 4 }, () => manager.login(null, 'alice')));
-      const granted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      const { granted, refused } = await raceLogins(manager, 'alice', 4);
       assert.ok(granted.length <= 1, `at most the one free slot is granted (got ${granted.length})`);
       assert.equal(granted.length + refused.length, 4);
       for (const err of refused) assert.ok(err instanceof SessionLimitError, String(err));
@@ -139,4 +136,17 @@ for (const kind of STORE_KINDS) {
       assert.ok((await h.manager.validate(s2.token)).ok);
     });
   });
+}
+
+/** Starts `n` logins of one user at once and sorts out which were granted and which refused. */
+async function raceLogins(
+  manager: Harness['manager'],
+  userId: string,
+  n: number,
+): Promise<{ granted: IssuedSession[]; refused: unknown[] }> {
+  const results = await Promise.allSettled(Array.from({ length: n }, () => manager.login(null, userId)));
+  return {
+    granted: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    refused: results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : [])),
+  };
 }
