@@ -269,7 +269,7 @@ export class SessionManager {
       next = build(id, id, 1);
       await this.#guard('create', this.#store.create(next));
     }
-    await this.#settleLimit(next, ctx);
+    await this.#enforceLimit(userId, ctx, next);
     this.#emit('session.authenticated', next, ctx, {
       authLevel,
       rememberMe,
@@ -682,57 +682,42 @@ export class SessionManager {
   }
 
   /**
-   * Closes the race that {@link #enforceLimit} leaves open (a check, then a write): logins running
-   * at once can each see room for one more. After its write, a login looks again. Under
-   * `evict-oldest` the user's sessions are ranked by creation (then id) — the same order in every
-   * racing login — and all but the newest `max` are evicted. Under `reject` a login that finds the
-   * user over the limit undoes itself (existing sessions are never touched). A login whose own
-   * session does not stay throws SESSION_LIMIT_REACHED. The last login to look sees every session
-   * written before it, so the limit holds once the race is over; under `reject` a race may refuse
-   * more logins than strictly needed, never fewer.
+   * The per-user session limit, applied before a login's write (`own` null: room for one more is
+   * needed) and again after it (`own` is the new record), which closes the race a check-then-write
+   * leaves open: logins running at once can each see room for one more. Sessions are ranked by
+   * creation (then id) — the same order in every racing login — so all of them agree on who stays:
+   * under `evict-oldest` the newest, and the others are evicted; under `reject` existing sessions
+   * are never touched and a login that finds the user over the limit undoes itself. A login whose
+   * own session does not stay throws SESSION_LIMIT_REACHED. The last login to look sees every
+   * session written before it, so the limit holds once the race is over; under `reject` a race may
+   * refuse more logins than strictly needed, never fewer.
    */
-  async #settleLimit(rec: SessionRecord, ctx: RequestContext): Promise<void> {
-    const max = this.#o.maxSessionsPerUser;
-    if (!Number.isFinite(max) || rec.userId === null) return;
-    const live = (await this.listForUser(rec.userId)).map(recordOf);
-    if (live.length <= max) return;
-    this.#emit('session.limit_reached', { id: null, userId: rec.userId }, ctx, {
-      limit: max,
-      action: this.#o.onSessionLimit,
-    });
-    let stays = false;
-    if (this.#o.onSessionLimit === 'evict-oldest') {
-      live.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const newest = live.slice(live.length - max);
-      stays = newest.some((r) => r.id === rec.id);
-      for (const victim of live) {
-        if (victim.id === rec.id || newest.includes(victim)) continue;
-        await this.#guard('delete', this.#store.delete(victim.id, this.#tomb(victim, 'evicted', null)));
-        this.#emit('session.revoked', victim, ctx, { reason: 'evicted' });
-      }
-    }
-    if (!stays) {
-      await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'evicted', null)));
-      throw new SessionLimitError(max);
-    }
-  }
-
-  async #enforceLimit(userId: string, ctx: RequestContext): Promise<void> {
+  async #enforceLimit(userId: string, ctx: RequestContext, own: SessionRecord | null = null): Promise<void> {
     const max = this.#o.maxSessionsPerUser;
     if (!Number.isFinite(max)) return;
-    const live = await this.listForUser(userId);
-    if (live.length < max) return;
+    const keep = own ? max : max - 1;
+    const live = (await this.listForUser(userId)).map(recordOf);
+    if (live.length <= keep) return;
     this.#emit('session.limit_reached', { id: null, userId }, ctx, {
       limit: max,
       action: this.#o.onSessionLimit,
     });
-    if (this.#o.onSessionLimit === 'reject') throw new SessionLimitError(max);
-    const oldest = [...live].sort((a, b) => a.createdAt - b.createdAt).slice(0, live.length - max + 1);
-    for (const s of oldest) {
-      const rec = recordOf(s);
-      await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'evicted', null)));
-      this.#emit('session.revoked', rec, ctx, { reason: 'evicted' });
+    let ownStays = false;
+    if (this.#o.onSessionLimit === 'evict-oldest') {
+      live.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const newest = live.slice(live.length - keep);
+      ownStays = own !== null && newest.some((r) => r.id === own.id);
+      for (const victim of live) {
+        if (victim.id === own?.id || newest.includes(victim)) continue;
+        await this.#guard('delete', this.#store.delete(victim.id, this.#tomb(victim, 'evicted', null)));
+        this.#emit('session.revoked', victim, ctx, { reason: 'evicted' });
+      }
+      if (!own) return;
     }
+    if (own && !ownStays) {
+      await this.#guard('delete', this.#store.delete(own.id, this.#tomb(own, 'evicted', null)));
+    }
+    if (!ownStays) throw new SessionLimitError(max);
   }
 }
 
