@@ -71,6 +71,21 @@ function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/**
+ * A response's Set-Cookie list (as node's `getHeader` or Fastify's give it) with `serialized`
+ * in place of any earlier cookie of the same name: one response never sets the session twice.
+ */
+export function replaceSetCookie(
+  existing: string | number | readonly string[] | undefined,
+  name: string,
+  serialized: string,
+): string[] {
+  if (existing === undefined) return [serialized];
+  const prefix = `${name}=`;
+  const list = typeof existing === 'object' ? existing : [String(existing)];
+  return [...list.filter((c) => !c.startsWith(prefix)), serialized];
+}
+
 /** The Set-Cookie value that stores `token`; `maxAgeSeconds` only for remember-me sessions. */
 export function sessionCookie(c: ResolvedCookie, token: string, maxAgeSeconds?: number): string {
   return serialize(c.name, token, {

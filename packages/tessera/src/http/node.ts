@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { replaceSetCookie } from './cookie-header.ts';
 import type { ResponseSink } from './request-session.ts';
 import type { RequestInfo } from './session-handler.ts';
 
@@ -33,9 +34,7 @@ class NodeResponseSink implements ResponseSink {
   setCookie(name: string, serialized: string): void {
     const res = this.#res;
     if (res.headersSent) return;
-    const prev = res.getHeader('set-cookie');
-    const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
-    res.setHeader('set-cookie', [...list.filter((c) => !c.startsWith(`${name}=`)), serialized]);
+    res.setHeader('set-cookie', replaceSetCookie(res.getHeader('set-cookie'), name, serialized));
   }
   setHeader(name: string, value: string): void {
     if (!this.#res.headersSent) this.#res.setHeader(name, value);

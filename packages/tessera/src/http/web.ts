@@ -1,3 +1,4 @@
+import { replaceSetCookie } from './cookie-header.ts';
 import type { RequestSession, ResponseSink } from './request-session.ts';
 import type { RequestInfo, SessionHandler } from './session-handler.ts';
 
@@ -38,10 +39,9 @@ class HeadersSink implements ResponseSink {
   }
   setCookie(name: string, serialized: string): void {
     const headers = this.#headers;
-    const keep = headers.getSetCookie().filter((c) => !c.startsWith(`${name}=`));
+    const list = replaceSetCookie(headers.getSetCookie(), name, serialized);
     headers.delete('set-cookie');
-    for (const c of keep) headers.append('set-cookie', c);
-    headers.append('set-cookie', serialized);
+    for (const c of list) headers.append('set-cookie', c);
   }
   setHeader(name: string, value: string): void {
     this.#headers.set(name, value);

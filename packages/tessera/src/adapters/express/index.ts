@@ -7,7 +7,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Duration } from '../../duration.ts';
 import { parseDuration } from '../../duration.ts';
-import { beginNow } from '../../engine/internal.ts';
+import { beginNow, whenReady } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
@@ -170,16 +170,12 @@ export function expressSessions(
     r[SLOT] = host;
     defineSessionId(req);
     const ip = clientIp ? clientIp(req) : clientAddress(req);
-    let opened: RequestSession | Promise<RequestSession>;
-    try {
-      opened = handler[beginNow](nodeRequestInfo(req, ip), nodeResponseSink(res));
-    } catch (err) {
-      next(err);
-      return;
-    }
     // The common case (no store round trip, nothing to write) continues without a promise hop.
-    if (opened instanceof Promise) opened.then((rs) => attach(rs, req, host, next), next);
-    else attach(opened, req, host, next);
+    whenReady(
+      () => handler[beginNow](nodeRequestInfo(req, ip), nodeResponseSink(res)),
+      (rs) => attach(rs, req, host, next),
+      next,
+    );
   };
   const attach = (rs: RequestSession, req: Request, host: RequestHost, next: NextFunction): void => {
     const ctl = new SessionController(rs, host, adapter.config);

@@ -18,9 +18,10 @@ import type {
 } from 'fastify';
 import type { Duration } from '../../duration.ts';
 import { parseDuration } from '../../duration.ts';
-import { beginNow } from '../../engine/internal.ts';
+import { beginNow, whenReady } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
+import { replaceSetCookie } from '../../http/cookie-header.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
 import type { RequestSession, ResponseSink } from '../../http/request-session.ts';
 import type { RequestInfo, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
@@ -70,15 +71,9 @@ class ReplySink implements ResponseSink {
     const reply = this.#reply;
     if (reply.sent) return;
     const prev = reply.getHeader('set-cookie');
-    if (prev === undefined) {
-      reply.header('set-cookie', serialized);
-      return;
-    }
-    const list = Array.isArray(prev) ? prev : [String(prev)];
-    const prefix = `${name}=`;
-    const keep = list.filter((c) => !c.startsWith(prefix));
-    reply.removeHeader('set-cookie');
-    reply.header('set-cookie', [...keep, serialized]);
+    // Fastify appends to an existing Set-Cookie, so the old list goes first.
+    if (prev !== undefined) reply.removeHeader('set-cookie');
+    reply.header('set-cookie', replaceSetCookie(prev, name, serialized));
   }
   setHeader(name: string, value: string): void {
     if (!this.#reply.sent) this.#reply.header(name, value);
@@ -143,16 +138,12 @@ const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, 
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) => {
       const ip = clientIp ? clientIp(request) : request.ip;
-      let opened: RequestSession | Promise<RequestSession>;
-      try {
-        opened = handler[beginNow](new FastifyRequestInfo(request, ip ?? null), new ReplySink(reply));
-      } catch (err) {
-        next(err as Error);
-        return;
-      }
       // The common case (no store round trip, nothing to write) continues without a promise hop.
-      if (opened instanceof Promise) opened.then((session) => attach(session, request, next), next);
-      else attach(opened, request, next);
+      whenReady(
+        () => handler[beginNow](new FastifyRequestInfo(request, ip ?? null), new ReplySink(reply)),
+        (session) => attach(session, request, next),
+        (err) => next(err as Error),
+      );
     },
   );
   const attach = (session: RequestSession, request: FastifyRequest, next: HookHandlerDoneFunction): void => {
