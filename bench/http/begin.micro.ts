@@ -6,9 +6,9 @@
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createKeyRing, createSessionManager } from 'tessera';
-import { nodeSessions } from 'tessera/node';
-import { memoryStore } from 'tessera/stores/memory';
+import { createKeyRing, createSessionManager } from '@tessera-sessions/core';
+import { nodeSessions } from '@tessera-sessions/core/node';
+import { memoryStore } from '@tessera-sessions/core/stores/memory';
 
 const manager = createSessionManager({
   store: memoryStore(),

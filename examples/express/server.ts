@@ -5,10 +5,15 @@
  * Run: `npm start` or `npx tsx examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 
+import { type SessionManager, UnauthenticatedError } from '@tessera-sessions/core';
+import {
+  expressSessions,
+  requireAuth,
+  requireFresh,
+  sessionErrorHandler,
+} from '@tessera-sessions/core/express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
-import { type SessionManager, UnauthenticatedError } from 'tessera';
-import { expressSessions, requireAuth, requireFresh, sessionErrorHandler } from 'tessera/express';
 import {
   accountPage,
   addToCart,

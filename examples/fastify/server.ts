@@ -4,9 +4,9 @@
  * Run: `npx tsx examples/fastify/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import formbody from '@fastify/formbody';
+import type { SessionManager } from '@tessera-sessions/core';
+import { requireAuth, requireFresh, tessera } from '@tessera-sessions/core/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { SessionManager } from 'tessera';
-import { requireAuth, requireFresh, tessera } from 'tessera/fastify';
 import {
   accountPage,
   addToCart,

@@ -5,10 +5,10 @@
  */
 import { type ServerType, serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { SessionManager } from '@tessera-sessions/core';
+import { requireAuth, requireFresh, type TesseraEnv, tesseraSession } from '@tessera-sessions/core/hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { SessionManager } from 'tessera';
-import { requireAuth, requireFresh, type TesseraEnv, tesseraSession } from 'tessera/hono';
 import {
   accountPage,
   addToCart,

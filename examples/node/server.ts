@@ -4,8 +4,8 @@
  * Run: `npx tsx examples/node/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import { UnauthenticatedError } from 'tessera';
-import { nodeSessions } from 'tessera/node';
+import { UnauthenticatedError } from '@tessera-sessions/core';
+import { nodeSessions } from '@tessera-sessions/core/node';
 import {
   accountPage,
   addToCart,

@@ -6,10 +6,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import {
+  createSessionManager,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '@tessera-sessions/core';
+import { memoryStore } from '@tessera-sessions/core/stores/memory';
+import { sqliteStore } from '@tessera-sessions/core/stores/sqlite';
 import Database from 'better-sqlite3';
-import { createSessionManager, type SessionManager, type SessionManagerOptions } from 'tessera';
-import { memoryStore } from 'tessera/stores/memory';
-import { sqliteStore } from 'tessera/stores/sqlite';
 
 /** Demo credentials: alice / wonderland. */
 export const USERS: Readonly<Record<string, string>> = Object.freeze({ alice: 'wonderland' });

@@ -11,10 +11,10 @@ import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createKeyRing, createSessionManager, type SessionManager } from '@tessera-sessions/core';
+import { memoryStore } from '@tessera-sessions/core/stores/memory';
+import { sqliteStore } from '@tessera-sessions/core/stores/sqlite';
 import Database from 'better-sqlite3';
-import { createKeyRing, createSessionManager, type SessionManager } from 'tessera';
-import { memoryStore } from 'tessera/stores/memory';
-import { sqliteStore } from 'tessera/stores/sqlite';
 
 export const USER = 'alice';
 

@@ -1,6 +1,7 @@
-/** Express 5 + Tessera (`tessera/express`): `GET /me` behind `requireAuth()`. */
+/** Express 5 + Tessera (`@tessera-sessions/core/express`): `GET /me` behind `requireAuth()`. */
+
+import { expressSessions, requireAuth, sessionErrorHandler } from '@tessera-sessions/core/express';
 import express from 'express';
-import { expressSessions, requireAuth, sessionErrorHandler } from 'tessera/express';
 import { benchManager, HOST, ready, USER } from './common.ts';
 
 const app = express();

@@ -1,6 +1,7 @@
-/** Fastify 5 + Tessera (`tessera/fastify`): `GET /me` behind `requireAuth()`. */
+/** Fastify 5 + Tessera (`@tessera-sessions/core/fastify`): `GET /me` behind `requireAuth()`. */
+
+import { requireAuth, tessera } from '@tessera-sessions/core/fastify';
 import Fastify from 'fastify';
-import { requireAuth, tessera } from 'tessera/fastify';
 import { benchManager, HOST, ready, USER } from './common.ts';
 
 const app = Fastify({ logger: false });

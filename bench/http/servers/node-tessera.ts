@@ -1,6 +1,6 @@
-/** node:http + Tessera (`tessera/node`): `GET /me` validates the session cookie. */
+/** node:http + Tessera (`@tessera-sessions/core/node`): `GET /me` validates the session cookie. */
 import { createServer } from 'node:http';
-import { nodeSessions } from 'tessera/node';
+import { nodeSessions } from '@tessera-sessions/core/node';
 import { benchManager, HOST, ready, USER } from './common.ts';
 
 const sessions = nodeSessions(benchManager());

@@ -726,8 +726,8 @@ export class SessionManager {
  * `ConfigError` (code `CONFIG_INVALID`) naming the field.
  *
  * @example
- * import { createSessionManager } from 'tessera';
- * import { memoryStore } from 'tessera/stores/memory';
+ * import { createSessionManager } from '@tessera-sessions/core';
+ * import { memoryStore } from '@tessera-sessions/core/stores/memory';
  * const sessions = createSessionManager({ store: memoryStore(), idleTimeout: '30m' });
  * const { token } = await sessions.login(null, 'alice');
  * const result = await sessions.validate(token);

@@ -1,6 +1,6 @@
 /**
  * The storage contract. Every store (memory, SQLite, Redis, PostgreSQL, …) implements it and
- * passes the same conformance suite (`tessera/testing`).
+ * passes the same conformance suite (`@tessera-sessions/core/testing`).
  *
  * Promises every implementation keeps:
  * - **No usable tokens.** Stores only ever see session ids (SHA-256 of the token).

@@ -1,5 +1,5 @@
 /**
- * Test utilities for Tessera stores and integrations (`tessera/testing`).
+ * Test utilities for Tessera stores and integrations (`@tessera-sessions/core/testing`).
  * @module
  */
 export {

@@ -7,7 +7,7 @@
  * backend expires keys by TTL (Redis) behave as they would in production.
  *
  * @example
- * import { defineStoreConformanceSuite } from 'tessera/testing';
+ * import { defineStoreConformanceSuite } from '@tessera-sessions/core/testing';
  * defineStoreConformanceSuite('my store', async () => {
  *   const client = await connect();
  *   return { store: myStore({ client }), teardown: () => client.quit() };

@@ -1,5 +1,5 @@
 /**
- * Fastify-specific behaviour of `tessera/fastify` beyond the conformance suite: plugin
+ * Fastify-specific behaviour of `@tessera-sessions/core/fastify` beyond the conformance suite: plugin
  * encapsulation, the error handler handing foreign errors on, the CSRF guard running before body
  * parsing, Set-Cookie replacement on the reply, and the preHandler helpers.
  */
@@ -39,7 +39,7 @@ function loginRoutes(app: FastifyInstance): void {
   });
 }
 
-describe('tessera/fastify', () => {
+describe('@tessera-sessions/core/fastify', () => {
   test('the plugin is encapsulated: a sibling context gets no session, no hooks, no CSRF guard', async () => {
     const { manager } = testManager();
     const app = Fastify();

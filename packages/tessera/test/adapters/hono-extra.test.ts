@@ -1,5 +1,5 @@
 /**
- * Hono-specific behaviour of `tessera/hono` beyond the conformance suite: the session's headers
+ * Hono-specific behaviour of `@tessera-sessions/core/hono` beyond the conformance suite: the session's headers
  * reach a handler's own Response (mutable or immutable), cookies the handler set survive, a CSRF
  * refusal passes through a custom onError as an HTTPException and still delivers a renewed cookie.
  */
@@ -31,7 +31,7 @@ function appWith(manager: SessionManager): Hono<TesseraEnv> {
   return app;
 }
 
-describe('tessera/hono', () => {
+describe('@tessera-sessions/core/hono', () => {
   test('on @hono/node-server the client address is known without a clientIp option', async () => {
     const { manager } = testManager();
     const seen: Array<string | null> = [];

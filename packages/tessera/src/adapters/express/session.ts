@@ -9,7 +9,7 @@ import type { RequestSession } from '../../http/request-session.ts';
  * into this interface (as with express-session's `SessionData`):
  *
  * @example
- * declare module 'tessera/express' {
+ * declare module '@tessera-sessions/core/express' {
  *   interface SessionData { views: number; cart: string[] }
  * }
  */

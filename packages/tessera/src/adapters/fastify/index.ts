@@ -29,11 +29,11 @@ import { createSessionHandler } from '../../http/session-handler.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The request's Tessera session (set by the `tessera/fastify` plugin's `onRequest` hook). */
+    /** The request's Tessera session (set by the `@tessera-sessions/core/fastify` plugin's `onRequest` hook). */
     session: RequestSession;
   }
   interface FastifyInstance {
-    /** The framework-neutral session handler of the `tessera/fastify` plugin in this context. */
+    /** The framework-neutral session handler of the `@tessera-sessions/core/fastify` plugin in this context. */
     tessera: SessionHandler;
   }
 }
@@ -208,7 +208,7 @@ const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, 
  *
  * @example
  * import Fastify from 'fastify';
- * import { tessera, requireAuth } from 'tessera/fastify';
+ * import { tessera, requireAuth } from '@tessera-sessions/core/fastify';
  * const app = Fastify();
  * await app.register(tessera, { manager, loginUrl: '/login' });
  * app.get('/me', { preHandler: requireAuth() }, (req) => ({ userId: req.session.userId }));

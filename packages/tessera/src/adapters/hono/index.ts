@@ -64,7 +64,7 @@ const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
  *
  * @example
  * import { Hono } from 'hono';
- * import { tesseraSession, requireAuth, type TesseraEnv } from 'tessera/hono';
+ * import { tesseraSession, requireAuth, type TesseraEnv } from '@tessera-sessions/core/hono';
  * const app = new Hono<TesseraEnv>();
  * const sessions = tesseraSession(manager, { loginUrl: '/login' });
  * app.use(sessions);
