@@ -11,6 +11,7 @@ import {
   TOUCH,
   UPDATE,
 } from './redis/scripts.ts';
+import { bounded as boundedBy } from './shared/bounded.ts';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -75,17 +76,8 @@ export function redisStore(options: RedisStoreOptions): Store {
     }
   };
 
-  /** Rejects after `timeoutMs`: a store that cannot answer must not hold a request forever. */
-  const bounded = <T>(operation: string, work: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redisStore: ${operation} did not complete within ${timeoutMs} ms.`)),
-        timeoutMs,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-  };
+  const bounded = <T>(operation: string, work: Promise<T>) =>
+    boundedBy('redisStore', operation, timeoutMs, work);
   /** Index clean-ups whose failure is harmless (a stale member is filtered and pruned later). */
   const bestEffort = (work: Promise<unknown>) => work.catch(() => undefined);
 
