@@ -14,11 +14,11 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from '../errors.ts';
-import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
-import { DuplicateSessionError } from '../store/types.ts';
+import type { EndReason, SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
-import type { RevokeActor, SessionEvent } from './events.ts';
+import type { ReuseHolder, RevokeActor, SessionEvent } from './events.ts';
 import { SessionEvents } from './events.ts';
 import { validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
@@ -456,7 +456,7 @@ export class SessionManager {
   ): Promise<number> {
     const ids = await this.#guard(
       'deleteByUser',
-      this.#store.deleteByUser(userId, (r) => this.#tomb(r, 'revoked-all', null), options.exceptSessionId),
+      this.#store.deleteByUser(userId, this.#tombTemplate('revoked-all'), options.exceptSessionId),
     );
     const actor = options.actor ?? 'user';
     const actorId = options.actorId ?? null;
@@ -590,17 +590,14 @@ export class SessionManager {
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
+    return { ...tombstoneFromTemplate(rec, this.#tombTemplate(reason)), successorId };
+  }
+
+  /** Tombstones as data, so a store applies them inside its own atomic step (bulk deletes). */
+  #tombTemplate(reason: EndReason): TombstoneTemplate {
     const now = this.#now();
-    return {
-      id: rec.id,
-      family: rec.family,
-      userId: rec.userId,
-      reason,
-      successorId,
-      createdAt: now,
-      // Long enough to recognise a replay for as long as the token could have been valid.
-      expiresAt: Math.max(rec.absoluteExpiresAt, now + this.#o.graceMs) + this.#o.renewalMs,
-    };
+    // Long enough to recognise a replay for as long as the token could have been valid.
+    return { reason, createdAt: now, keepUntil: now + this.#o.graceMs, extendMs: this.#o.renewalMs };
   }
 
   async #resolveMissing(id: string, ctx: RequestContext, depth = 0): Promise<ValidateResult> {
@@ -621,14 +618,10 @@ export class SessionManager {
         }
         return { ok: false, reason: 'revoked' };
       }
-      const holders: Array<{ sessionId: string; ip: string | null; agent: string | null }> = [];
+      const holders = this.events.active ? await this.#liveSuccessor(tomb) : [];
       const revoked = await this.#guard(
         'deleteFamily',
-        this.#store.deleteFamily(tomb.family, (r) => {
-          const agent = [r.device.browser, r.device.os].filter(Boolean).join(' on ') || null;
-          holders.push({ sessionId: r.id, ip: r.device.lastIp, agent });
-          return this.#tomb(r, 'reuse', null);
-        }),
+        this.#store.deleteFamily(tomb.family, this.#tombTemplate('reuse')),
       );
       this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
         family: tomb.family,
@@ -639,6 +632,20 @@ export class SessionManager {
     }
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
     return { ok: false, reason: tomb.reason === 'expired' ? 'expired' : 'revoked' };
+  }
+
+  /** The live session a rotated-away token leads to (the other party of a reuse), for the event only. */
+  async #liveSuccessor(tomb: Tombstone): Promise<ReuseHolder[]> {
+    let at = tomb.successorId;
+    for (let hop = 0; at && hop < 8; hop++) {
+      const rec = await this.#guard('get', this.#store.get(at));
+      if (rec) {
+        const agent = [rec.device.browser, rec.device.os].filter(Boolean).join(' on ') || null;
+        return [{ sessionId: rec.id, ip: rec.device.lastIp, agent }];
+      }
+      at = (await this.#guard('getTombstone', this.#store.getTombstone(at)))?.successorId ?? null;
+    }
+    return [];
   }
 
   /** True when a request needs no work beyond reading: no deadline passed, no binding changed, no renewal or touch due. */
