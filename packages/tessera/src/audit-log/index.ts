@@ -11,6 +11,8 @@ export {
   entryHash,
 } from './log.ts';
 export { memoryAuditBackend } from './memory.ts';
+export { type PostgresAuditBackendOptions, postgresAuditBackend } from './postgres.ts';
+export { type RedisAuditBackendOptions, redisAuditBackend } from './redis.ts';
 export {
   type CheckpointSigner,
   type CheckpointVerifier,
