@@ -192,8 +192,8 @@ export function webhookSink(options: WebhookOptions): WebhookSink {
     drain(timeoutMs = 30_000) {
       if (queue.length === 0 && !running) return Promise.resolve();
       return new Promise((resolve) => {
+        // A ref'd timer: it keeps the process alive while someone waits for the queue to drain.
         const t = setTimeout(resolve, timeoutMs);
-        t.unref();
         idle.push(() => {
           clearTimeout(t);
           resolve();
