@@ -227,7 +227,10 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
 
   const throttle = (ip: string | null, ms = blockFor) => {
     if (!ip) return;
-    blocked.set(keyOf(ip), clock.now() + ms);
+    const now = clock.now();
+    // Many addresses blocked at once (a distributed guess): forget the expired ones so the map stays bounded.
+    if (blocked.size >= 10_000) for (const [k, until] of blocked) if (until <= now) blocked.delete(k);
+    blocked.set(keyOf(ip), now + ms);
   };
   /** The generic part of an action: step-up or revoke the session, throttle the address. */
   const apply = (taken: RuleAction, e: Pick<SessionEvent, 'sessionId' | 'ip'>) => {
