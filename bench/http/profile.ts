@@ -34,6 +34,7 @@ const server = spawn(
     dir,
     '--import',
     'tsx',
+    '--conditions=tessera-source',
     join(here, 'servers', file),
   ],
   {

@@ -169,7 +169,7 @@ interface Started {
 
 async function startServer(v: Variant): Promise<Started> {
   const file = join(servers, v.file);
-  const nodeArgs = v.file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
+  const nodeArgs = v.file.endsWith('.ts') ? ['--import', 'tsx', '--conditions=tessera-source', file] : [file];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs], {
     env: { ...process.env, NODE_ENV: 'production', ...v.env },
     stdio: ['ignore', 'pipe', 'pipe'],
