@@ -1,7 +1,10 @@
 import type { Pool } from 'pg';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { parseDuration } from '../duration.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import { bounded } from './shared/bounded.ts';
+import type { SharedRateLimitOptions } from './shared/rate-limit.ts';
 
 /** Options of {@link postgresStore}. */
 export interface PostgresStoreOptions {
@@ -268,3 +271,26 @@ async function migrate(pool: Pool, p: string): Promise<void> {
     client.release();
   }
 }
+
+/**
+ * A limiter shared by every app server through the same PostgreSQL (a table of its own): pass it as
+ * `creationRateLimit`. Resolves once its table exists. Fails closed when PostgreSQL cannot answer.
+ */
+export function postgresRateLimiter(
+  pool: Pool,
+  options: SharedRateLimitOptions = {},
+): Promise<RateLimiterPostgres> {
+  return new Promise((resolve, reject) => {
+    const limiter: RateLimiterPostgres = new RateLimiterPostgres(
+      {
+        storeClient: pool,
+        storeType: 'pool',
+        tableName: options.name ?? 'tessera_rl_create',
+        points: options.points ?? 60,
+        duration: Math.max(1, parseDuration(options.window ?? '1m', 'window') / 1000),
+      },
+      (err?: unknown) => (err ? reject(err) : resolve(limiter)),
+    );
+  });
+}
+export type { SharedRateLimitOptions } from './shared/rate-limit.ts';
