@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
 import { open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import { type Duration, parseDuration } from '../duration.ts';
@@ -78,7 +78,7 @@ export class SessionManager {
   readonly events: SessionEvents;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #limiter: RateLimiterMemory | null;
+  readonly #limiter: RateLimiterAbstract | null;
 
   constructor(options: SessionManagerOptions) {
     this.#o = resolveOptions(options);
@@ -88,12 +88,13 @@ export class SessionManager {
         `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
       ),
     );
-    this.#limiter = this.#o.rateLimit
-      ? new RateLimiterMemory({
-          points: this.#o.rateLimit.points,
-          duration: Math.max(1, this.#o.rateLimit.windowMs / 1000),
-        })
-      : null;
+    const limit = this.#o.rateLimit;
+    this.#limiter =
+      limit === false
+        ? null
+        : 'consume' in limit
+          ? limit
+          : new RateLimiterMemory({ points: limit.points, duration: Math.max(1, limit.windowMs / 1000) });
   }
 
   /** The resolved policy values, in milliseconds (read-only). */
