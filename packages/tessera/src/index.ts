@@ -57,5 +57,7 @@ export {
   type SessionRecord,
   type Store,
   type Tombstone,
+  type TombstoneTemplate,
   type TouchPatch,
+  tombstoneFromTemplate,
 } from './store/types.ts';

@@ -14,8 +14,8 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from '../errors.ts';
-import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
-import { DuplicateSessionError } from '../store/types.ts';
+import type { EndReason, SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
 import type { SessionEvent } from './events.ts';
@@ -387,7 +387,7 @@ export class SessionManager {
   async revokeAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<number> {
     const ids = await this.#guard(
       'deleteByUser',
-      this.#store.deleteByUser(userId, (r) => this.#tomb(r, 'revoked-all', null), options.exceptSessionId),
+      this.#store.deleteByUser(userId, this.#tombTemplate('revoked-all'), options.exceptSessionId),
     );
     for (const id of ids) this.#emit('session.revoked', { id, userId }, {}, { reason: 'revoked-all' });
     return ids.length;
@@ -501,17 +501,14 @@ export class SessionManager {
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
+    return { ...tombstoneFromTemplate(rec, this.#tombTemplate(reason)), successorId };
+  }
+
+  /** Tombstones as data, so a store applies them inside its own atomic step (bulk deletes). */
+  #tombTemplate(reason: EndReason): TombstoneTemplate {
     const now = this.#now();
-    return {
-      id: rec.id,
-      family: rec.family,
-      userId: rec.userId,
-      reason,
-      successorId,
-      createdAt: now,
-      // Long enough to recognise a replay for as long as the token could have been valid.
-      expiresAt: Math.max(rec.absoluteExpiresAt, now + this.#o.graceMs) + this.#o.renewalMs,
-    };
+    // Long enough to recognise a replay for as long as the token could have been valid.
+    return { reason, createdAt: now, keepUntil: now + this.#o.graceMs, extendMs: this.#o.renewalMs };
   }
 
   async #resolveMissing(id: string, ctx: RequestContext, depth = 0): Promise<ValidateResult> {
@@ -534,7 +531,7 @@ export class SessionManager {
       }
       const revoked = await this.#guard(
         'deleteFamily',
-        this.#store.deleteFamily(tomb.family, (r) => this.#tomb(r, 'reuse', null)),
+        this.#store.deleteFamily(tomb.family, this.#tombTemplate('reuse')),
       );
       this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
         family: tomb.family,

@@ -10,5 +10,6 @@ export {
   type StoreConformanceOptions,
   type StoreUnderTest,
   sampleRecord,
+  sampleTemplate,
   sampleTombstone,
 } from './store-conformance.ts';
