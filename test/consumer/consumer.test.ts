@@ -289,8 +289,16 @@ describe('plain-JavaScript ESM app from the tarball (README example: Express 5, 
 describe('TypeScript project type-checks against the published .d.ts', () => {
   let dir: string;
   before(() => {
-    const types = ['typescript', '@types/node', 'express', '@types/express', 'fastify', 'hono'];
-    types.push('better-sqlite3', '@types/better-sqlite3');
+    // The compiler, and every peer dependency of every package with its @types package where
+    // there is one (at the versions installed here, so the npm cache has them).
+    const types = ['typescript', '@types/node'];
+    for (const w of packages) {
+      for (const peer of Object.keys(w.manifest.peerDependencies ?? {})) {
+        if (peer.startsWith('@types/')) continue;
+        types.push(peer);
+        if (existsSync(join(root, 'node_modules/@types', peer))) types.push(`@types/${peer}`);
+      }
+    }
     dir = project(
       'typescript',
       [...packages.flatMap((w) => tarballsFor(w.name)), ...types.map((t) => `${t}@${rootVersion(t)}`)].filter(
