@@ -14,6 +14,8 @@ export { generateToken, isWellFormedToken, sessionIdFromToken, TOKEN_LENGTH } fr
 export { type Duration, parseDuration } from './duration.ts';
 export type { BindingAction, RequestContext } from './engine/binding.ts';
 export type {
+  ReuseHolder,
+  RevokeActor,
   SessionEvent,
   SessionEventListener,
   SessionEventOf,
