@@ -38,7 +38,10 @@ export function memoryStore(): Store & { readonly size: number } {
   const index = (r: SessionRecord) => {
     for (const key of federatedKeys(r)) {
       let set = byFederated.get(key);
-      if (!set) byFederated.set(key, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        byFederated.set(key, set);
+      }
       set.add(r.id);
     }
     if (r.userId === null) return;
