@@ -14,13 +14,13 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from '../errors.ts';
-import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
+import type { EndReason, FederatedIdentity, SessionRecord, Store, Tombstone } from '../store/types.ts';
 import { DuplicateSessionError } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
 import type { SessionEvent } from './events.ts';
 import { SessionEvents } from './events.ts';
-import { validateNow } from './internal.ts';
+import { patchRecord, revokeFamily, validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
@@ -59,6 +59,11 @@ export interface LoginOptions {
   rememberMe?: boolean;
   /** Carry the anonymous session's data (a cart) into the new session. Default true. */
   carryData?: boolean;
+  /**
+   * For logins through an OpenID Connect provider: the ID token's `iss`, `sub` and `sid`. Recorded
+   * with the session (and indexed by the store) so the provider's back-channel logout can end it.
+   */
+  federated?: { iss: string; sub: string; sid?: string | null };
 }
 
 const MAX_CAS_ATTEMPTS = 8;
@@ -218,6 +223,7 @@ export class SessionManager {
     }
     const authLevel = options.authLevel ?? 1;
     const rememberMe = options.rememberMe ?? false;
+    const federated = federatedIdentity(options.federated);
     await this.#enforceLimit(userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
@@ -247,6 +253,7 @@ export class SessionManager {
       data: data === undefined ? null : this.#seal(data, id),
       csrfSecret: randomBytes(32).toString('base64url'),
       version,
+      ...(federated ? { federated } : {}),
     });
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -450,6 +457,34 @@ export class SessionManager {
     const timer = setInterval(run, every);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /** @internal See {@link patchRecord}. */
+  async [patchRecord](
+    session: Session,
+    change: (current: SessionRecord) => Partial<SessionRecord> | null,
+  ): Promise<Session | null> {
+    let rec = await this.#current(recordOf(session).id);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && rec; attempt++) {
+      const patch = change(rec);
+      if (patch === null) return null;
+      const next: SessionRecord = { ...rec, ...patch, id: rec.id, version: rec.version + 1 };
+      if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
+      rec = await this.#current(rec.id);
+    }
+    if (rec) throw new SessionConflictError(MAX_CAS_ATTEMPTS);
+    return null;
+  }
+
+  /** @internal See {@link revokeFamily}. Returns how many sessions ended. */
+  async [revokeFamily](session: Session, reason: EndReason, ctx: RequestContext = {}): Promise<number> {
+    const rec = recordOf(session);
+    const ids = await this.#guard(
+      'deleteFamily',
+      this.#store.deleteFamily(rec.family, (r) => this.#tomb(r, reason, null)),
+    );
+    for (const id of ids) this.#emit('session.revoked', { id, userId: rec.userId }, ctx, { reason });
+    return ids.length;
   }
 
   // ---------------------------------------------------------------- internals
@@ -719,6 +754,15 @@ export class SessionManager {
     }
     if (!ownStays) throw new SessionLimitError(max);
   }
+}
+
+/** Checks and normalises `LoginOptions.federated`. */
+function federatedIdentity(f: LoginOptions['federated']): FederatedIdentity | null {
+  if (f === undefined || f === null) return null;
+  const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
+  if (!ok(f.iss) || !ok(f.sub) || (f.sid != null && !ok(f.sid)))
+    throw new TypeError('federated.iss, .sub and .sid must be non-empty strings of at most 1024 characters.');
+  return { iss: f.iss, sub: f.sub, sid: f.sid ?? null };
 }
 
 /**
