@@ -400,6 +400,40 @@ export class SessionManager {
     return ids.length;
   }
 
+  /**
+   * Ends every session an identity provider's logout names: those recorded at login (the
+   * `federated` login option) with this issuer and the provider's session id `sid`, or — with only
+   * `sub` — every session of that subject at that issuer. With both, a session must match both.
+   * Returns how many were revoked. Needs a store with `listByFederated` (CONFIG_INVALID otherwise).
+   */
+  async revokeFederated(issuer: string, match: { sid?: string; sub?: string }): Promise<number> {
+    const store = this.#store;
+    if (typeof store.listByFederated !== 'function')
+      throw new ConfigError('store', 'does not implement listByFederated, which federated logout needs.');
+    const { sid, sub } = match;
+    if (sid === undefined && sub === undefined) return 0;
+    const rows = await this.#guard(
+      'listByFederated',
+      store.listByFederated(issuer, sid !== undefined ? { sid } : { sub: sub as string }),
+    );
+    let revoked = 0;
+    for (const r of rows) {
+      const f = r.federated;
+      if (
+        !f ||
+        f.iss !== issuer ||
+        (sid !== undefined && f.sid !== sid) ||
+        (sub !== undefined && f.sub !== sub)
+      )
+        continue;
+      if (await this.#guard('delete', store.delete(r.id, this.#tomb(r, 'revoked', null)))) {
+        revoked++;
+        this.#emit('session.revoked', r, {}, { reason: 'revoked' });
+      }
+    }
+    return revoked;
+  }
+
   /** The user's live sessions, newest activity first, with device facts for a "your devices" page. */
   async listForUser(userId: string): Promise<Session[]> {
     const now = this.#now();
