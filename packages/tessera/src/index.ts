@@ -14,6 +14,7 @@ export { generateToken, isWellFormedToken, sessionIdFromToken, TOKEN_LENGTH } fr
 export { type Duration, parseDuration } from './duration.ts';
 export type { BindingAction, RequestContext } from './engine/binding.ts';
 export type {
+  DbscFailureReason,
   ReuseHolder,
   RevokeActor,
   SessionEvent,
@@ -35,6 +36,8 @@ export {
 export {
   ConfigError,
   CsrfError,
+  DeviceBindingRequiredError,
+  DeviceProofRequiredError,
   HTTP_STATUS,
   isTesseraError,
   RateLimitedError,
@@ -51,8 +54,11 @@ export {
   UnauthenticatedError,
 } from './errors.ts';
 export {
+  type DeviceBinding,
   DuplicateSessionError,
   type EndReason,
+  type FederatedIdentity,
+  type FederatedLookup,
   recordExpiresAt,
   type SessionBinding,
   type SessionDevice,

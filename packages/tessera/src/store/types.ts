@@ -63,8 +63,48 @@ export interface Store {
   deleteFamily(family: string, template: TombstoneTemplate): Promise<string[]>;
   /** Removes up to `limit` expired records and expired tombstones; returns how many were removed. */
   sweep(now: number, limit: number): Promise<number>;
+  /**
+   * Optional; required by OpenID Connect back-channel logout. Every record whose `federated.iss`
+   * equals `issuer` and whose `federated.sid` (or `federated.sub`) equals the one given, in any
+   * order. Stores keep an index on (iss, sid) and (iss, sub) so this never scans every session.
+   */
+  listByFederated?(issuer: string, by: FederatedLookup): Promise<SessionRecord[]>;
   /** Releases resources the store itself opened (never the caller's client). */
   close?(): Promise<void>;
+}
+
+/** What {@link Store.listByFederated} looks up: the provider's session id, or its subject. */
+export type FederatedLookup = { readonly sid: string } | { readonly sub: string };
+
+/** The identity provider's view of a session, recorded at an OpenID Connect login. */
+export interface FederatedIdentity {
+  /** The provider's issuer identifier (`iss` of the ID token). */
+  readonly iss: string;
+  /** The user's subject at that provider (`sub`). */
+  readonly sub: string;
+  /** The provider's session id (`sid` of the ID token), when it sent one. */
+  readonly sid: string | null;
+}
+
+/**
+ * Device Bound Session Credentials state of a session: the public key the browser registered
+ * and what the refresh protocol needs. Set by the HTTP layer's DBSC endpoints.
+ */
+export interface DeviceBinding {
+  /** The DBSC session identifier (random; the browser sends it as `Sec-Secure-Session-Id`). */
+  readonly id: string;
+  /** Signature algorithm of the registered key. */
+  readonly alg: 'ES256' | 'RS256';
+  /** The registered public key (JWK: kty, crv/x/y or n/e only). */
+  readonly jwk: Readonly<Record<string, string>>;
+  /** When the key was registered (ms). */
+  readonly boundAt: number;
+  /** Secret the bound cookie's MAC is keyed with (base64url). */
+  readonly secret: string;
+  /** SHA-256 (base64url) of the one outstanding refresh challenge, or null. */
+  readonly challenge: string | null;
+  /** When that challenge stops being accepted (ms). */
+  readonly challengeExpiresAt: number;
 }
 
 /** What a touch changes. */
@@ -131,6 +171,10 @@ export interface SessionRecord {
   readonly csrfSecret: string;
   /** Incremented by every update and rotation (compare-and-set). */
   readonly version: number;
+  /** Optional: the identity provider's issuer, subject and session id (OIDC logins). Absent or null otherwise. */
+  readonly federated?: FederatedIdentity | null;
+  /** Optional: the device-bound (DBSC) key and refresh state. Absent or null when the session is not bound. */
+  readonly deviceBinding?: DeviceBinding | null;
 }
 
 /** What is left of a deleted or rotated-away session id. */

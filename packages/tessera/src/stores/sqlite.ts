@@ -46,6 +46,11 @@ function migrations(p: string): string[] {
        body TEXT NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX ${p}tombstones_expires ON ${p}tombstones(expires_at);`,
+    // OpenID Connect back-channel logout finds sessions by the provider's (iss, sid) or (iss, sub).
+    `CREATE INDEX ${p}sessions_fed_sid ON ${p}sessions(json_extract(body, '$.federated.iss'), json_extract(body, '$.federated.sid'))
+       WHERE json_extract(body, '$.federated.iss') IS NOT NULL;
+     CREATE INDEX ${p}sessions_fed_sub ON ${p}sessions(json_extract(body, '$.federated.iss'), json_extract(body, '$.federated.sub'))
+       WHERE json_extract(body, '$.federated.iss') IS NOT NULL;`,
   ];
 }
 
@@ -90,6 +95,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
     byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
     byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
+    byFedSid: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sid') = ?`,
+    ),
+    byFedSub: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sub') = ?`,
+    ),
     sweepSessions: db.prepare(
       `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
@@ -200,6 +213,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async getTombstone(id) {
       const row = q.getTomb.get(id) as Row | undefined;
       return row ? (JSON.parse(row.body) as Tombstone) : null;
+    },
+    async listByFederated(issuer, by) {
+      const rows = 'sid' in by ? q.byFedSid.all(issuer, by.sid) : q.byFedSub.all(issuer, by.sub);
+      return (rows as Row[]).map((r) => parseBody(r.body));
     },
     async listByUser(userId) {
       return (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
