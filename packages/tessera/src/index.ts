@@ -51,10 +51,13 @@ export {
 export {
   DuplicateSessionError,
   type EndReason,
+  matchesSearchText,
   recordExpiresAt,
   type SessionBinding,
+  type SessionCounts,
   type SessionDevice,
   type SessionRecord,
+  type SessionSearch,
   type Store,
   type Tombstone,
   type TouchPatch,

@@ -62,8 +62,43 @@ export interface Store {
   deleteFamily(family: string, tombstoneFor: (record: SessionRecord) => Tombstone): Promise<string[]>;
   /** Removes up to `limit` expired records and expired tombstones; returns how many were removed. */
   sweep(now: number, limit: number): Promise<number>;
+  /**
+   * Optional (admin consoles): live records — both deadlines after `query.now` — matching the query,
+   * most recent activity first, at most `query.limit`. Stores that cannot search leave it out.
+   */
+  search?(query: SessionSearch): Promise<SessionRecord[]>;
+  /** Optional (dashboards): how many records are live at `now`, and how many of them have a user. */
+  count?(now: number): Promise<SessionCounts>;
   /** Releases resources the store itself opened (never the caller's client). */
   close?(): Promise<void>;
+}
+
+/** What {@link Store.search} looks for. */
+export interface SessionSearch {
+  /** Only records live at this time. */
+  now: number;
+  /** Case-insensitive substring of the user id, the first or last address, the browser or the OS. */
+  text?: string;
+  /** Only records with a user. */
+  authenticatedOnly?: boolean;
+  /** At most this many records. */
+  limit: number;
+}
+
+/** What {@link Store.count} answers. */
+export interface SessionCounts {
+  live: number;
+  authenticated: number;
+}
+
+/** True when the record matches a search's text (the rule every store's `search` follows). */
+export function matchesSearchText(record: SessionRecord, text: string | undefined): boolean {
+  if (!text) return true;
+  const needle = text.toLowerCase();
+  const d = record.device;
+  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os].some(
+    (v) => v !== null && v.toLowerCase().includes(needle),
+  );
 }
 
 /** What a touch changes. */

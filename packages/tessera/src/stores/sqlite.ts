@@ -90,6 +90,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
     byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
     byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
+    search: db
+      .prepare(
+        `SELECT body FROM ${p}sessions WHERE expires_at > @now AND (@auth = 0 OR user_id IS NOT NULL)
+         AND (@text IS NULL OR instr(lower(coalesce(user_id, '') || char(10) ||
+           coalesce(json_extract(body, '$.device.firstIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.lastIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.browser'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.os'), '')), @text) > 0)
+         ORDER BY json_extract(body, '$.lastSeenAt') DESC LIMIT @limit`,
+      )
+      .pluck(),
+    count: db.prepare(
+      `SELECT count(*) AS live, count(user_id) AS authenticated FROM ${p}sessions WHERE expires_at > ?`,
+    ),
     sweepSessions: db.prepare(
       `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
@@ -217,6 +231,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async sweep(now, limit) {
       return sweepTx(now, limit);
+    },
+    async search(query) {
+      const text = query.text ? query.text.toLowerCase() : null;
+      const rows = q.search.all({
+        now: query.now,
+        auth: query.authenticatedOnly ? 1 : 0,
+        text,
+        limit: query.limit,
+      }) as string[];
+      return rows.map(parseBody);
+    },
+    async count(now) {
+      const row = q.count.get(now) as { live: number; authenticated: number };
+      return { live: row.live, authenticated: row.authenticated };
     },
   };
 }
