@@ -68,7 +68,7 @@ export interface Store {
    */
   search?(query: SessionSearch): Promise<SessionRecord[]>;
   /** Optional (dashboards): how many records are live at `now`, and how many of them have a user. */
-  count?(now: number): Promise<SessionCounts>;
+  countLive?(now: number): Promise<SessionCounts>;
   /** Releases resources the store itself opened (never the caller's client). */
   close?(): Promise<void>;
 }
@@ -85,7 +85,7 @@ export interface SessionSearch {
   limit: number;
 }
 
-/** What {@link Store.count} answers. */
+/** What {@link Store.countLive} answers. */
 export interface SessionCounts {
   live: number;
   authenticated: number;
@@ -97,7 +97,7 @@ export function matchesSearchText(record: SessionRecord, text: string | undefine
   const needle = text.toLowerCase();
   const d = record.device;
   return [record.userId, d.firstIp, d.lastIp, d.browser, d.os].some(
-    (v) => v !== null && v.toLowerCase().includes(needle),
+    (v) => v?.toLowerCase().includes(needle) === true,
   );
 }
 

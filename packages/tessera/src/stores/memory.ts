@@ -145,7 +145,7 @@ export function memoryStore(): Store & { readonly size: number } {
       }
       return out.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, query.limit);
     },
-    async count(now) {
+    async countLive(now) {
       let live = 0;
       let authenticated = 0;
       for (const r of records.values()) {

@@ -242,7 +242,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }) as string[];
       return rows.map(parseBody);
     },
-    async count(now) {
+    async countLive(now) {
       const row = q.count.get(now) as { live: number; authenticated: number };
       return { live: row.live, authenticated: row.authenticated };
     },

@@ -750,7 +750,7 @@ export function defineStoreConformanceSuite(
       'search/optional',
       'search and count (optional methods): live records only, matched on user, address, browser or OS',
       async (store) => {
-        if (!store.search || !store.count) return; // optional: stores that cannot search leave both out
+        if (!store.search || !store.countLive) return; // optional: stores that cannot search leave both out
         const now = Date.now();
         const a = sampleRecord({ userId: 'Alice', lastSeenAt: now - 100 });
         const b = sampleRecord({
@@ -769,7 +769,7 @@ export function defineStoreConformanceSuite(
         assert.deepEqual(ids(await store.search({ now, limit: 10, text: 'chrome' })), [b.id]);
         assert.deepEqual(ids(await store.search({ now, limit: 1 })), [anon.id]);
         assert.deepEqual(await store.search({ now, limit: 10, text: 'nobody' }), []);
-        assert.deepEqual(await store.count(now), { live: 3, authenticated: 2 });
+        assert.deepEqual(await store.countLive(now), { live: 3, authenticated: 2 });
       },
     );
   });
