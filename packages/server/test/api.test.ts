@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { openApiDocument } from '../src/api/openapi.ts';
 import { Client, startService, type TestService } from './helpers.ts';
 
