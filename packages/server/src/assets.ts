@@ -12,7 +12,6 @@ const require = createRequire(import.meta.url);
 
 const FILES: Record<string, { path: string; type: string }> = {
   'site.css': { path: join(here, 'site.css'), type: 'text/css; charset=utf-8' },
-  'admin.css': { path: join(here, 'admin.css'), type: 'text/css; charset=utf-8' },
   'admin.js': { path: join(here, 'admin.js'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { path: join(here, 'favicon.svg'), type: 'image/svg+xml' },
   'chart.umd.js': {

@@ -14,9 +14,12 @@ export interface TestService {
 const quiet = { warn: () => {} };
 
 /** Starts a service on 127.0.0.1:0. Cheap password hashing (cost 10) keeps the tests quick. */
-export async function startService(overrides: Partial<ServerConfig> = {}): Promise<TestService> {
+export async function startService(
+  overrides: Partial<ServerConfig> = {},
+  clock?: { now(): number },
+): Promise<TestService> {
   const config = resolveConfig({ store: 'memory', port: 0, passwordCost: 10, demo: true, ...overrides });
-  const svc = await createService(config, { logger: quiet });
+  const svc = await createService(config, { logger: quiet, clock });
   const running = await listen(svc, '127.0.0.1', 0);
   return { svc, url: `http://127.0.0.1:${running.port}`, stop: () => running.stop(2000) };
 }
@@ -74,5 +77,16 @@ export class Client {
     extra: Record<string, string> = {},
   ): Promise<Response> {
     return this.post('/login', { username, password, ...extra }, '/login');
+  }
+}
+
+/** A clock that runs with real time plus an offset the test can advance. */
+export class ShiftedClock {
+  offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
   }
 }

@@ -263,21 +263,21 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     if (session instanceof Response) return session;
     const id = (await formFields(c)).id ?? '';
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return c.text('Bad session id.', 400);
-    if (!isFresh(session)) return c.redirect(`/reauth?then=${encodeURIComponent(`revoke:${id}`)}`, 303);
+    if (!isFresh(session)) return c.redirect(`/reauth?action=${encodeURIComponent(`revoke:${id}`)}`, 303);
     return c.redirect(await perform(c, session, `revoke:${id}`), 303);
   });
 
   app.post('/account/devices/revoke-others', async (c) => {
     const session = needUser(c, '/account/devices');
     if (session instanceof Response) return session;
-    if (!isFresh(session)) return c.redirect('/reauth?then=revoke-others', 303);
+    if (!isFresh(session)) return c.redirect('/reauth?action=revoke-others', 303);
     return c.redirect(await perform(c, session, 'revoke-others'), 303);
   });
 
   app.get('/reauth', async (c) => {
     const session = needUser(c, '/account');
     if (session instanceof Response) return session;
-    const then = validThen(c.req.query('then')) ?? 'account';
+    const then = validThen(c.req.query('action')) ?? 'account';
     const purpose = STEP_UP_PURPOSE[then.startsWith('revoke:') ? 'revoke' : then] ?? 'to continue';
     return c.html(reauthPage(await visitor(c), { action: then, purpose, notices: notices(c) }));
   });
@@ -286,7 +286,7 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     const session = needUser(c, '/account');
     if (session instanceof Response) return session;
     const f = await formFields(c);
-    const then = validThen(f.then);
+    const then = validThen(f.action);
     const address = clientAddress(c);
     const userId = session.userId!;
     const throttled = await svc.loginThrottle.check(userId, address);

@@ -293,7 +293,7 @@ export const STEP_UP_PURPOSE: Readonly<Record<string, string>> = {
 export function reauthForm(v: Visitor, then: string, purpose: string): Html {
   return html`<form method="post" action="/reauth" class="form">
 ${csrfField(v.csrf)}
-<input type="hidden" name="then" value="${then}">
+<input type="hidden" name="action" value="${then}">
 <label for="reauth-password">Password for ${v.userId}</label>
 <input id="reauth-password" name="password" type="password" autocomplete="current-password" required maxlength="256" autofocus>
 <button class="button" type="submit">Confirm ${purpose}</button>

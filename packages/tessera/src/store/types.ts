@@ -77,7 +77,7 @@ export interface Store {
 export interface SessionSearch {
   /** Only records live at this time. */
   now: number;
-  /** Case-insensitive substring of the user id, the first or last address, the browser or the OS. */
+  /** Case-insensitive substring of the user id, the first or last address, the browser, the OS or the raw User-Agent. */
   text?: string;
   /** Only records with a user. */
   authenticatedOnly?: boolean;
@@ -96,7 +96,7 @@ export function matchesSearchText(record: SessionRecord, text: string | undefine
   if (!text) return true;
   const needle = text.toLowerCase();
   const d = record.device;
-  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os].some(
+  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os, d.userAgent ?? null].some(
     (v) => v?.toLowerCase().includes(needle) === true,
   );
 }
@@ -125,6 +125,11 @@ export interface SessionDevice {
   deviceType: string | null;
   firstIp: string | null;
   lastIp: string | null;
+  /**
+   * The raw User-Agent at creation, cut to 512 characters, for display. Attacker-controlled text:
+   * escape it wherever it is shown. Absent in records written before it existed.
+   */
+  userAgent?: string | null;
 }
 
 /** Why a session was deleted; kept in its tombstone. */

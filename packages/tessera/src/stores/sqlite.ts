@@ -97,7 +97,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
            coalesce(json_extract(body, '$.device.firstIp'), '') || char(10) ||
            coalesce(json_extract(body, '$.device.lastIp'), '') || char(10) ||
            coalesce(json_extract(body, '$.device.browser'), '') || char(10) ||
-           coalesce(json_extract(body, '$.device.os'), '')), @text) > 0)
+           coalesce(json_extract(body, '$.device.os'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.userAgent'), '')), @text) > 0)
          ORDER BY json_extract(body, '$.lastSeenAt') DESC LIMIT @limit`,
       )
       .pluck(),
