@@ -33,6 +33,7 @@ describe('demo shop in Chromium', { skip: !available && 'Chromium is not install
 
   const open = async (options: Parameters<Browser['newContext']>[0] = {}) => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, ...options });
+    context.setDefaultTimeout(10_000);
     const problems = watch(context);
     contexts.push({ context, problems });
     return { context, problems, page: await context.newPage() };
