@@ -2,9 +2,10 @@
  * The `tessera` command. `runMain` alone touches process.argv and exit codes; every subcommand is
  * a plain function over a {@link ServerConfig}, so tests call them directly.
  */
-import { ConfigError, isTesseraError } from '@tessera-sessions/core';
-import { defineCommand, runMain } from 'citty';
-import { configFromEnv, configFromFile, resolveConfig, type ServerConfig } from './config.ts';
+import { isTesseraError } from '@tessera-sessions/core';
+import { type CommandDef, defineCommand, runCommand, runMain, showUsage } from 'citty';
+import { loadConfigFromArgs } from './cli-config.ts';
+import { CliError, operatorCommands } from './commands.ts';
 import { listen } from './listen.ts';
 import { createService } from './service.ts';
 
@@ -15,28 +16,6 @@ const common = {
   },
   store: { type: 'string', description: 'sqlite (default), sqlite:<file>, memory, redis://…, postgres://…' },
 } as const;
-
-/** The configuration from file, environment and flags (later wins). */
-export function loadConfig(args: {
-  config?: string;
-  store?: string;
-  port?: string;
-  host?: string;
-}): ServerConfig {
-  const flags: Partial<ServerConfig> = {};
-  if (args.store !== undefined) flags.store = args.store;
-  if (args.host !== undefined) flags.host = args.host;
-  if (args.port !== undefined) {
-    if (!/^\d+$/.test(args.port))
-      throw new ConfigError('--port', `expected a port number, got ${JSON.stringify(args.port)}.`);
-    flags.port = Number(args.port);
-  }
-  return resolveConfig(
-    args.config ? configFromFile(args.config) : undefined,
-    configFromEnv(process.env),
-    flags,
-  );
-}
 
 const serveCommand = defineCommand({
   meta: {
@@ -49,7 +28,7 @@ const serveCommand = defineCommand({
     host: { type: 'string', description: 'listen address (default 127.0.0.1, or HOST)' },
   },
   async run({ args }) {
-    const config = loadConfig(args);
+    const config = loadConfigFromArgs(args);
     const service = await createService(config);
     const running = await listen(service, config.host, config.port);
     const lines = [
@@ -89,17 +68,39 @@ export const main = defineCommand({
   meta: { name: 'tessera', description: 'Tessera session service' },
   subCommands: {
     serve: serveCommand,
+    ...operatorCommands,
   },
 });
 
-/** Entry point of the bin: runs the command, turning configuration errors into one clear line. */
-export async function run(): Promise<void> {
-  process.on('uncaughtException', (err) => {
-    if (isTesseraError(err)) {
-      console.error(`tessera: ${err.message}`);
+/** Entry point of the bin: runs the command; configuration and usage errors become one clear line (status 2). */
+export async function run(rawArgs: string[] = process.argv.slice(2)): Promise<void> {
+  if (rawArgs.length === 0 || rawArgs.some((a) => a === '--help' || a === '-h'))
+    return runMain(main, { rawArgs });
+  try {
+    await runCommand(main, { rawArgs });
+  } catch (err) {
+    if (isTesseraError(err) || err instanceof CliError) {
+      console.error(`tessera: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    if ((err as Error).name === 'CLIError') {
+      await showUsage(...(await resolveSubCommandFor(rawArgs)));
+      console.error(`tessera: ${(err as Error).message}`);
       process.exit(2);
     }
     throw err;
-  });
-  await runMain(main);
+  }
+}
+
+/** The (sub)command the arguments name, for its usage text. */
+async function resolveSubCommandFor(rawArgs: string[]): Promise<[CommandDef, CommandDef?]> {
+  let cmd: CommandDef = main as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const a of rawArgs) {
+    const subs = (cmd.subCommands ?? {}) as Record<string, CommandDef>;
+    if (!Object.hasOwn(subs, a)) break;
+    parent = cmd;
+    cmd = subs[a]!;
+  }
+  return [cmd, parent];
 }

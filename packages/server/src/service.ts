@@ -57,6 +57,8 @@ export interface Service extends ServiceContext {
 export interface ServiceOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Issue a bootstrap code when no administrator exists (default true; the CLI's own commands pass false). */
+  bootstrap?: boolean;
 }
 
 /**
@@ -123,7 +125,8 @@ export async function createService(config: ServerConfig, options: ServiceOption
       logger,
       clock,
     };
-    const bootstrapCode = users.count('admin') === 0 ? issueBootstrapCode(stores.db) : null;
+    const bootstrapCode =
+      options.bootstrap !== false && users.count('admin') === 0 ? issueBootstrapCode(stores.db) : null;
     const apps = {
       assets: assetsApp(),
       health: healthApp(ctx),
