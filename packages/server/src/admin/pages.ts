@@ -187,7 +187,7 @@ ${
 <p class="muted">${o.rows.length === o.limit ? `Showing the ${o.limit} most recently active; refine the search to see others.` : `${o.rows.length} session(s).`}</p>`
 }
 ${
-  o.q && o.rows && o.rows.some((r) => r.userId === o.q)
+  o.q && o.rows?.some((r) => r.userId === o.q)
     ? html`<form method="post" action="/admin/users/revoke-all" class="danger-zone">${csrfField(v.csrf)}<input type="hidden" name="userId" value="${o.q}"><button class="button button-danger" type="submit">Revoke every session of ${o.q}</button></form>`
     : ''
 }

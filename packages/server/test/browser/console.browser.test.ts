@@ -74,7 +74,7 @@ describe('admin console in Chromium', { skip: !available && 'Chromium is not ins
       const c = document.getElementById('activity-chart') as HTMLCanvasElement | null;
       const chart =
         c && (window as unknown as { Chart?: { getChart(el: unknown): unknown } }).Chart?.getChart(c);
-      return chart ? true : false;
+      return Boolean(chart);
     });
     assert.ok(await drawn.jsonValue(), 'Chart.js drew the activity chart');
     await shot(page, 'console-dashboard');
