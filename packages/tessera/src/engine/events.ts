@@ -82,7 +82,33 @@ export type SessionEvent =
       count: number;
     })
   | (Base & { type: 'session.limit_reached'; limit: number; action: 'evict-oldest' | 'reject' })
-  | (Base & { type: 'session.csrf_rejected'; reason: string });
+  | (Base & { type: 'session.csrf_rejected'; reason: string })
+  | (Base & { type: 'session.dbsc_registered'; alg: 'ES256' | 'RS256' })
+  | (Base & { type: 'session.dbsc_refreshed' })
+  | (Base & {
+      type: 'session.dbsc_proof_failed';
+      /** Where the proof was missing or wrong. */
+      stage: 'registration' | 'refresh' | 'request';
+      reason: DbscFailureReason;
+      /** What Tessera did: ended the rotation family, flagged the session for step-up, or refused only this request. */
+      action: 'revoke' | 'step-up' | 'refuse';
+    })
+  | (Base & { type: 'session.dbsc_skipped'; reason: string })
+  | (Base & { type: 'session.backchannel_logout'; issuer: string; revoked: number })
+  | (Base & { type: 'session.backchannel_logout_rejected'; reason: string });
+
+/** Why a DBSC proof failed (`session.dbsc_proof_failed`). */
+export type DbscFailureReason =
+  | 'malformed'
+  | 'algorithm'
+  | 'signature'
+  | 'challenge'
+  | 'wrong-session'
+  | 'not-bound'
+  | 'already-bound'
+  | 'no-session'
+  | 'bound-cookie-missing'
+  | 'bound-cookie-invalid';
 
 /** The `type` of every event. */
 export type SessionEventType = SessionEvent['type'];

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
 import { open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import { type Duration, parseDuration } from '../duration.ts';
@@ -14,13 +14,20 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from '../errors.ts';
-import type { EndReason, SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import type {
+  EndReason,
+  FederatedIdentity,
+  SessionRecord,
+  Store,
+  Tombstone,
+  TombstoneTemplate,
+} from '../store/types.ts';
 import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
 import type { ReuseHolder, RevokeActor, SessionEvent } from './events.ts';
 import { SessionEvents } from './events.ts';
-import { validateNow } from './internal.ts';
+import { patchRecord, revokeFamily, validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
@@ -59,6 +66,11 @@ export interface LoginOptions {
   rememberMe?: boolean;
   /** Carry the anonymous session's data (a cart) into the new session. Default true. */
   carryData?: boolean;
+  /**
+   * For logins through an OpenID Connect provider: the ID token's `iss`, `sub` and `sid`. Recorded
+   * with the session (and indexed by the store) so the provider's back-channel logout can end it.
+   */
+  federated?: { iss: string; sub: string; sid?: string | null };
 }
 
 const MAX_CAS_ATTEMPTS = 8;
@@ -78,7 +90,7 @@ export class SessionManager {
   readonly events: SessionEvents;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #limiter: RateLimiterMemory | null;
+  readonly #limiter: RateLimiterAbstract | null;
 
   constructor(options: SessionManagerOptions) {
     this.#o = resolveOptions(options);
@@ -88,12 +100,13 @@ export class SessionManager {
         `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
       ),
     );
-    this.#limiter = this.#o.rateLimit
-      ? new RateLimiterMemory({
-          points: this.#o.rateLimit.points,
-          duration: Math.max(1, this.#o.rateLimit.windowMs / 1000),
-        })
-      : null;
+    const limit = this.#o.rateLimit;
+    this.#limiter =
+      limit === false
+        ? null
+        : 'consume' in limit
+          ? limit
+          : new RateLimiterMemory({ points: limit.points, duration: Math.max(1, limit.windowMs / 1000) });
   }
 
   /** The resolved policy values, in milliseconds (read-only). */
@@ -218,6 +231,7 @@ export class SessionManager {
     }
     const authLevel = options.authLevel ?? 1;
     const rememberMe = options.rememberMe ?? false;
+    const federated = federatedIdentity(options.federated);
     await this.#enforceLimit(userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
@@ -247,6 +261,7 @@ export class SessionManager {
       data: data === undefined ? null : this.#seal(data, id),
       csrfSecret: randomBytes(32).toString('base64url'),
       version,
+      ...(federated ? { federated } : {}),
     });
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -477,6 +492,40 @@ export class SessionManager {
     return ids.length;
   }
 
+  /**
+   * Ends every session an identity provider's logout names: those recorded at login (the
+   * `federated` login option) with this issuer and the provider's session id `sid`, or — with only
+   * `sub` — every session of that subject at that issuer. With both, a session must match both.
+   * Returns how many were revoked. Needs a store with `listByFederated` (CONFIG_INVALID otherwise).
+   */
+  async revokeFederated(issuer: string, match: { sid?: string; sub?: string }): Promise<number> {
+    const store = this.#store;
+    if (typeof store.listByFederated !== 'function')
+      throw new ConfigError('store', 'does not implement listByFederated, which federated logout needs.');
+    const { sid, sub } = match;
+    if (sid === undefined && sub === undefined) return 0;
+    const rows = await this.#guard(
+      'listByFederated',
+      store.listByFederated(issuer, sid !== undefined ? { sid } : { sub: sub as string }),
+    );
+    let revoked = 0;
+    for (const r of rows) {
+      const f = r.federated;
+      if (
+        !f ||
+        f.iss !== issuer ||
+        (sid !== undefined && f.sid !== sid) ||
+        (sub !== undefined && f.sub !== sub)
+      )
+        continue;
+      if (await this.#guard('delete', store.delete(r.id, this.#tomb(r, 'revoked', null)))) {
+        revoked++;
+        this.#emit('session.revoked', r, {}, { reason: 'revoked' });
+      }
+    }
+    return revoked;
+  }
+
   /** The user's live sessions, newest activity first, with device facts for a "your devices" page. */
   async listForUser(userId: string): Promise<Session[]> {
     const now = this.#now();
@@ -534,6 +583,34 @@ export class SessionManager {
     const timer = setInterval(run, every);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /** @internal See {@link patchRecord}. */
+  async [patchRecord](
+    session: Session,
+    change: (current: SessionRecord) => Partial<SessionRecord> | null,
+  ): Promise<Session | null> {
+    let rec = await this.#current(recordOf(session).id);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && rec; attempt++) {
+      const patch = change(rec);
+      if (patch === null) return null;
+      const next: SessionRecord = { ...rec, ...patch, id: rec.id, version: rec.version + 1 };
+      if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
+      rec = await this.#current(rec.id);
+    }
+    if (rec) throw new SessionConflictError(MAX_CAS_ATTEMPTS);
+    return null;
+  }
+
+  /** @internal See {@link revokeFamily}. Returns how many sessions ended. */
+  async [revokeFamily](session: Session, reason: EndReason, ctx: RequestContext = {}): Promise<number> {
+    const rec = recordOf(session);
+    const ids = await this.#guard(
+      'deleteFamily',
+      this.#store.deleteFamily(rec.family, this.#tombTemplate(reason)),
+    );
+    for (const id of ids) this.#emit('session.revoked', { id, userId: rec.userId }, ctx, { reason });
+    return ids.length;
   }
 
   // ---------------------------------------------------------------- internals
@@ -826,6 +903,15 @@ export class SessionManager {
     }
     if (!ownStays) throw new SessionLimitError(max);
   }
+}
+
+/** Checks and normalises `LoginOptions.federated`. */
+function federatedIdentity(f: LoginOptions['federated']): FederatedIdentity | null {
+  if (f === undefined || f === null) return null;
+  const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
+  if (!ok(f.iss) || !ok(f.sub) || (f.sid != null && !ok(f.sid)))
+    throw new TypeError('federated.iss, .sub and .sid must be non-empty strings of at most 1024 characters.');
+  return { iss: f.iss, sub: f.sub, sid: f.sid ?? null };
 }
 
 /**

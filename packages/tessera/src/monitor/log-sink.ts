@@ -24,6 +24,12 @@ export const EVENT_LEVELS: Readonly<Record<SessionEventType, 'debug' | 'info' | 
   'session.rate_limited': 'warn',
   'session.limit_reached': 'warn',
   'session.admin_action': 'info',
+  'session.dbsc_registered': 'info',
+  'session.dbsc_refreshed': 'debug',
+  'session.dbsc_proof_failed': 'warn',
+  'session.dbsc_skipped': 'info',
+  'session.backchannel_logout': 'info',
+  'session.backchannel_logout_rejected': 'warn',
 });
 
 /**
