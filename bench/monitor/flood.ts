@@ -6,7 +6,7 @@
  * are timed for a quiet phase, then during the flood; the report gives p50/p90/p99, the slow-down
  * factor, the flood's rate and the store's rows after.
  *
- *   npx tsx bench/monitor/flood.ts            # PHASE_SECONDS=5 CAP=2000 (CAP=0: no cap)
+ *   npx tsx --conditions=tessera-source bench/monitor/flood.ts            # PHASE_SECONDS=5 CAP=2000 (CAP=0: no cap)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -17,10 +17,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.PHASE_SECONDS ?? 5);
 
 function start(file: string, args: string[] = []): { child: ChildProcess; line: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, file), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=tessera-source', join(here, file), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    },
+  );
   const line = new Promise<string>((resolve) =>
     createInterface({ input: child.stdout! }).once('line', resolve),
   );

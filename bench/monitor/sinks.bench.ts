@@ -5,7 +5,7 @@
  * validation) and the audit sink. Rounds alternate; each figure is CPU time per call, which is
  * steadier than wall-clock on a shared machine.
  *
- *   npx tsx bench/monitor/sinks.bench.ts          # BENCH_LOOP=200000 BENCH_ROUNDS=5
+ *   npx tsx --conditions=tessera-source bench/monitor/sinks.bench.ts          # BENCH_LOOP=200000 BENCH_ROUNDS=5
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
