@@ -9,7 +9,7 @@ import { identifySessionCookie } from './checks/session-cookie.ts';
 import { checkTimeouts } from './checks/timeout.ts';
 import { checkTokenInUrl } from './checks/token-in-url.ts';
 import type { CheckOutcome, CheckRunner } from './checks/types.ts';
-import { AuditError, isAuditError } from './errors.ts';
+import { AuditError, type AuditErrorCode, isAuditError } from './errors.ts';
 import {
   CHECK_IDS,
   type CheckId,
@@ -21,8 +21,9 @@ import {
 } from './findings.ts';
 import type { Exchange } from './http/client.ts';
 import { Throttle } from './http/limits.ts';
+import { makeRedactor, redactDeep } from './http/redact.ts';
 import { type Credentials, type Profile, resolveCredentials, resolveLimits } from './profile.ts';
-import { login, newClient, type ProbeContext, type ProgressEvent } from './session.ts';
+import { login, newClient, type ProbeContext, type ProgressEvent, rememberCookieValues } from './session.ts';
 import type { RandomnessReport } from './token-analysis.ts';
 
 /** Tool version written into reports. */
@@ -96,6 +97,7 @@ export function parseTarget(target: string): URL {
 async function timed(
   check: CheckId,
   run: () => Promise<CheckOutcome>,
+  options: { rethrow?: AuditErrorCode[] } = {},
 ): Promise<CheckResult & { outcome?: CheckOutcome }> {
   const started = Date.now();
   try {
@@ -120,6 +122,7 @@ async function timed(
       outcome,
     };
   } catch (err) {
+    if (options.rethrow && isAuditError(err, ...options.rethrow)) throw err;
     const msg = isAuditError(err)
       ? `${err.code}: ${err.message}`
       : err instanceof Error
@@ -183,7 +186,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
 
   const selected = new Set<CheckId>(options.only && options.only.length > 0 ? options.only : CHECK_IDS);
   const results: CheckResult[] = [];
-  const identification = await timed('session-cookie', () => identifySessionCookie(ctx));
+  const identification = await timed('session-cookie', () => identifySessionCookie(ctx), {
+    rethrow: ['SESSION_COOKIE_MISMATCH', 'SESSION_COOKIE_NOT_FOUND'],
+  });
   if (identification.status === 'error') {
     const reason = identification.summary.replace(/^error: /, '');
     throw new AuditError('SESSION_COOKIE_NOT_FOUND', reason);
@@ -204,7 +209,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const findings = results
     .flatMap((r) => r.findings)
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
-  return {
+  const report: AuditReport = {
     schemaVersion: 1,
     tool: { name: 'tessera-audit', version: VERSION },
     target: target.origin,
@@ -218,6 +223,32 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     counts: countBySeverity(findings),
     randomness,
   };
+  return redactReportDeep(report, ctx);
+}
+
+/**
+ * The last line of defence: every string of the report passes through one redactor holding every
+ * cookie value the audit sent or received and every session-named parameter value, so no field of
+ * any format can carry a usable token, however a check phrased it.
+ */
+function redactReportDeep(report: AuditReport, ctx: ProbeContext): AuditReport {
+  const names = new Set<string>();
+  for (const ex of ctx.log) {
+    rememberCookieValues(ctx, ex);
+    for (const line of ex.setCookie) names.add(line.split('=')[0]?.trim() ?? '');
+    for (const part of (ex.requestHeaders.cookie ?? '').split(';'))
+      names.add(part.split('=')[0]?.trim() ?? '');
+  }
+  if (ctx.sessionCookie) names.add(ctx.sessionCookie);
+  const tokens = makeRedactor(ctx.secrets, names);
+  const pw = ctx.credentials.password;
+  const redact = (text: string): string => {
+    let out = text;
+    if (pw.length >= 4)
+      out = out.split(encodeURIComponent(pw)).join('[password]').split(pw).join('[password]');
+    return tokens(out);
+  };
+  return redactDeep(report, redact);
 }
 
 function strip(r: CheckResult & { outcome?: CheckOutcome }): CheckResult {

@@ -143,8 +143,9 @@ export async function login(
       [form.usernameField]: ctx.credentials.username,
       [form.passwordField]: ctx.credentials.password,
     };
+    // Every exchange of the chain: the POST's own Set-Cookie is the login's session cookie.
     exchanges.push(
-      await client.send({ method: form.method, path: action, form: fields, followRedirects: true }),
+      ...(await client.sendChain({ method: form.method, path: action, form: fields, followRedirects: true })),
     );
   } else if (steps) {
     let previous = options.pageBody ?? '';
@@ -224,14 +225,24 @@ export function redact(ctx: ProbeContext, text: string): string {
   return out;
 }
 
-/** Adds every cookie value sent or received in `ex` to the secrets to redact. */
+/** True for a Set-Cookie line that deletes its cookie (empty or `deleted` value, expiry in the past). */
+export function isDeletion(line: string): boolean {
+  const value = line.split(';')[0]?.split('=').slice(1).join('=').trim() ?? '';
+  if (value === '' || value === '""' || value.toLowerCase() === 'deleted') return true;
+  if (/;\s*max-age\s*=\s*(0|-\d+)\s*(;|$)/i.test(line)) return true;
+  const expires = /;\s*expires\s*=\s*([^;]+)/i.exec(line)?.[1];
+  return expires !== undefined && Date.parse(expires) < Date.now() - 60_000;
+}
+
+/** Adds every cookie value sent or received in `ex` (deletions excepted) to the secrets to redact. */
 export function rememberCookieValues(ctx: ProbeContext, ex: Exchange): void {
   const add = (v: string | undefined) => {
-    if (v && v.length >= 6) ctx.secrets.add(v);
+    if (v && v !== '""' && v.toLowerCase() !== 'deleted') ctx.secrets.add(v);
   };
   for (const part of (ex.requestHeaders.cookie ?? '').split(';'))
     add(part.split('=').slice(1).join('=').trim());
-  for (const line of ex.setCookie) add(line.split(';')[0]?.split('=').slice(1).join('=').trim());
+  for (const line of ex.setCookie)
+    if (!isDeletion(line)) add(line.split(';')[0]?.split('=').slice(1).join('=').trim());
 }
 
 /** Reproduction steps for a login sequence, each exchange labelled by what it does. */

@@ -3,7 +3,7 @@ import { linkTargets } from '../html.ts';
 import type { Exchange } from '../http/client.ts';
 import { parseSetCookie } from '../http/cookie-jar.ts';
 import { redactToken } from '../http/redact.ts';
-import { checkLoggedIn, login, newClient, type ProbeContext, toStep } from '../session.ts';
+import { checkLoggedIn, isDeletion, login, newClient, type ProbeContext, toStep } from '../session.ts';
 import { type CheckOutcome, requireSessionCookie } from './types.ts';
 
 const MIN_SCAN_LENGTH = 8;
@@ -31,7 +31,9 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
   await checkLoggedIn(client, ctx);
   const tokens = new Set<string>();
   for (const ex of ctx.log) {
-    for (const l of parseSetCookie(ex.setCookie)) if (l.name === name && l.value) tokens.add(l.value);
+    // Deletions (`deleted`, empty, expired) are not issued tokens.
+    for (const l of parseSetCookie(ex.setCookie.filter((line) => !isDeletion(line))))
+      if (l.name === name && l.value) tokens.add(l.value);
   }
   const scanned = [...tokens].filter((t) => t.length >= MIN_SCAN_LENGTH);
   const notes = [`Scanned ${ctx.log.length} exchanges for ${scanned.length} issued session tokens.`];
