@@ -155,6 +155,8 @@ describe('a wrong session.cookie', () => {
   });
 });
 
+const ESC = String.fromCharCode(27);
+
 describe('small ones', () => {
   test('logout deletions are not counted as issued tokens in the URL scan', async () => {
     await withFixture({}, async (url) => {
@@ -185,10 +187,10 @@ describe('small ones', () => {
       },
     });
     assert.equal(code, 2);
-    assert.doesNotMatch(err, /\u001b\[/);
+    assert.ok(!err.includes(ESC), err);
     let usage = '';
     await runCli(['--help'], { stdout: (t) => (usage += t), stderr: () => {} });
-    assert.doesNotMatch(usage, /\u001b\[/);
+    assert.ok(!usage.includes(ESC));
   });
 
   test('several formats from one run, one audit', async () => {
