@@ -3,7 +3,7 @@ import { checkCookieAttributes } from './checks/cookie-attributes.ts';
 import { checkCsrf } from './checks/csrf.ts';
 import { checkFixation } from './checks/fixation.ts';
 import { checkLogout } from './checks/logout.ts';
-import { checkRandomness } from './checks/randomness.ts';
+import { checkRandomness, type SamplingStats } from './checks/randomness.ts';
 import { checkRotation } from './checks/rotation.ts';
 import { identifySessionCookie } from './checks/session-cookie.ts';
 import { checkTimeouts } from './checks/timeout.ts';
@@ -62,6 +62,8 @@ export interface AuditReport {
   findings: Finding[];
   counts: Record<Severity, number>;
   randomness: RandomnessReport | null;
+  /** How the randomness check sampled: sample size, time, requests/s, why it stopped. */
+  sampling: SamplingStats | null;
 }
 
 const RUNNERS: Record<Exclude<CheckId, 'session-cookie'>, CheckRunner> = {
@@ -196,13 +198,15 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   if (selected.has('session-cookie')) results.push(strip(identification));
 
   let randomness: RandomnessReport | null = null;
+  let sampling: SamplingStats | null = null;
   for (const [id, runner] of Object.entries(RUNNERS) as Array<
     [Exclude<CheckId, 'session-cookie'>, CheckRunner]
   >) {
     if (!selected.has(id)) continue;
     const r = await timed(id, () => runner(ctx));
-    const report = (r.outcome as { report?: RandomnessReport } | undefined)?.report;
-    if (report) randomness = report;
+    const extra = r.outcome as { report?: RandomnessReport; sampling?: SamplingStats } | undefined;
+    if (extra?.report) randomness = extra.report;
+    if (extra?.sampling) sampling = extra.sampling;
     results.push(strip(r));
   }
 
@@ -222,6 +226,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     findings,
     counts: countBySeverity(findings),
     randomness,
+    sampling,
   };
   return redactReportDeep(report, ctx);
 }

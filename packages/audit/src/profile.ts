@@ -109,6 +109,8 @@ const profileSchema = z.strictObject({
         samples: z.number().int().min(20).max(1_000_000).optional(),
         /** CPU budget of the generator-model search (TOKEN-PREDICTABLE), e.g. "3s". */
         modelBudget: duration.optional(),
+        /** Wall-clock budget of token sampling (default 40 s). */
+        maxTime: duration.optional(),
         /** Stop sampling once the verdict is certain (default true). */
         earlyStop: z.boolean().optional(),
       })

@@ -125,7 +125,7 @@ export async function visitLoginPage(client: HttpClient, ctx: ProbeContext): Pro
 export async function login(
   client: HttpClient,
   ctx: ProbeContext,
-  options: { skipPageVisit?: boolean; pageBody?: string } = {},
+  options: { skipPageVisit?: boolean; pageBody?: string; noProbe?: boolean } = {},
 ): Promise<Exchange[]> {
   const exchanges: Exchange[] = [];
   const { form, steps } = ctx.profile.login;
@@ -145,7 +145,12 @@ export async function login(
     };
     // Every exchange of the chain: the POST's own Set-Cookie is the login's session cookie.
     exchanges.push(
-      ...(await client.sendChain({ method: form.method, path: action, form: fields, followRedirects: true })),
+      ...(await client.sendChain({
+        method: form.method,
+        path: action,
+        form: fields,
+        followRedirects: !options.noProbe,
+      })),
     );
   } else if (steps) {
     let previous = options.pageBody ?? '';
@@ -162,6 +167,13 @@ export async function login(
       }
       previous = last.body;
     }
+  }
+  // Token sampling only wants the cookie the login sets: no redirect, no probe.
+  if (options.noProbe) {
+    const last = exchanges[exchanges.length - 1];
+    if (last && (last.status === 429 || last.status >= 500))
+      throw new AuditError('LOGIN_FAILED', `login answered ${last.status}`);
+    return exchanges;
   }
   const probe = await checkLoggedIn(client, ctx);
   exchanges.push(probe.exchange);

@@ -70,6 +70,7 @@ const CASES: Record<string, Case> = {
       'LOGOUT-COOKIE-NOT-CLEARED',
       'ROTATION-NO-ROTATION',
       'TOKEN-IN-URL',
+      'TOKEN-URL-ACCEPTED',
     ],
     encoding: 'hex',
   },

@@ -68,6 +68,8 @@ export interface RandomnessReport {
   bitsAnalyzed: number;
   /** How the tokens were turned into the bits the bit-level tests ran on. */
   bitSource?: string;
+  /** Which part of the cookie value was analysed and why (set by the audit, not by `analyzeTokens`). */
+  tokenStructure?: string;
   /** Fraction of ones per bit position of the decoded (variable part of the) token, for charts. */
   bitBias: number[];
   positions: PositionStat[];
