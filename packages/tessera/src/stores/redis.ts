@@ -56,7 +56,7 @@ type Fields = [string, string, string, string, string, string, string, string, s
  * record's hash slot, so compare-and-set, touch, delete-with-tombstone and the rotate step are atomic
  * on a single server and on Cluster alike; index changes are ordered so that no partial state can
  * hide a live session from "revoke all" or a provider's logout, and every index entry is checked
- * against its record when read (see docs/federated-logout.md). Expiry is Redis's TTL: `sweep` has
+ * against its record when read (see docs/federated-logout-stores.md). Expiry is Redis's TTL: `sweep` has
  * nothing to do.
  *
  * @example

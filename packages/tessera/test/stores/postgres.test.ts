@@ -150,6 +150,7 @@ if (skip) {
         () => store.get(r.id),
         () => store.create(sampleRecord()),
         () => store.listByUser('x'),
+        () => store.listByFederated!('https://idp.example', { sub: 'x' }),
       ]) {
         const start = Date.now();
         await assert.rejects(op());

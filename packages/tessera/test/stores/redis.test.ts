@@ -184,6 +184,7 @@ if (skip) {
         ['touch', () => store.touch(r.id, { lastSeenAt: 1, idleExpiresAt: Date.now() + 1000, lastIp: null })],
         ['delete', () => store.delete(r.id, sampleTombstone(r))],
         ['deleteByUser', () => store.deleteByUser('user-1', sampleTemplate())],
+        ['listByFederated', () => store.listByFederated!('https://idp.example', { sid: 'S1' })],
       ];
       for (const [name, op] of ops) {
         const start = Date.now();
