@@ -156,6 +156,30 @@ if (skip) {
       assert.equal(await client.zcard(sidKey), 0, 'an entry for a gone record is pruned on read');
     });
 
+    test('a record written before the federated index (no o field) is indexed from its next write', async () => {
+      const { client } = await getSingle();
+      const prefix = `legacy${++n}:`;
+      const store = redisStore({ client, prefix });
+      const iss = 'https://idp.example';
+      const r = sampleRecord({ federated: { iss, sub: 'alice', sid: 'S1' } });
+      await store.create(r);
+      // As an older Tessera left it: the record, no federated field, no index entries.
+      await client.hdel(`${prefix}{${r.id}}`, 'o');
+      await client.del(
+        `${prefix}x:sid:${encodeURIComponent(iss)}:S1`,
+        `${prefix}x:sub:${encodeURIComponent(iss)}:alice`,
+      );
+      assert.deepEqual(await store.listByFederated!(iss, { sid: 'S1' }), []);
+      assert.equal(await store.update({ ...r, version: 2 }, 1), true);
+      assert.deepEqual(
+        (await store.listByFederated!(iss, { sid: 'S1' })).map((x) => x.id),
+        [r.id],
+      );
+      assert.equal(await store.delete(r.id, sampleTombstone(r)), true);
+      assert.deepEqual(await store.listByFederated!(iss, { sub: 'alice' }), []);
+      assert.equal(await client.exists(`${prefix}x:sub:${encodeURIComponent(iss)}:alice`), 0);
+    });
+
     test('the store holds no token and no readable data beyond the sealed envelope', async () => {
       const { client } = await getSingle();
       const store = redisStore({ client, prefix: `keys${++n}:` });
