@@ -2,7 +2,7 @@
  * The example app on Express 5 (also runs on Express 4: pass it to `createApp`). Same routes as
  * every other example: GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me,
  * POST /reauth, POST /checkout.
- * Run: `npm start` or `npx tsx examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npm start` or `npx tsx --conditions=tessera-source examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 
 import { type SessionManager, UnauthenticatedError } from '@tessera-sessions/core';

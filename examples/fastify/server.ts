@@ -1,7 +1,7 @@
 /**
  * The example app on Fastify 5. Same routes as every other example:
  * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
- * Run: `npx tsx examples/fastify/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npx tsx --conditions=tessera-source examples/fastify/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import formbody from '@fastify/formbody';
 import type { SessionManager } from '@tessera-sessions/core';

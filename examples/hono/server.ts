@@ -1,7 +1,7 @@
 /**
  * The example app on Hono (served by @hono/node-server). Same routes as every other example:
  * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
- * Run: `npx tsx examples/hono/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npx tsx --conditions=tessera-source examples/hono/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import { type ServerType, serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';

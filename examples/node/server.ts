@@ -1,7 +1,7 @@
 /**
  * The example app on plain node:http. Same routes as every other example:
  * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
- * Run: `npx tsx examples/node/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npx tsx --conditions=tessera-source examples/node/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { UnauthenticatedError } from '@tessera-sessions/core';

@@ -31,7 +31,7 @@ async function startExample(
   file: string,
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=tessera-source', file], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory' },
     stdio: ['ignore', 'pipe', 'pipe'],

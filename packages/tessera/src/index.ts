@@ -15,6 +15,8 @@ export { type Duration, parseDuration } from './duration.ts';
 export type { BindingAction, RequestContext } from './engine/binding.ts';
 export type {
   DbscFailureReason,
+  ReuseHolder,
+  RevokeActor,
   SessionEvent,
   SessionEventListener,
   SessionEventOf,
@@ -63,5 +65,7 @@ export {
   type SessionRecord,
   type Store,
   type Tombstone,
+  type TombstoneTemplate,
   type TouchPatch,
+  tombstoneFromTemplate,
 } from './store/types.ts';

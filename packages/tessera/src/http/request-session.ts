@@ -227,6 +227,7 @@ export class RequestSession {
       sessionId: this.#session?.id ?? null,
       userId: this.#session?.userId ?? null,
       ip: this.#ctx.ip ?? null,
+      userAgent: this.#ctx.userAgent ?? null,
       reason,
     });
     throw new CsrfError(reason);

@@ -152,6 +152,7 @@ export class SessionHandler {
         sessionId: null,
         userId: null,
         ip: req.ip,
+        userAgent: ctx.userAgent ?? null,
         reason: 'duplicate',
       });
       return this.#open(req, sink, ctx, null);

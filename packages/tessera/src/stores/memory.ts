@@ -1,5 +1,5 @@
 import type { FederatedLookup, SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import { DuplicateSessionError, recordExpiresAt, tombstoneFromTemplate } from '../store/types.ts';
 
 function freeze(record: SessionRecord): SessionRecord {
   return Object.freeze({
@@ -131,20 +131,20 @@ export function memoryStore(): Store & { readonly size: number } {
     async listByFederated(issuer, by) {
       return [...(byFederated.get(federatedKey(issuer, by)) ?? [])].map((id) => records.get(id)!);
     },
-    async deleteByUser(userId, tombstoneFor, exceptId) {
+    async deleteByUser(userId, template, exceptId) {
       const ids = [...(byUser.get(userId) ?? [])].filter((id) => id !== exceptId);
       for (const id of ids) {
         const r = remove(id)!;
-        tombstones.set(id, Object.freeze({ ...tombstoneFor(r) }));
+        tombstones.set(id, Object.freeze(tombstoneFromTemplate(r, template)));
       }
       return ids;
     },
-    async deleteFamily(family, tombstoneFor) {
+    async deleteFamily(family, template) {
       const ids: string[] = [];
       for (const r of records.values()) if (r.family === family) ids.push(r.id);
       for (const id of ids) {
         const r = remove(id)!;
-        tombstones.set(id, Object.freeze({ ...tombstoneFor(r) }));
+        tombstones.set(id, Object.freeze(tombstoneFromTemplate(r, template)));
       }
       return ids;
     },

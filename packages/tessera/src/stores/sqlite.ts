@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { SessionRecord, Store, Tombstone } from '../store/types.ts';
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import { DuplicateSessionError, recordExpiresAt, tombstoneFromTemplate } from '../store/types.ts';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -157,18 +157,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   // The rows are read inside the (immediate) transaction, so a session another process creates or
   // rotates meanwhile cannot slip between the read and the delete.
   const deleteManyTx = db.transaction(
-    (
-      select: typeof q.byUser,
-      key: string,
-      tombstoneFor: (r: SessionRecord) => Tombstone,
-      exceptId: string | undefined,
-    ) => {
+    (select: typeof q.byUser, key: string, template: TombstoneTemplate, exceptId: string | undefined) => {
       const rows = (select.all(key) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
       const ids: string[] = [];
       for (const r of rows) {
         if (r.id === exceptId) continue;
         if (q.del.run(r.id).changes === 1) {
-          writeTomb(tombstoneFor(r));
+          writeTomb(tombstoneFromTemplate(r, template));
           ids.push(r.id);
         }
       }
@@ -226,11 +221,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async listByUser(userId) {
       return (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
     },
-    async deleteByUser(userId, tombstoneFor, exceptId) {
-      return deleteManyTx.immediate(q.byUser, userId, tombstoneFor, exceptId);
+    async deleteByUser(userId, template, exceptId) {
+      return deleteManyTx.immediate(q.byUser, userId, template, exceptId);
     },
-    async deleteFamily(family, tombstoneFor) {
-      return deleteManyTx.immediate(q.byFamily, family, tombstoneFor, undefined);
+    async deleteFamily(family, template) {
+      return deleteManyTx.immediate(q.byFamily, family, template, undefined);
     },
     async sweep(now, limit) {
       return sweepTx(now, limit);

@@ -7,7 +7,12 @@ import Database from 'better-sqlite3';
 import { sessionIdFromToken } from '../../src/crypto/token.ts';
 import { SessionManager } from '../../src/engine/session-manager.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
-import { defineStoreConformanceSuite, sampleRecord, sampleTombstone } from '../../src/testing/index.ts';
+import {
+  defineStoreConformanceSuite,
+  sampleRecord,
+  sampleTemplate,
+  sampleTombstone,
+} from '../../src/testing/index.ts';
 import { FrozenClock, keys, tokenForms } from '../helpers/engine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'));
@@ -184,7 +189,7 @@ describe('sqlite store specifics', () => {
     const other = sampleRecord({ userId: r.userId });
     await a.create(other);
     assert.deepEqual(
-      (await b.deleteByUser(r.userId!, (x) => sampleTombstone(x, 'revoked-all'))).sort(),
+      (await b.deleteByUser(r.userId!, sampleTemplate('revoked-all'))).sort(),
       [r.id, other.id].sort(),
     );
     assert.equal(await a.get(other.id), null);
