@@ -43,8 +43,14 @@ function migrations(p: string): string[] {
        body text NOT NULL
      );
      CREATE INDEX ${p}tombstones_expires ON ${p}tombstones (expires_at);`,
+    // OpenID Connect back-channel logout finds sessions by the provider's (iss, sid) or (iss, sub).
+    `CREATE INDEX ${p}sessions_fed_sid ON ${p}sessions ((${FED}->>'iss'), (${FED}->>'sid')) WHERE ${FED} IS NOT NULL;
+     CREATE INDEX ${p}sessions_fed_sub ON ${p}sessions ((${FED}->>'iss'), (${FED}->>'sub')) WHERE ${FED} IS NOT NULL;`,
   ];
 }
+
+/** The record's federated identity, as an index expression (the body is JSON text). */
+const FED = "((body::jsonb)->'federated')";
 
 interface Row {
   body: string;
@@ -217,6 +223,16 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
     },
     async listByUser(userId) {
       const res = await q<Row>('listByUser', `SELECT ${READ} FROM ${S} WHERE user_id = $1`, [userId]);
+      return res.rows.map(parse);
+    },
+    async listByFederated(issuer, by) {
+      const field = 'sid' in by ? 'sid' : 'sub';
+      const res = await q<Row>(
+        // One prepared statement per look-up: a statement name always stands for one text.
+        `listByFederated_${field}`,
+        `SELECT ${READ} FROM ${S} WHERE ${FED} IS NOT NULL AND ${FED}->>'iss' = $1 AND ${FED}->>'${field}' = $2`,
+        [issuer, 'sid' in by ? by.sid : by.sub],
+      );
       return res.rows.map(parse);
     },
     async deleteByUser(userId, template, exceptId) {

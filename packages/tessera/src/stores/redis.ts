@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { parseDuration } from '../duration.ts';
-import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import type { FederatedLookup, SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import {
   CREATE,
@@ -69,6 +70,18 @@ export function redisStore(options: RedisStoreOptions): Store {
   const tombKey = (id: string) => `${p}{${id}}:t`;
   const userKey = (userId: string) => `${p}u:${userId}`;
   const familyKey = (family: string) => `${p}f:${family}`;
+  /** The index of an identity provider's (iss, sid) or (iss, sub): hashed, so any issuer string is a safe key. */
+  const federatedKey = (issuer: string, by: FederatedLookup) =>
+    `${p}x:${createHash('sha256')
+      .update(JSON.stringify('sid' in by ? ['sid', issuer, by.sid] : ['sub', issuer, by.sub]))
+      .digest('base64url')}`;
+  const federatedKeys = (r: SessionRecord): string[] => {
+    const f = r.federated;
+    if (!f) return [];
+    const keys = [federatedKey(f.iss, { sub: f.sub })];
+    if (f.sid !== null) keys.push(federatedKey(f.iss, { sid: f.sid }));
+    return keys;
+  };
 
   const run = async (script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> => {
     try {
@@ -97,11 +110,16 @@ export function redisStore(options: RedisStoreOptions): Store {
   const expireAt = (r: SessionRecord) => String(recordExpiresAt(r) + grace);
   const indexScore = (r: SessionRecord) => String(r.absoluteExpiresAt + grace);
 
-  /** Adds a record to its user's and family's index (before the record can be seen under them). */
+  /**
+   * Adds a record to its user's, family's and identity provider's indexes (before the record can be
+   * seen under them). Provider index members are never removed eagerly: a read filters and prunes
+   * records that are gone or no longer match, and members past their deadline drop out by score.
+   */
   const indexRecord = (r: SessionRecord) =>
     Promise.all([
       r.userId === null ? null : run(INDEX_ADD, [userKey(r.userId)], [indexScore(r), r.id]),
       run(INDEX_ADD, [familyKey(r.family)], [indexScore(r), r.id]),
+      ...federatedKeys(r).map((key) => run(INDEX_ADD, [key], [indexScore(r), r.id])),
     ]);
   const unindex = (id: string, userId: string | null, family: string | null) =>
     bestEffort(
@@ -286,6 +304,22 @@ export function redisStore(options: RedisStoreOptions): Store {
           const gone = ids.filter((_, i) => records[i] === null);
           if (gone.length > 0) await bestEffort(client.zrem(key, ...gone));
           return records.filter((r): r is SessionRecord => r !== null && r.userId === userId);
+        })(),
+      );
+    },
+    listByFederated(issuer, by) {
+      return bounded(
+        'listByFederated',
+        (async () => {
+          const key = federatedKey(issuer, by);
+          const ids = await members(key);
+          const records = await Promise.all(ids.map(readRecord));
+          const gone = ids.filter((_, i) => records[i] === null);
+          if (gone.length > 0) await bestEffort(client.zrem(key, ...gone));
+          return records.filter((r): r is SessionRecord => {
+            const f = r?.federated;
+            return !!f && f.iss === issuer && ('sid' in by ? f.sid === by.sid : f.sub === by.sub);
+          });
         })(),
       );
     },
