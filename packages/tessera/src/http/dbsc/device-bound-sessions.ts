@@ -344,6 +344,7 @@ export class DeviceBoundSessions {
       sessionId: session?.id ?? null,
       userId: session?.userId ?? null,
       ip: ctx.ip ?? null,
+      userAgent: ctx.userAgent ?? null,
       ...extra,
     } as SessionEvent);
   }
