@@ -85,7 +85,7 @@ export function defineDbscSuite(
 
   describe(`DBSC through ${name}`, () => {
     test('login offers registration; the browser registers a P-256 key and gets a bound cookie and instructions', () =>
-      withApp({}, async ({ browser, records, events }) => {
+      withApp({}, async ({ browser, records, events, manager }) => {
         const b = browser();
         const offer = await offered(b);
         assert.deepEqual(offer.algorithms, ['ES256', 'RS256']);
@@ -118,6 +118,8 @@ export function defineDbscSuite(
           y: b.session!.key.jwk.y,
         });
         assert.equal((await me(await b.request('/me'))).deviceBound, true, '"this device is bound"');
+        const [listed] = await manager.listForUser('alice');
+        assert.equal(listed?.deviceBound, true, 'the devices page can show which sessions are bound');
         assert.ok(events.some((e) => e.type === 'session.dbsc_registered'));
         // No event, log or header carries a token.
         assert.ok(!JSON.stringify(events).includes(b.cookie('__Host-sid')!));
@@ -394,6 +396,7 @@ export function defineDbscSuite(
           clock.advance(12 * MINUTE);
           assert.equal((await me(await b.request('/me'))).deviceBound, false);
         }
+        assert.equal((await records())[0]?.deviceBinding ?? null, null);
         assert.equal((await records()).length, 1);
       }));
 
