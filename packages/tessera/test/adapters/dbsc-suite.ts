@@ -400,6 +400,28 @@ export function defineDbscSuite(
         assert.equal((await records()).length, 1);
       }));
 
+    test('step-up offers registration to an unbound session, and never to a bound one', () =>
+      withApp({}, async ({ browser }) => {
+        const plain = browser({ supportsDbsc: false });
+        await plain.login();
+        const reauth = await plain.request('/reauth', { form: { password: 'wonderland' } });
+        assert.equal(reauth.status, 200);
+        const offer = parseRegistration(reauth.headers.get('secure-session-registration'));
+        assert.ok(offer, 'an unbound session is offered registration at step-up');
+        const bound = browser();
+        await bound.login();
+        const again = await bound.request('/reauth', { form: { password: 'wonderland' } });
+        assert.equal(again.status, 200);
+        assert.equal(again.headers.get('secure-session-registration'), null);
+        assert.equal(
+          (await me(await bound.request('/me'))).deviceBound,
+          true,
+          'the binding survives the rotation',
+        );
+        // Ordinary responses never offer registration (a copied cookie must not be able to bind itself).
+        assert.equal((await plain.request('/me')).headers.get('secure-session-registration'), null);
+      }));
+
     test('required-for: a fresh proof is demanded at once; a DBSC browser passes by itself, a copied jar is revoked', () =>
       withApp({ mode: 'required-for', requiredAuthLevel: 1 }, async ({ browser, clock, records }) => {
         const b = browser();
