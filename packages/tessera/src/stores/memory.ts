@@ -1,5 +1,10 @@
 import type { FederatedLookup, SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
-import { DuplicateSessionError, recordExpiresAt, tombstoneFromTemplate } from '../store/types.ts';
+import {
+  DuplicateSessionError,
+  matchesSearchText,
+  recordExpiresAt,
+  tombstoneFromTemplate,
+} from '../store/types.ts';
 
 function freeze(record: SessionRecord): SessionRecord {
   return Object.freeze({
@@ -165,6 +170,25 @@ export function memoryStore(): Store & { readonly size: number } {
         }
       }
       return removed;
+    },
+    async search(query) {
+      const out: SessionRecord[] = [];
+      for (const r of records.values()) {
+        if (recordExpiresAt(r) <= query.now) continue;
+        if (query.authenticatedOnly && r.userId === null) continue;
+        if (matchesSearchText(r, query.text)) out.push(r);
+      }
+      return out.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, query.limit);
+    },
+    async countLive(now) {
+      let live = 0;
+      let authenticated = 0;
+      for (const r of records.values()) {
+        if (recordExpiresAt(r) <= now) continue;
+        live++;
+        if (r.userId !== null) authenticated++;
+      }
+      return { live, authenticated };
     },
     async close() {
       records.clear();

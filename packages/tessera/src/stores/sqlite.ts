@@ -103,6 +103,21 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
          AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sub') = ?`,
     ),
+    search: db
+      .prepare(
+        `SELECT body FROM ${p}sessions WHERE expires_at > @now AND (@auth = 0 OR user_id IS NOT NULL)
+         AND (@text IS NULL OR instr(lower(coalesce(user_id, '') || char(10) ||
+           coalesce(json_extract(body, '$.device.firstIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.lastIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.browser'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.os'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.userAgent'), '')), @text) > 0)
+         ORDER BY json_extract(body, '$.lastSeenAt') DESC LIMIT @limit`,
+      )
+      .pluck(),
+    count: db.prepare(
+      `SELECT count(*) AS live, count(user_id) AS authenticated FROM ${p}sessions WHERE expires_at > ?`,
+    ),
     sweepSessions: db.prepare(
       `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
@@ -229,6 +244,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async sweep(now, limit) {
       return sweepTx(now, limit);
+    },
+    async search(query) {
+      const text = query.text ? query.text.toLowerCase() : null;
+      const rows = q.search.all({
+        now: query.now,
+        auth: query.authenticatedOnly ? 1 : 0,
+        text,
+        limit: query.limit,
+      }) as string[];
+      return rows.map(parseBody);
+    },
+    async countLive(now) {
+      const row = q.count.get(now) as { live: number; authenticated: number };
+      return { live: row.live, authenticated: row.authenticated };
     },
   };
 }

@@ -69,6 +69,7 @@ export const STORE_CONFORMANCE_CASES = [
   'sweep/bounded-batch',
   'concurrency/update-vs-delete',
   'scale/many-sessions',
+  'search/optional',
 ] as const;
 
 /** One case id of the suite. */
@@ -894,6 +895,33 @@ export function defineStoreConformanceSuite(
           if (r.userId === victim) assert.equal(g, null);
           else assert.equal(g?.id, r.id);
         });
+      },
+    );
+
+    c(
+      'search/optional',
+      'search and count (optional methods): live records only, matched on user, address, browser or OS',
+      async (store) => {
+        if (!store.search || !store.countLive) return; // optional: stores that cannot search leave both out
+        const now = Date.now();
+        const a = sampleRecord({ userId: 'Alice', lastSeenAt: now - 100 });
+        const b = sampleRecord({
+          userId: 'bob',
+          lastSeenAt: now - 50,
+          device: { ...sampleRecord().device, browser: 'Chrome 130', lastIp: '198.51.100.23' },
+        });
+        const anon = sampleRecord({ userId: null, authenticatedAt: null, lastSeenAt: now - 10 });
+        const dead = sampleRecord({ userId: 'alice-old', idleExpiresAt: now - HOUR });
+        for (const r of [a, b, anon, dead]) await store.create(r);
+        const ids = (rs: SessionRecord[]) => rs.map((r) => r.id);
+        assert.deepEqual(ids(await store.search({ now, limit: 10 })), [anon.id, b.id, a.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, authenticatedOnly: true })), [b.id, a.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, text: 'aLiCe' })), [a.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, text: '198.51.100' })), [b.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, text: 'chrome' })), [b.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 1 })), [anon.id]);
+        assert.deepEqual(await store.search({ now, limit: 10, text: 'nobody' }), []);
+        assert.deepEqual(await store.countLive(now), { live: 3, authenticated: 2 });
       },
     );
   });

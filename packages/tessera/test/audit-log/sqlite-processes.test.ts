@@ -3,7 +3,7 @@
  * may be lost. Each process is a real OS process with its own connection (no shared event loop).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,18 +15,22 @@ import { sqliteAuditBackend } from '../../src/audit-log/sqlite.ts';
 const WRITERS = 4;
 const PER_WRITER = 250;
 
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/sqlite-writer.ts'), ...args],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
+/** Starts a writer; `ready` settles once it has loaded, `done` when it exits. */
+function start(args: string[]): { child: ChildProcess; ready: Promise<void>; done: Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures/sqlite-writer.ts'), ...args],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited with ${code}`))));
   });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    done.then(() => reject(new Error('writer exited before it was ready')), reject);
+  });
+  return { child, ready, done };
 }
 
 test(`${WRITERS} processes × ${PER_WRITER} appends on one SQLite file: one unbroken chain, nothing lost`, async () => {
@@ -35,10 +39,10 @@ test(`${WRITERS} processes × ${PER_WRITER} appends on one SQLite file: one unbr
   const db = new Database(file);
   try {
     const log = createAuditLog({ backend: sqliteAuditBackend({ database: db }) });
-    const startAt = Date.now() + 2500; // after every child has loaded tsx
-    await Promise.all(
-      Array.from({ length: WRITERS }, (_, w) => run([file, String(w), String(PER_WRITER), String(startAt)])),
-    );
+    const writers = Array.from({ length: WRITERS }, (_, w) => start([file, String(w), String(PER_WRITER)]));
+    await Promise.all(writers.map((w) => w.ready)); // every child has loaded tsx …
+    for (const w of writers) w.child.send('go'); // … then all start at once
+    await Promise.all(writers.map((w) => w.done));
     const entries = await log.read({ limit: 10_000 });
     assert.equal(entries.length, WRITERS * PER_WRITER, 'no entry lost');
     const keys = new Set(
