@@ -8,7 +8,8 @@ export type RuleId =
   | 'distant-networks'
   | 'invalid-token-flood'
   | 'anonymous-flood'
-  | 'session-limit';
+  | 'session-limit'
+  | 'device-proof';
 
 /** What a rule does when it fires. Every action but `off` also records a detection. */
 export type RuleAction = 'off' | 'flag' | 'step-up' | 'revoke' | 'throttle';

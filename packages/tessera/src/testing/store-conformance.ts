@@ -675,6 +675,21 @@ export function defineStoreConformanceSuite(
       assert.deepEqual(plain([...found].sort(byId)), plain([...mine].sort(byId)));
       assert.deepEqual(await store.listByFederated(ISS, { sid: 'nope' }), []);
       assert.deepEqual(await store.listByFederated(`${ISS}/`, { sid: 'S1' }), [], 'issuers compare exactly');
+      // Any characters: braces (Redis Cluster hash tags), quotes, separators, non-ASCII.
+      const odd = sampleRecord({
+        federated: { iss: 'https://idp.example/{realm}"x"', sub: 'ä:{1}', sid: "s 1\n';--" },
+      });
+      await store.create(odd);
+      assert.deepEqual(
+        (await store.listByFederated('https://idp.example/{realm}"x"', { sid: "s 1\n';--" })).map(
+          (r) => r.id,
+        ),
+        [odd.id],
+      );
+      assert.deepEqual(
+        (await store.listByFederated('https://idp.example/{realm}"x"', { sub: 'ä:{1}' })).map((r) => r.id),
+        [odd.id],
+      );
     });
 
     c('listByFederated/by-sub', 'listByFederated finds every record of (iss, sub)', async (s) => {
