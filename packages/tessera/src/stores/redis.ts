@@ -10,6 +10,7 @@ import type {
   TombstoneTemplate,
 } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { InvalidationBus } from './near-cache.ts';
 import {
   CREATE,
   DELETE,
@@ -423,3 +424,61 @@ export function redisRateLimiter(
   });
 }
 export type { SharedRateLimitOptions } from './shared/rate-limit.ts';
+
+/** Options of {@link redisInvalidation}. */
+export interface RedisInvalidationOptions {
+  /** The client that publishes (the store's own client is fine). */
+  client: Redis | Cluster;
+  /** A connection for listening (default `client.duplicate()`; a subscribed connection can do nothing else). */
+  subscriber?: Redis | Cluster;
+  /** Channel name (default `tessera:invalidate`). */
+  channel?: string;
+}
+
+/**
+ * Near-cache invalidation over Redis pub/sub (see `nearCache`). Reports "not listening" from the
+ * moment the subscriber connection closes until it has subscribed again, so the cache is off
+ * while announcements could be missed.
+ */
+export function redisInvalidation(options: RedisInvalidationOptions): InvalidationBus {
+  const channel = options.channel ?? 'tessera:invalidate';
+  const client = options.client;
+  return {
+    async publish(ids) {
+      await client.publish(channel, ids.join(','));
+    },
+    async subscribe(onIds, onState) {
+      const sub: Redis | Cluster =
+        options.subscriber ??
+        ('isCluster' in client && client.isCluster
+          ? (client as Cluster).duplicate()
+          : (client as Redis).duplicate());
+      let up = false;
+      const state = (next: boolean) => {
+        if (next !== up) {
+          up = next;
+          onState(next);
+        }
+      };
+      const listen = () =>
+        sub.subscribe(channel).then(
+          () => state(true),
+          () => state(false),
+        );
+      sub.on('message', (ch: string, message: string) => {
+        if (ch === channel && message) onIds(message.split(','));
+      });
+      sub.on('close', () => state(false));
+      sub.on('end', () => state(false));
+      sub.on('error', () => state(false));
+      sub.on('ready', () => {
+        if (!up) void listen();
+      });
+      await listen();
+      return async () => {
+        state(false);
+        if (!options.subscriber) sub.disconnect();
+      };
+    },
+  };
+}
