@@ -343,8 +343,7 @@ describe('command-line tools from the tarball, each installed on its own', () =>
         const version = run('npx', ['--no-install', bin, '--version'], dir).trim();
         assert.equal(version, w.manifest.version);
         const help = run('npx', ['--no-install', bin, '--help'], dir);
-        assert.match(help, new RegExp(bin));
-        assert.match(help, /usage/i);
+        assert.match(help, new RegExp(bin), 'the help names the command');
       });
     }
   }
