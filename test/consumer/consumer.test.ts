@@ -233,6 +233,15 @@ after(() => {
 describe('plain-JavaScript ESM app from the tarball (README example: Express 5, SQLite)', () => {
   let node20App: string;
 
+  test("the README's app is this file, word for word (after its comment header)", () => {
+    const app = readFileSync(join(fixtures, 'app.mjs'), 'utf8').replace(/^(\/\/.*\n)+\n/, '');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.ok(
+      readme.includes(`\`\`\`js\n${app}\`\`\``),
+      'README.md "From an empty directory" differs from fixtures/app.mjs',
+    );
+  });
+
   test('Node 20: installs, starts, logs in, validates, logs out', { timeout: INSTALL_TIMEOUT }, async () => {
     node20App = project('app-node20', [
       ...tarballsFor('@tessera-sessions/core'),
