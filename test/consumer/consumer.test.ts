@@ -266,11 +266,13 @@ describe('plain-JavaScript ESM app from the tarball (README example: Express 5, 
         '--no-warnings',
         '-e',
         "const t = require('@tessera-sessions/core'); const m = require('@tessera-sessions/core/stores/memory');" +
-          'console.log(typeof t.createSessionManager, typeof m.memoryStore, t.TesseraError.name)',
+          "const e = require('@tessera-sessions/core/express'); const s = require('@tessera-sessions/core/stores/sqlite');" +
+          'console.log(typeof t.createSessionManager, typeof m.memoryStore, typeof e.expressSessions,' +
+          ' typeof s.sqliteStore, t.TesseraError.name)',
       ],
       node20App,
     );
-    assert.equal(out.trim(), 'function function TesseraError');
+    assert.equal(out.trim(), 'function function function function TesseraError');
   });
 
   test('Node 24: installs (better-sqlite3 13), starts, logs in, validates, logs out', {
