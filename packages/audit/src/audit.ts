@@ -3,13 +3,13 @@ import { checkCookieAttributes } from './checks/cookie-attributes.ts';
 import { checkCsrf } from './checks/csrf.ts';
 import { checkFixation } from './checks/fixation.ts';
 import { checkLogout } from './checks/logout.ts';
-import { checkRandomness } from './checks/randomness.ts';
+import { checkRandomness, type SamplingStats } from './checks/randomness.ts';
 import { checkRotation } from './checks/rotation.ts';
 import { identifySessionCookie } from './checks/session-cookie.ts';
 import { checkTimeouts } from './checks/timeout.ts';
 import { checkTokenInUrl } from './checks/token-in-url.ts';
 import type { CheckOutcome, CheckRunner } from './checks/types.ts';
-import { AuditError, isAuditError } from './errors.ts';
+import { AuditError, type AuditErrorCode, isAuditError } from './errors.ts';
 import {
   CHECK_IDS,
   type CheckId,
@@ -21,8 +21,9 @@ import {
 } from './findings.ts';
 import type { Exchange } from './http/client.ts';
 import { Throttle } from './http/limits.ts';
+import { makeRedactor, redactDeep } from './http/redact.ts';
 import { type Credentials, type Profile, resolveCredentials, resolveLimits } from './profile.ts';
-import { login, newClient, type ProbeContext, type ProgressEvent } from './session.ts';
+import { login, newClient, type ProbeContext, type ProgressEvent, rememberCookieValues } from './session.ts';
 import type { RandomnessReport } from './token-analysis.ts';
 import { VERSION } from './version.ts';
 
@@ -62,6 +63,8 @@ export interface AuditReport {
   findings: Finding[];
   counts: Record<Severity, number>;
   randomness: RandomnessReport | null;
+  /** How the randomness check sampled: sample size, time, requests/s, why it stopped. */
+  sampling: SamplingStats | null;
 }
 
 const RUNNERS: Record<Exclude<CheckId, 'session-cookie'>, CheckRunner> = {
@@ -97,6 +100,7 @@ export function parseTarget(target: string): URL {
 async function timed(
   check: CheckId,
   run: () => Promise<CheckOutcome>,
+  options: { rethrow?: AuditErrorCode[] } = {},
 ): Promise<CheckResult & { outcome?: CheckOutcome }> {
   const started = Date.now();
   try {
@@ -121,6 +125,7 @@ async function timed(
       outcome,
     };
   } catch (err) {
+    if (options.rethrow && isAuditError(err, ...options.rethrow)) throw err;
     const msg = isAuditError(err)
       ? `${err.code}: ${err.message}`
       : err instanceof Error
@@ -184,7 +189,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
 
   const selected = new Set<CheckId>(options.only && options.only.length > 0 ? options.only : CHECK_IDS);
   const results: CheckResult[] = [];
-  const identification = await timed('session-cookie', () => identifySessionCookie(ctx));
+  const identification = await timed('session-cookie', () => identifySessionCookie(ctx), {
+    rethrow: ['SESSION_COOKIE_MISMATCH', 'SESSION_COOKIE_NOT_FOUND'],
+  });
   if (identification.status === 'error') {
     const reason = identification.summary.replace(/^error: /, '');
     throw new AuditError('SESSION_COOKIE_NOT_FOUND', reason);
@@ -192,20 +199,22 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   if (selected.has('session-cookie')) results.push(strip(identification));
 
   let randomness: RandomnessReport | null = null;
+  let sampling: SamplingStats | null = null;
   for (const [id, runner] of Object.entries(RUNNERS) as Array<
     [Exclude<CheckId, 'session-cookie'>, CheckRunner]
   >) {
     if (!selected.has(id)) continue;
     const r = await timed(id, () => runner(ctx));
-    const report = (r.outcome as { report?: RandomnessReport } | undefined)?.report;
-    if (report) randomness = report;
+    const extra = r.outcome as { report?: RandomnessReport; sampling?: SamplingStats } | undefined;
+    if (extra?.report) randomness = extra.report;
+    if (extra?.sampling) sampling = extra.sampling;
     results.push(strip(r));
   }
 
   const findings = results
     .flatMap((r) => r.findings)
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
-  return {
+  const report: AuditReport = {
     schemaVersion: 1,
     tool: { name: 'tessera-audit', version: VERSION },
     target: target.origin,
@@ -218,7 +227,34 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     findings,
     counts: countBySeverity(findings),
     randomness,
+    sampling,
   };
+  return redactReportDeep(report, ctx);
+}
+
+/**
+ * The last line of defence: every string of the report passes through one redactor holding every
+ * cookie value the audit sent or received and every session-named parameter value, so no field of
+ * any format can carry a usable token, however a check phrased it.
+ */
+function redactReportDeep(report: AuditReport, ctx: ProbeContext): AuditReport {
+  const names = new Set<string>();
+  for (const ex of ctx.log) {
+    rememberCookieValues(ctx, ex);
+    for (const line of ex.setCookie) names.add(line.split('=')[0]?.trim() ?? '');
+    for (const part of (ex.requestHeaders.cookie ?? '').split(';'))
+      names.add(part.split('=')[0]?.trim() ?? '');
+  }
+  if (ctx.sessionCookie) names.add(ctx.sessionCookie);
+  const tokens = makeRedactor(ctx.secrets, names);
+  const pw = ctx.credentials.password;
+  const redact = (text: string): string => {
+    let out = text;
+    if (pw.length >= 4)
+      out = out.split(encodeURIComponent(pw)).join('[password]').split(pw).join('[password]');
+    return tokens(out);
+  };
+  return redactDeep(report, redact);
 }
 
 function strip(r: CheckResult & { outcome?: CheckOutcome }): CheckResult {

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { stripVTControlCharacters } from 'node:util';
 import { type ArgsDef, defineCommand, parseArgs, renderUsage } from 'citty';
 import { type AuditReport, failsGate, runAudit } from './audit.ts';
 import { AuditError, isAuditError } from './errors.ts';
@@ -18,6 +19,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** ANSI colours in usage text (a terminal without NO_COLOR); off by default. */
+  color?: boolean;
   /** Progress for long phases (the bar in a terminal). */
   onProgress?: (e: ProgressEvent) => void;
 }
@@ -31,8 +34,15 @@ const auditArgs = {
     description: 'Base URL of the application (default: profile target)',
   },
   profile: { type: 'string', required: true, description: 'Audit profile (YAML)' },
-  format: { type: 'enum', options: [...FORMATS], default: 'md', description: 'Report format' },
-  out: { type: 'string', description: 'Write the report to this file instead of stdout' },
+  format: {
+    type: 'string',
+    default: 'md',
+    description: `Report format(s), comma-separated: ${FORMATS.join(', ')} (several need --out)`,
+  },
+  out: {
+    type: 'string',
+    description: 'Write the report to this file (with several formats: this path, one extension per format)',
+  },
   'fail-on': {
     type: 'enum',
     options: [...FAIL_ON],
@@ -90,6 +100,36 @@ function parseSamples(value: string | undefined): number | undefined {
   return n;
 }
 
+function parseFormats(value: string | undefined, out: string | undefined): Format[] {
+  const list = [
+    ...new Set(
+      (value ?? 'md')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = list.filter((f) => !(FORMATS as readonly string[]).includes(f));
+  if (bad.length || list.length === 0)
+    throw new AuditError(
+      'USAGE',
+      `--format: unknown format ${bad.join(', ')} (known: ${FORMATS.join(', ')})`,
+    );
+  if (list.length > 1 && !out)
+    throw new AuditError(
+      'USAGE',
+      '--format with several formats needs --out (a path; each format gets its extension)',
+    );
+  return list as Format[];
+}
+
+/** Where each format goes: `--out` itself for one format, else `--out` minus any extension, plus each format's. */
+export function outputPaths(out: string, formats: readonly Format[]): Map<Format, string> {
+  if (formats.length === 1) return new Map([[formats[0] as Format, out]]);
+  const base = out.replace(/\.(md|html|json|sarif)$/i, '');
+  return new Map(formats.map((f) => [f, `${base}.${f}`]));
+}
+
 async function emit(io: CliIo, text: string, out: string | undefined): Promise<void> {
   if (out) {
     await writeFile(out, text);
@@ -107,6 +147,8 @@ async function auditMain(argv: string[], io: CliIo): Promise<{ code: number; rep
     throw new AuditError('USAGE', 'give the base URL of the application (or "target" in the profile)');
   const samples = parseSamples(args.samples as string | undefined);
   const only = parseOnly(args.only as string | undefined);
+  const out = args.out as string | undefined;
+  const formats = parseFormats(args.format as string | undefined, out);
   const report = await runAudit({
     target,
     profile,
@@ -115,7 +157,10 @@ async function auditMain(argv: string[], io: CliIo): Promise<{ code: number; rep
     ...(io.env ? { env: io.env } : {}),
     ...(io.onProgress ? { onProgress: io.onProgress } : {}),
   });
-  await emit(io, render(report, String(args.format ?? 'md') as Format), args.out as string | undefined);
+  // One audit, every format asked for.
+  if (out)
+    for (const [format, path] of outputPaths(out, formats)) await emit(io, render(report, format), path);
+  else await emit(io, render(report, formats[0] as Format), undefined);
   const failOn = String(args['fail-on'] ?? 'medium') as Exclude<Severity, 'info'>;
   return { code: failsGate(report, failOn) ? EXIT.FINDINGS : EXIT.CLEAN, report };
 }
@@ -152,7 +197,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (rest.includes('--help') || rest.includes('-h') || args.length === 0) {
     const usage = isTokens ? await renderUsage(tokensCommand) : await renderUsage(auditCommand);
     io.stdout(
-      `${usage}\n${isTokens ? '' : '\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
+      `${io.color ? usage : stripVTControlCharacters(usage)}\n${isTokens ? '' : '\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
     );
     return args.length === 0 ? EXIT.ERROR : EXIT.CLEAN;
   }
@@ -165,7 +210,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     if (isAuditError(err)) io.stderr(`tessera-audit: ${err.code}: ${err.message}\n`);
     else if (err instanceof Error && err.name === 'CLIError')
-      io.stderr(`tessera-audit: USAGE: ${err.message} (see --help)\n`);
+      io.stderr(`tessera-audit: USAGE: ${stripVTControlCharacters(err.message)} (see --help)\n`);
     else
       io.stderr(
         `tessera-audit: INTERNAL: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -151,6 +151,25 @@ const rules = {
       zap: [3],
     },
   },
+  'TOKEN-URL-ACCEPTED': {
+    check: 'token-in-url',
+    title: 'Session id accepted from the URL',
+    severity: 'medium',
+    description:
+      'A request without any cookie, carrying the session id only in the URL (a `;jsessionid=` path parameter or a query parameter), is served as the logged-in user.',
+    impact:
+      'An attacker can fix a victim’s session with nothing more than a link (session fixation, WSTG-SESS-03), and ids that travel in URLs leak through history, Referer headers and logs.',
+    likelihood:
+      'Medium: the attacker has to get the victim to follow a crafted link and log in, or to obtain a URL that carries an id.',
+    recommendation:
+      'Accept the session id only from the cookie: turn URL session tracking off (Tomcat/Jakarta `<tracking-mode>COOKIE</tracking-mode>`, PHP `session.use_only_cookies=1` and `session.use_trans_sid=0`) and never read the id from query parameters.',
+    mapping: {
+      asvs: ['V3.1.1', 'V3.2.1'],
+      wstg: ['WSTG-SESS-03', 'WSTG-SESS-04'],
+      cwe: [384, 598],
+      stride: ['Spoofing'],
+    },
+  },
   'TOKEN-REFLECTED': {
     check: 'token-in-url',
     title: 'Session token reflected in a response body',

@@ -5,6 +5,8 @@ export interface TokenSample {
   value: string;
   requestedAt: number;
   receivedAt: number;
+  /** The server's `Date` header on the response that set the token (ms, second resolution). */
+  serverDate?: number;
 }
 
 /** Something that makes tokens guessable, found without statistics. */

@@ -44,6 +44,9 @@ const formLoginSchema = z.strictObject({
   fields: z.record(z.string(), z.string()).optional(),
 });
 
+/** An empty YAML section (`session:` with nothing under it) parses as null: treat it as absent. */
+const section = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema);
+
 const profileSchema = z.strictObject({
   target: z.string().url().optional(),
   login: z
@@ -64,48 +67,66 @@ const profileSchema = z.strictObject({
     status: z.number().int().default(200),
     text: z.string().optional(),
   }),
-  logout: requestSchema.optional(),
-  session: z
-    .strictObject({
-      cookie: z.string().optional(),
-      tokenPattern: z
-        .string()
-        .refine(
-          (p) => {
-            try {
-              new RegExp(p);
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          { message: 'not a valid regular expression' },
-        )
-        .optional(),
-      issue: z.union([z.literal('login'), requestSchema]).optional(),
-      rotationGrace: duration.default(0),
-    })
-    .default({ rotationGrace: 0 }),
-  stateChanging: requestSchema.optional(),
-  privilegeChange: requestSchema.optional(),
-  timeouts: z
-    .strictObject({
-      idle: duration.optional(),
-      absolute: duration.optional(),
-      longRunning: z.boolean().default(false),
-      tolerance: z.number().min(0).max(5).default(0.25),
-    })
-    .optional(),
-  randomness: z.strictObject({ samples: z.number().int().min(20).max(1_000_000).optional() }).optional(),
-  limits: z
-    .strictObject({
-      requestsPerSecond: z.number().positive().optional(),
-      concurrency: z.number().int().min(1).max(64).optional(),
-      maxRequests: z.number().int().min(10).optional(),
-      totalTime: duration.optional(),
-      requestTimeout: duration.optional(),
-    })
-    .optional(),
+  logout: section(requestSchema.optional()),
+  session: section(
+    z
+      .strictObject({
+        cookie: z.string().optional(),
+        tokenPattern: z
+          .string()
+          .refine(
+            (p) => {
+              try {
+                new RegExp(p);
+                return true;
+              } catch {
+                return false;
+              }
+            },
+            { message: 'not a valid regular expression' },
+          )
+          .optional(),
+        issue: z.union([z.literal('login'), requestSchema]).optional(),
+        rotationGrace: duration.default(0),
+      })
+      .default({ rotationGrace: 0 }),
+  ),
+  stateChanging: section(requestSchema.optional()),
+  privilegeChange: section(requestSchema.optional()),
+  timeouts: section(
+    z
+      .strictObject({
+        idle: duration.optional(),
+        absolute: duration.optional(),
+        longRunning: z.boolean().default(false),
+        tolerance: z.number().min(0).max(5).default(0.25),
+      })
+      .optional(),
+  ),
+  randomness: section(
+    z
+      .strictObject({
+        samples: z.number().int().min(20).max(1_000_000).optional(),
+        /** CPU budget of the generator-model search (TOKEN-PREDICTABLE), e.g. "3s". */
+        modelBudget: duration.optional(),
+        /** Wall-clock budget of token sampling (default 40 s). */
+        maxTime: duration.optional(),
+        /** Stop sampling once the verdict is certain (default true). */
+        earlyStop: z.boolean().optional(),
+      })
+      .optional(),
+  ),
+  limits: section(
+    z
+      .strictObject({
+        requestsPerSecond: z.number().positive().optional(),
+        concurrency: z.number().int().min(1).max(64).optional(),
+        maxRequests: z.number().int().min(10).optional(),
+        totalTime: duration.optional(),
+        requestTimeout: duration.optional(),
+      })
+      .optional(),
+  ),
 });
 
 /** A validated profile, durations in milliseconds. */

@@ -125,7 +125,7 @@ export async function visitLoginPage(client: HttpClient, ctx: ProbeContext): Pro
 export async function login(
   client: HttpClient,
   ctx: ProbeContext,
-  options: { skipPageVisit?: boolean; pageBody?: string } = {},
+  options: { skipPageVisit?: boolean; pageBody?: string; noProbe?: boolean } = {},
 ): Promise<Exchange[]> {
   const exchanges: Exchange[] = [];
   const { form, steps } = ctx.profile.login;
@@ -143,8 +143,14 @@ export async function login(
       [form.usernameField]: ctx.credentials.username,
       [form.passwordField]: ctx.credentials.password,
     };
+    // Every exchange of the chain: the POST's own Set-Cookie is the login's session cookie.
     exchanges.push(
-      await client.send({ method: form.method, path: action, form: fields, followRedirects: true }),
+      ...(await client.sendChain({
+        method: form.method,
+        path: action,
+        form: fields,
+        followRedirects: !options.noProbe,
+      })),
     );
   } else if (steps) {
     let previous = options.pageBody ?? '';
@@ -161,6 +167,13 @@ export async function login(
       }
       previous = last.body;
     }
+  }
+  // Token sampling only wants the cookie the login sets: no redirect, no probe.
+  if (options.noProbe) {
+    const last = exchanges[exchanges.length - 1];
+    if (last && (last.status === 429 || last.status >= 500))
+      throw new AuditError('LOGIN_FAILED', `login answered ${last.status}`);
+    return exchanges;
   }
   const probe = await checkLoggedIn(client, ctx);
   exchanges.push(probe.exchange);
@@ -224,14 +237,24 @@ export function redact(ctx: ProbeContext, text: string): string {
   return out;
 }
 
-/** Adds every cookie value sent or received in `ex` to the secrets to redact. */
+/** True for a Set-Cookie line that deletes its cookie (empty or `deleted` value, expiry in the past). */
+export function isDeletion(line: string): boolean {
+  const value = line.split(';')[0]?.split('=').slice(1).join('=').trim() ?? '';
+  if (value === '' || value === '""' || value.toLowerCase() === 'deleted') return true;
+  if (/;\s*max-age\s*=\s*(0|-\d+)\s*(;|$)/i.test(line)) return true;
+  const expires = /;\s*expires\s*=\s*([^;]+)/i.exec(line)?.[1];
+  return expires !== undefined && Date.parse(expires) < Date.now() - 60_000;
+}
+
+/** Adds every cookie value sent or received in `ex` (deletions excepted) to the secrets to redact. */
 export function rememberCookieValues(ctx: ProbeContext, ex: Exchange): void {
   const add = (v: string | undefined) => {
-    if (v && v.length >= 6) ctx.secrets.add(v);
+    if (v && v !== '""' && v.toLowerCase() !== 'deleted') ctx.secrets.add(v);
   };
   for (const part of (ex.requestHeaders.cookie ?? '').split(';'))
     add(part.split('=').slice(1).join('=').trim());
-  for (const line of ex.setCookie) add(line.split(';')[0]?.split('=').slice(1).join('=').trim());
+  for (const line of ex.setCookie)
+    if (!isDeletion(line)) add(line.split(';')[0]?.split('=').slice(1).join('=').trim());
 }
 
 /** Reproduction steps for a login sequence, each exchange labelled by what it does. */

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { HttpClient } from '../src/http/client.ts';
 import { CookieJar } from '../src/http/cookie-jar.ts';
 import { DEFAULT_LIMITS, Throttle } from '../src/http/limits.ts';
-import { redactText, redactToken } from '../src/http/redact.ts';
+import { makeRedactor, redactText, redactToken } from '../src/http/redact.ts';
 
 test('cookie jar: host-only vs Domain, Path, Secure on loopback, expiry', () => {
   let now = 1_000_000;
@@ -64,11 +64,21 @@ test('throttle: request count is bounded', async () => {
   await assert.rejects(t.acquire(), { code: 'REQUEST_LIMIT' });
 });
 
-test('redaction shows 4 characters and the length', () => {
+test('redaction shows 4 characters and the length, of a short token only the length', () => {
   const token = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
   assert.equal(redactToken(token), 'abcd…(43 chars)');
   assert.equal(
     redactText(`Cookie: sid=${token}; x=${encodeURIComponent('s:secret/value')}`, [token, 's:secret/value']),
-    'Cookie: sid=abcd…(43 chars); x=s:se…(14 chars)',
+    'Cookie: sid=abcd…(43 chars); x=…(14 chars)',
   );
+});
+
+test('the report redactor: short and unknown values after a session name, not deletions', () => {
+  const redact = makeRedactor(['longsecretvalue1'], ['connect.sid']);
+  assert.equal(
+    redact('GET /a;jsessionid=AB12?PHPSESSID=x9 and connect.sid=q; sid=deleted; v=longsecretvalue1'),
+    'GET /a;jsessionid=…(4 chars)?PHPSESSID=…(2 chars) and connect.sid=…(1 chars); sid=deleted; v=long…(16 chars)',
+  );
+  // Idempotent: a redacted value is not redacted again.
+  assert.equal(redact('sid=abcd…(43 chars)'), 'sid=abcd…(43 chars)');
 });

@@ -21,15 +21,16 @@ export async function identifySessionCookie(ctx: ProbeContext): Promise<CheckOut
     );
   }
   const declared = ctx.profile.session.cookie;
-  const candidates = declared ? cookies.filter((c) => c.name === declared) : cookies;
-  if (declared && candidates.length === 0) {
+  if (declared && !cookies.some((c) => c.name === declared)) {
     throw new AuditError(
       'SESSION_COOKIE_NOT_FOUND',
       `session.cookie: no cookie named "${declared}" after login (have: ${cookies.map((c) => c.name).join(', ')})`,
     );
   }
+  // Every cookie is tried, the declared one too: a profile naming the wrong cookie (Django's
+  // csrftoken for sessionid) would otherwise audit a cookie that carries no session.
   const carriers: string[] = [];
-  for (const c of candidates) {
+  for (const c of cookies) {
     const probe = newClient(ctx);
     for (const other of cookies)
       if (other.name !== c.name) probe.jar.set(probe.origin, other.name, other.value);
@@ -37,6 +38,15 @@ export async function identifySessionCookie(ctx: ProbeContext): Promise<CheckOut
     steps.push(toStep(ctx, `Repeat the logged-in probe without cookie "${c.name}"`, exchange));
     if (!ok) carriers.push(c.name);
   }
+  if (declared && carriers.length > 0 && !carriers.includes(declared)) {
+    throw new AuditError(
+      'SESSION_COOKIE_MISMATCH',
+      `session.cookie: "${declared}" does not carry the session (without it the user stays logged in); ` +
+        `"${carriers[0]}" does (without it the user is logged out). Set session.cookie to "${carriers[0]}" or remove it.`,
+    );
+  }
+  if (declared && carriers.includes(declared))
+    carriers.splice(0, carriers.length, declared, ...carriers.filter((n) => n !== declared));
   const list = cookies.map((c) => `${c.name} = ${redactToken(c.value)}`).join(', ');
   if (carriers.length >= 1) {
     ctx.sessionCookie = carriers[0];

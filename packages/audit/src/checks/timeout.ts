@@ -36,12 +36,27 @@ export async function checkTimeouts(ctx: ProbeContext): Promise<CheckOutcome> {
     t.absolute !== undefined ? measureAbsolute(ctx, t.absolute, t.idle, t.tolerance, budget) : undefined,
   ]);
   const out: CheckOutcome = { findings: [], notes: [] };
+  const skips: string[] = [];
   for (const r of results) {
     if (!r) continue;
     out.findings.push(...r.findings);
     out.notes.push(...r.notes);
+    if (r.skipped) skips.push(r.skipped);
   }
+  // A probe that could not run is never a pass: with nothing measured the check is skipped.
+  if (skips.length === results.filter(Boolean).length) return { ...out, skipped: skips.join('; ') };
+  out.notes.push(...skips.map((s) => `Not measured: ${s}.`));
   return out;
+}
+
+/** Why a probe cannot run in the budget, and the `limits.totalTime` it would need. */
+function needBudget(ctx: ProbeContext, probe: string, wait: number, budget: number): string {
+  const spent = ctx.throttle.limits.totalTimeMs - budget;
+  const minutes = Math.ceil((spent + wait + 60_000) / 60_000);
+  return (
+    `the ${probe} probe waits ${formatDuration(wait)} but only ${formatDuration(Math.max(0, budget))} of the time budget is left; ` +
+    `it needs limits.totalTime of at least ${minutes} min (e.g. \`limits: { totalTime: "${minutes}m" }\` in the profile)`
+  );
 }
 
 async function measureIdle(
@@ -51,9 +66,10 @@ async function measureIdle(
   budget: number,
 ): Promise<CheckOutcome> {
   const limit = idle * (1 + tolerance);
-  const waits = [...IDLE_FRACTIONS.map((f) => f * idle), limit].filter((w) => w < budget - 1000);
-  if (waits.length === 0)
-    return { findings: [], notes: [], skipped: 'not enough time budget for the idle probe' };
+  // The probe that decides is the one past the declared timeout: without it nothing is measured.
+  if (limit >= budget - 1000)
+    return { findings: [], notes: [], skipped: needBudget(ctx, 'idle', limit, budget) };
+  const waits = [...IDLE_FRACTIONS.map((f) => f * idle), limit];
   const clients = await Promise.all(waits.map(() => loggedInClient(ctx)));
   const start = Date.now();
   const outcomes = await Promise.all(
@@ -106,7 +122,7 @@ async function measureAbsolute(
 ): Promise<CheckOutcome> {
   const limit = absolute * (1 + tolerance);
   if (limit > budget - 1000)
-    return { findings: [], notes: [], skipped: 'not enough time budget for the absolute-lifetime probe' };
+    return { findings: [], notes: [], skipped: needBudget(ctx, 'absolute-lifetime', limit, budget) };
   const interval = Math.max(100, Math.min((idle ?? absolute) / 3, absolute / 10));
   const client = await loggedInClient(ctx);
   const start = Date.now();

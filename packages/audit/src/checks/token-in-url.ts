@@ -3,7 +3,15 @@ import { linkTargets } from '../html.ts';
 import type { Exchange } from '../http/client.ts';
 import { parseSetCookie } from '../http/cookie-jar.ts';
 import { redactToken } from '../http/redact.ts';
-import { checkLoggedIn, login, newClient, type ProbeContext, toStep } from '../session.ts';
+import {
+  checkLoggedIn,
+  isDeletion,
+  login,
+  loginSteps,
+  newClient,
+  type ProbeContext,
+  toStep,
+} from '../session.ts';
 import { type CheckOutcome, requireSessionCookie } from './types.ts';
 
 const MIN_SCAN_LENGTH = 8;
@@ -31,7 +39,9 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
   await checkLoggedIn(client, ctx);
   const tokens = new Set<string>();
   for (const ex of ctx.log) {
-    for (const l of parseSetCookie(ex.setCookie)) if (l.name === name && l.value) tokens.add(l.value);
+    // Deletions (`deleted`, empty, expired) are not issued tokens.
+    for (const l of parseSetCookie(ex.setCookie.filter((line) => !isDeletion(line))))
+      if (l.name === name && l.value) tokens.add(l.value);
   }
   const scanned = [...tokens].filter((t) => t.length >= MIN_SCAN_LENGTH);
   const notes = [`Scanned ${ctx.log.length} exchanges for ${scanned.length} issued session tokens.`];
@@ -80,5 +90,49 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
   };
   build('TOKEN-IN-URL', inUrl);
   build('TOKEN-REFLECTED', reflected);
+  const accepted = await probeUrlAcceptance(ctx, name);
+  if (accepted) findings.push(accepted);
+  else notes.push('A session id given only in the URL (path parameter or query) is not accepted.');
   return { findings, notes };
+}
+
+/**
+ * WSTG-SESS-03's vector: a cookieless request to the logged-in page with a live session id in
+ * the URL only — as a `;jsessionid=` path parameter, and as query parameters named like the cookie
+ * and like the common stacks' (`PHPSESSID`, `sid`, …). Finding when any of them is logged in.
+ */
+async function probeUrlAcceptance(ctx: ProbeContext, name: string): Promise<Finding | undefined> {
+  const client = newClient(ctx);
+  const loginEx = await login(client, ctx);
+  const token = client.jar.get(name)?.value;
+  if (!token) return undefined;
+  ctx.secrets.add(token);
+  const path = ctx.profile.loggedIn.path;
+  const [pathname, query = ''] = path.split('?');
+  const join = (extra: string) => `${pathname}?${query ? `${query}&` : ''}${extra}`;
+  const tries = [
+    `${pathname};jsessionid=${token}${query ? `?${query}` : ''}`,
+    ...[...new Set([name, 'PHPSESSID', 'sid', 'sessionid', 'session_id', 'session'])].map((p) =>
+      join(`${encodeURIComponent(p)}=${encodeURIComponent(token)}`),
+    ),
+  ];
+  for (const attempt of tries) {
+    const probe = newClient(ctx); // no cookie at all
+    const ex = await probe.send({ path: attempt });
+    const li = ctx.profile.loggedIn;
+    const ok = ex.status === li.status && (li.text === undefined || ex.body.includes(li.text));
+    if (!ok) continue;
+    const how = attempt.includes(';jsessionid=') ? 'a ;jsessionid= path parameter' : 'a query parameter';
+    return makeFinding('TOKEN-URL-ACCEPTED', {
+      evidence: [
+        `GET ${attempt.replace(token, redactToken(token)).replace(encodeURIComponent(token), redactToken(token))} without any cookie → ${ex.status}, logged in`,
+        `the id travelled only in ${how}`,
+      ],
+      steps: [
+        ...loginSteps(ctx, loginEx),
+        toStep(ctx, `Without any cookie, request the logged-in page with the session id in ${how}`, ex),
+      ],
+    });
+  }
+  return undefined;
 }

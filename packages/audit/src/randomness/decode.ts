@@ -8,6 +8,14 @@ const B64_CORE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export const BASE64_ALPHABET = `${B64_CORE}+/`;
 export const BASE64URL_ALPHABET = `${B64_CORE}-_`;
 
+/** PHP's alphabets for `session.sid_bits_per_character` 5 and 6 (ext/session `bin_to_readable`). */
+export const PHP32_ALPHABET = '0123456789abcdefghijklmnopqrstuv';
+export const PHP64_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ,-';
+export const RFC32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const BASE36_LOWER = '0123456789abcdefghijklmnopqrstuvwxyz';
+const BASE36_UPPER = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
 /** Sorted string of the distinct characters of `tokens` ('=' padding at the end excluded). */
 export function observedAlphabet(tokens: readonly string[]): string {
   const seen = new Set<string>();
@@ -34,19 +42,31 @@ export function detectEncoding(tokens: readonly string[]): TokenEncoding {
   if (alphabet.length === 0) return 'unknown';
   if (subsetOf(alphabet, DIGITS)) return 'decimal';
   if (subsetOf(alphabet, HEX_LOWER) || subsetOf(alphabet, HEX_UPPER)) return 'hex';
+  let total = 0;
+  for (const t of tokens) total += t.replace(/=+$/, '').length;
+  // An alphabet fits when it holds every observed symbol and the ones it lacks could be chance.
+  const fits = (set: string): boolean =>
+    subsetOf(alphabet, set) && plausiblyMissing(set.length - alphabet.length, set.length, total);
+  if (fits(PHP32_ALPHABET) || fits(RFC32_ALPHABET)) return 'base32';
+  if (fits(BASE36_LOWER) || fits(BASE36_UPPER)) return 'base36';
   const hasStd = /[+/]/.test(alphabet);
   const hasUrl = /[-_]/.test(alphabet);
+  if (/,/.test(alphabet) && fits(PHP64_ALPHABET)) return 'php64';
   if (hasStd && hasUrl) return 'unknown';
-  if (!subsetOf(alphabet, hasStd ? BASE64_ALPHABET : BASE64URL_ALPHABET)) return 'unknown';
-  const missing = 64 - alphabet.length;
-  if (missing > 0) {
-    let total = 0;
-    for (const t of tokens) total += t.replace(/=+$/, '').length;
-    // P(some `missing` symbols never show up in `total` uniform draws) ≤ C(64, missing)·(1 − missing/64)^total
-    const logP = lgamma(65) - lgamma(missing + 1) - lgamma(65 - missing) + total * Math.log1p(-missing / 64);
-    if (logP < Math.log(1e-6)) return 'unknown';
-  }
-  return hasStd ? 'base64' : 'base64url';
+  if (fits(hasStd ? BASE64_ALPHABET : BASE64URL_ALPHABET)) return hasStd ? 'base64' : 'base64url';
+  if (fits(BASE62)) return 'base62';
+  return 'unknown';
+}
+
+/**
+ * Whether `missing` symbols of a `size`-symbol alphabet could plausibly never show up in `total`
+ * uniform draws (P ≥ 10⁻⁶, union bound over which symbols are missing).
+ */
+function plausiblyMissing(missing: number, size: number, total: number): boolean {
+  if (missing <= 0) return true;
+  const logP =
+    lgamma(size + 1) - lgamma(missing + 1) - lgamma(size + 1 - missing) + total * Math.log1p(-missing / size);
+  return logP >= Math.log(1e-6);
 }
 
 /** The symbol set an encoder of `encoding` draws from (the observed alphabet for unknown ones). */
@@ -58,6 +78,14 @@ export function expectedAlphabet(encoding: TokenEncoding, observed: string): str
       return BASE64_ALPHABET;
     case 'base64url':
       return BASE64URL_ALPHABET;
+    case 'base32':
+      return subsetOf(observed, PHP32_ALPHABET) ? PHP32_ALPHABET : RFC32_ALPHABET;
+    case 'php64':
+      return PHP64_ALPHABET;
+    case 'base36':
+      return /[A-Z]/.test(observed) ? BASE36_UPPER : BASE36_LOWER;
+    case 'base62':
+      return BASE62;
     case 'decimal':
       return DIGITS;
     default:
@@ -75,6 +103,73 @@ export function bitsPerSymbol(encoding: TokenEncoding, alphabetSize: number): nu
 /** True for the encodings whose tokens decode to bytes (and so get bit-level tests). */
 export function isBinaryEncoding(encoding: TokenEncoding): encoding is 'hex' | 'base64' | 'base64url' {
   return encoding === 'hex' || encoding === 'base64' || encoding === 'base64url';
+}
+
+/**
+ * Bits from tokens over any alphabet of N symbols, so every token gets the bit-level battery.
+ * N = 2^k (PHP's base32 and php64): each symbol is its k bits, MSB first. Otherwise (base36,
+ * base62, decimal) a token of L symbols is a uniform integer x in [0, N^L) when the generator is
+ * sound; keeping x only when x < 2^m, m = ⌊L·log2 N⌋, leaves a uniform m-bit number (rejection
+ * sampling: at least half of the tokens are kept). Bits that do not fill a byte are dropped.
+ * Returns the bytes of the kept tokens and a sentence saying what was done.
+ */
+export function symbolsToBytes(
+  tokens: readonly string[],
+  alphabet: string,
+): { bytes: Uint8Array[]; source: string } | null {
+  const n = alphabet.length;
+  if (n < 2 || tokens.length === 0) return null;
+  const index = new Map([...alphabet].map((ch, i) => [ch, i]));
+  const k = Math.log2(n);
+  if (Number.isInteger(k)) {
+    const bytes = tokens.map((t) => {
+      const out = new Uint8Array(Math.floor((t.length * k) / 8));
+      let acc = 0;
+      let nbits = 0;
+      let j = 0;
+      for (const ch of t) {
+        acc = ((acc << k) | (index.get(ch) ?? 0)) & 0xffffff;
+        nbits += k;
+        if (nbits >= 8 && j < out.length) {
+          nbits -= 8;
+          out[j++] = (acc >> nbits) & 0xff;
+        }
+      }
+      return out;
+    });
+    return { bytes, source: `each of the ${n} symbols read as its ${k} bits` };
+  }
+  const big = BigInt(n);
+  let minLen = Number.POSITIVE_INFINITY;
+  for (const t of tokens) minLen = Math.min(minLen, t.length);
+  const m = Math.floor(minLen * Math.log2(n) + 1e-9);
+  if (m < 1) return null;
+  // Kept tokens contribute exactly m bits each, packed one after another into one byte stream.
+  const stream: number[] = [];
+  let acc = 0;
+  let nbits = 0;
+  let kept = 0;
+  for (const t of tokens) {
+    if (t.length !== minLen) continue;
+    let x = 0n;
+    for (const ch of t) x = x * big + BigInt(index.get(ch) ?? 0);
+    if (x >> BigInt(m) !== 0n) continue; // x ≥ 2^m: rejected
+    kept++;
+    const bits = x.toString(2).padStart(m, '0');
+    for (let i = 0; i < m; i++) {
+      acc = (acc << 1) | (bits.charCodeAt(i) - 48);
+      if (++nbits === 8) {
+        stream.push(acc);
+        acc = 0;
+        nbits = 0;
+      }
+    }
+  }
+  if (kept === 0) return null;
+  return {
+    bytes: [Uint8Array.from(stream)],
+    source: `each token read as a base-${n} integer and kept when below 2^${m} (${kept} of ${tokens.length} tokens), its ${m} bits in a row`,
+  };
 }
 
 /**

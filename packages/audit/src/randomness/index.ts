@@ -1,4 +1,4 @@
-import { bitsPerSymbol, bytesToBits, expectedAlphabet, observedAlphabet } from './decode.ts';
+import { bitsPerSymbol, bytesToBits, expectedAlphabet, observedAlphabet, symbolsToBytes } from './decode.ts';
 import { fipsTests } from './fips140.ts';
 import { byteMinEntropy, type McvEstimate, symbolMinEntropy, uniformMaxPValue } from './min-entropy.ts';
 import { nistTests } from './nist80022/index.ts';
@@ -111,6 +111,7 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
   }
 
   let bitsAnalyzed = 0;
+  let bitSource: string | undefined;
   let bitBias: number[] = [];
   let nominalBits: number;
   let estimate: McvEstimate;
@@ -119,6 +120,7 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
   if (core.bytes) {
     const bits = bytesToBits(core.bytes);
     bitsAnalyzed = bits.length;
+    bitSource = `the ${encoding} decoding of each token`;
     const fips = fipsTests(bits, alpha);
     if (fips.length > 0) tests.push(...fips);
     else
@@ -136,11 +138,29 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
     perSampleBits = 8;
     possibleValues = 256;
   } else {
-    skipped.push({
-      id: 'bit-level',
-      name: 'FIPS 140-2 and NIST SP 800-22 bit-level tests',
-      reason: `the ${encoding === 'decimal' ? 'decimal' : `${coreAlphabet.length}-symbol`} alphabet does not decode to bits`,
-    });
+    const mapped = encoding === 'unknown' ? null : symbolsToBytes(core.strings, expected);
+    if (mapped) {
+      const bits = bytesToBits(mapped.bytes);
+      bitsAnalyzed = bits.length;
+      bitSource = mapped.source;
+      const fips = fipsTests(bits, alpha);
+      if (fips.length > 0) tests.push(...fips);
+      else
+        skipped.push({
+          id: 'fips140-2',
+          name: 'FIPS 140-2 tests',
+          reason: `need 20,000 bits, have ${bits.length}`,
+        });
+      const nist = nistTests(bits, alpha);
+      tests.push(...nist.tests);
+      skipped.push(...nist.skipped);
+    } else {
+      skipped.push({
+        id: 'bit-level',
+        name: 'FIPS 140-2 and NIST SP 800-22 bit-level tests',
+        reason: `the ${coreAlphabet.length}-symbol alphabet is not one the auditor knows, so it cannot be read as bits`,
+      });
+    }
     perSampleBits = bitsPerSymbol(encoding, expected.length);
     nominalBits = coreMinLen * perSampleBits;
     estimate = symbolMinEntropy(core.strings);
@@ -209,6 +229,7 @@ export function analyzeTokens(tokens: readonly string[], options: AnalyzeOptions
     alphabet,
     alphabetSize: alphabet.length,
     bitsAnalyzed,
+    ...(bitSource ? { bitSource } : {}),
     bitBias,
     positions,
     tests,

@@ -41,7 +41,21 @@ export interface SkippedTest {
   reason: string;
 }
 
-export type TokenEncoding = 'hex' | 'base64' | 'base64url' | 'decimal' | 'unknown';
+/**
+ * How the tokens are written. `base32` is PHP's 5-bit alphabet (`0-9a-v`, `session.sid_bits_per_character=5`)
+ * or RFC 4648's (`A-Z2-7`); `php64` PHP's 6-bit one (`0-9a-zA-Z,-`); `base36` Django's `[a-z0-9]`;
+ * `base62` `[A-Za-z0-9]`.
+ */
+export type TokenEncoding =
+  | 'hex'
+  | 'base64'
+  | 'base64url'
+  | 'base32'
+  | 'php64'
+  | 'base36'
+  | 'base62'
+  | 'decimal'
+  | 'unknown';
 
 export interface RandomnessReport {
   sampleSize: number;
@@ -50,8 +64,12 @@ export interface RandomnessReport {
   /** Characters observed in the sample, sorted. */
   alphabet: string;
   alphabetSize: number;
-  /** Number of bits the bit-level tests ran on (0 when the encoding is not binary). */
+  /** Number of bits the bit-level tests ran on (0 when the tokens could not be read as bits). */
   bitsAnalyzed: number;
+  /** How the tokens were turned into the bits the bit-level tests ran on. */
+  bitSource?: string;
+  /** Which part of the cookie value was analysed and why (set by the audit, not by `analyzeTokens`). */
+  tokenStructure?: string;
   /** Fraction of ones per bit position of the decoded (variable part of the) token, for charts. */
   bitBias: number[];
   positions: PositionStat[];

@@ -37,7 +37,7 @@ export function renderMarkdown(report: AuditReport): string {
   }
   out.push('## Checks performed', '', '| Check | Result | Notes |', '|---|---|---|');
   for (const c of report.checks)
-    out.push(`| ${c.check} | ${c.status}: ${cell(c.summary)} | ${cell(c.notes.join(' '))} |`);
+    out.push(`| ${c.check} | ${c.status}: ${cell(c.summary)} | ${c.notes.map(cell).join('<br>')} |`);
   out.push('');
 
   report.findings.forEach((f, i) => {

@@ -63,8 +63,83 @@ export interface Store {
   deleteFamily(family: string, template: TombstoneTemplate): Promise<string[]>;
   /** Removes up to `limit` expired records and expired tombstones; returns how many were removed. */
   sweep(now: number, limit: number): Promise<number>;
+  /**
+   * Optional; required by OpenID Connect back-channel logout. Every record whose `federated.iss`
+   * equals `issuer` and whose `federated.sid` (or `federated.sub`) equals the one given, in any
+   * order. Stores keep an index on (iss, sid) and (iss, sub) so this never scans every session.
+   */
+  listByFederated?(issuer: string, by: FederatedLookup): Promise<SessionRecord[]>;
+  /**
+   * Optional (admin consoles): live records — both deadlines after `query.now` — matching the query,
+   * most recent activity first, at most `query.limit`. Stores that cannot search leave it out.
+   */
+  search?(query: SessionSearch): Promise<SessionRecord[]>;
+  /** Optional (dashboards): how many records are live at `now`, and how many of them have a user. */
+  countLive?(now: number): Promise<SessionCounts>;
   /** Releases resources the store itself opened (never the caller's client). */
   close?(): Promise<void>;
+}
+
+/** What {@link Store.listByFederated} looks up: the provider's session id, or its subject. */
+export type FederatedLookup = { readonly sid: string } | { readonly sub: string };
+
+/** The identity provider's view of a session, recorded at an OpenID Connect login. */
+export interface FederatedIdentity {
+  /** The provider's issuer identifier (`iss` of the ID token). */
+  readonly iss: string;
+  /** The user's subject at that provider (`sub`). */
+  readonly sub: string;
+  /** The provider's session id (`sid` of the ID token), when it sent one. */
+  readonly sid: string | null;
+}
+
+/**
+ * Device Bound Session Credentials state of a session: the public key the browser registered
+ * and what the refresh protocol needs. Set by the HTTP layer's DBSC endpoints.
+ */
+export interface DeviceBinding {
+  /** The DBSC session identifier (random; the browser sends it as `Sec-Secure-Session-Id`). */
+  readonly id: string;
+  /** Signature algorithm of the registered key. */
+  readonly alg: 'ES256' | 'RS256';
+  /** The registered public key (JWK: kty, crv/x/y or n/e only). */
+  readonly jwk: Readonly<Record<string, string>>;
+  /** When the key was registered (ms). */
+  readonly boundAt: number;
+  /** Secret the bound cookie's MAC is keyed with (base64url). */
+  readonly secret: string;
+  /** SHA-256 (base64url) of the one outstanding refresh challenge, or null. */
+  readonly challenge: string | null;
+  /** When that challenge stops being accepted (ms). */
+  readonly challengeExpiresAt: number;
+}
+
+/** What {@link Store.search} looks for. */
+export interface SessionSearch {
+  /** Only records live at this time. */
+  now: number;
+  /** Case-insensitive substring of the user id, the first or last address, the browser, the OS or the raw User-Agent. */
+  text?: string;
+  /** Only records with a user. */
+  authenticatedOnly?: boolean;
+  /** At most this many records. */
+  limit: number;
+}
+
+/** What {@link Store.countLive} answers. */
+export interface SessionCounts {
+  live: number;
+  authenticated: number;
+}
+
+/** True when the record matches a search's text (the rule every store's `search` follows). */
+export function matchesSearchText(record: SessionRecord, text: string | undefined): boolean {
+  if (!text) return true;
+  const needle = text.toLowerCase();
+  const d = record.device;
+  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os, d.userAgent ?? null].some(
+    (v) => v?.toLowerCase().includes(needle) === true,
+  );
 }
 
 /** What a touch changes. */
@@ -91,6 +166,11 @@ export interface SessionDevice {
   deviceType: string | null;
   firstIp: string | null;
   lastIp: string | null;
+  /**
+   * The raw User-Agent at creation, cut to 512 characters, for display. Attacker-controlled text:
+   * escape it wherever it is shown. Absent in records written before it existed.
+   */
+  userAgent?: string | null;
 }
 
 /** Why a session was deleted; kept in its tombstone. */
@@ -131,6 +211,10 @@ export interface SessionRecord {
   readonly csrfSecret: string;
   /** Incremented by every update and rotation (compare-and-set). */
   readonly version: number;
+  /** Optional: the identity provider's issuer, subject and session id (OIDC logins). Absent or null otherwise. */
+  readonly federated?: FederatedIdentity | null;
+  /** Optional: the device-bound (DBSC) key and refresh state. Absent or null when the session is not bound. */
+  readonly deviceBinding?: DeviceBinding | null;
 }
 
 /** What is left of a deleted or rotated-away session id. */

@@ -1,7 +1,10 @@
 import type { Pool } from 'pg';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { parseDuration } from '../duration.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import { bounded } from './shared/bounded.ts';
+import type { SharedRateLimitOptions } from './shared/rate-limit.ts';
 
 /** Options of {@link postgresStore}. */
 export interface PostgresStoreOptions {
@@ -63,21 +66,36 @@ const UNIQUE_VIOLATION = '23505';
  * @example
  * import pg from 'pg';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
- * const store = await postgresStore({ pool });
+ * const store = postgresStore({ pool });
+ * await store.migrate(); // optional: otherwise the first operation migrates
  */
-export async function postgresStore(options: PostgresStoreOptions): Promise<Store> {
+export function postgresStore(options: PostgresStoreOptions): Store & { migrate(): Promise<void> } {
   const pool = options.pool;
   const p = options.tablePrefix ?? 'tessera_';
   if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
   const timeoutMs = options.timeoutMs ?? 2_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
     throw new TypeError('postgresStore: timeoutMs must be > 0.');
-  await migrate(pool, p);
+  // Migrations run once, before the first operation (or on `migrate()`); a failed attempt (the
+  // database was down at start-up) is retried by the next operation.
+  let migrated: Promise<void> | null = null;
+  const ready = () => {
+    migrated ??= migrate(pool, p).catch((err: unknown) => {
+      migrated = null;
+      throw err;
+    });
+    return migrated;
+  };
 
   const S = `${p}sessions`;
   const T = `${p}tombstones`;
   const q = async <R extends object>(operation: string, text: string, values: unknown[]) =>
-    bounded('postgresStore', operation, timeoutMs, pool.query<R>({ name: `${p}${operation}`, text, values }));
+    bounded(
+      'postgresStore',
+      operation,
+      timeoutMs,
+      ready().then(() => pool.query<R>({ name: `${p}${operation}`, text, values })),
+    );
 
   const columns = (r: SessionRecord) => [
     r.id,
@@ -125,6 +143,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
   ];
 
   return {
+    migrate: ready,
     async create(record) {
       try {
         await q(
@@ -268,3 +287,43 @@ async function migrate(pool: Pool, p: string): Promise<void> {
     client.release();
   }
 }
+
+/**
+ * A limiter shared by every app server through the same PostgreSQL (a table of its own, created on
+ * first use, and again after a failed attempt): pass it as `creationRateLimit`. Fails closed
+ * (STORE_UNAVAILABLE) when PostgreSQL cannot answer.
+ */
+export function postgresRateLimiter(pool: Pool, options: SharedRateLimitOptions = {}): RateLimiterPostgres {
+  const table = options.name ?? 'tessera_rl_create';
+  if (!/^[A-Za-z0-9_]+$/.test(table)) throw new TypeError('name may contain only letters, digits and _.');
+  let created: Promise<unknown> | null = null;
+  const ensure = () => {
+    // The table rate-limiter-flexible expects (its own definition).
+    created ??= pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS "${table}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+      )
+      .catch((err: unknown) => {
+        created = null;
+        // Two servers creating it at once: the loser sees a duplicate type; the table exists.
+        if ((err as { code?: string }).code !== '23505') throw err;
+      });
+    return created;
+  };
+  class SharedPostgresLimiter extends RateLimiterPostgres {
+    override async consume(key: string | number, points?: number, opts?: { [key: string]: unknown }) {
+      await ensure();
+      return super.consume(key, points, opts);
+    }
+  }
+  return new SharedPostgresLimiter({
+    storeClient: pool,
+    storeType: 'pool',
+    tableName: table,
+    tableCreated: true,
+    points: options.points ?? 60,
+    duration: Math.max(1, parseDuration(options.window ?? '1m', 'window') / 1000),
+  });
+}
+
+export type { SharedRateLimitOptions } from './shared/rate-limit.ts';

@@ -1,4 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { parseDuration } from '../duration.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import {
@@ -12,6 +14,7 @@ import {
   UPDATE,
 } from './redis/scripts.ts';
 import { bounded as boundedBy } from './shared/bounded.ts';
+import type { SharedRateLimitOptions } from './shared/rate-limit.ts';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -303,3 +306,21 @@ export function redisStore(options: RedisStoreOptions): Store {
   };
   return store;
 }
+
+/**
+ * A limiter shared by every app server through the same Redis (or Cluster): pass it as
+ * `creationRateLimit`, and the per-address creation limit holds across instances. Fails closed: if
+ * Redis cannot answer, creation is refused with STORE_UNAVAILABLE (no in-process fallback).
+ */
+export function redisRateLimiter(
+  client: Redis | Cluster,
+  options: SharedRateLimitOptions = {},
+): RateLimiterRedis {
+  return new RateLimiterRedis({
+    storeClient: client,
+    keyPrefix: options.name ?? 'tessera_rl_create',
+    points: options.points ?? 60,
+    duration: Math.max(1, parseDuration(options.window ?? '1m', 'window') / 1000),
+  });
+}
+export type { SharedRateLimitOptions } from './shared/rate-limit.ts';

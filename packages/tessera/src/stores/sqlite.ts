@@ -46,6 +46,11 @@ function migrations(p: string): string[] {
        body TEXT NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX ${p}tombstones_expires ON ${p}tombstones(expires_at);`,
+    // OpenID Connect back-channel logout finds sessions by the provider's (iss, sid) or (iss, sub).
+    `CREATE INDEX ${p}sessions_fed_sid ON ${p}sessions(json_extract(body, '$.federated.iss'), json_extract(body, '$.federated.sid'))
+       WHERE json_extract(body, '$.federated.iss') IS NOT NULL;
+     CREATE INDEX ${p}sessions_fed_sub ON ${p}sessions(json_extract(body, '$.federated.iss'), json_extract(body, '$.federated.sub'))
+       WHERE json_extract(body, '$.federated.iss') IS NOT NULL;`,
   ];
 }
 
@@ -90,6 +95,29 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
     byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
     byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
+    byFedSid: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sid') = ?`,
+    ),
+    byFedSub: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sub') = ?`,
+    ),
+    search: db
+      .prepare(
+        `SELECT body FROM ${p}sessions WHERE expires_at > @now AND (@auth = 0 OR user_id IS NOT NULL)
+         AND (@text IS NULL OR instr(lower(coalesce(user_id, '') || char(10) ||
+           coalesce(json_extract(body, '$.device.firstIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.lastIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.browser'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.os'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.userAgent'), '')), @text) > 0)
+         ORDER BY json_extract(body, '$.lastSeenAt') DESC LIMIT @limit`,
+      )
+      .pluck(),
+    count: db.prepare(
+      `SELECT count(*) AS live, count(user_id) AS authenticated FROM ${p}sessions WHERE expires_at > ?`,
+    ),
     sweepSessions: db.prepare(
       `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
@@ -201,6 +229,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const row = q.getTomb.get(id) as Row | undefined;
       return row ? (JSON.parse(row.body) as Tombstone) : null;
     },
+    async listByFederated(issuer, by) {
+      const rows = 'sid' in by ? q.byFedSid.all(issuer, by.sid) : q.byFedSub.all(issuer, by.sub);
+      return (rows as Row[]).map((r) => parseBody(r.body));
+    },
     async listByUser(userId) {
       return (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
     },
@@ -212,6 +244,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async sweep(now, limit) {
       return sweepTx(now, limit);
+    },
+    async search(query) {
+      const text = query.text ? query.text.toLowerCase() : null;
+      const rows = q.search.all({
+        now: query.now,
+        auth: query.authenticatedOnly ? 1 : 0,
+        text,
+        limit: query.limit,
+      }) as string[];
+      return rows.map(parseBody);
+    },
+    async countLive(now) {
+      const row = q.count.get(now) as { live: number; authenticated: number };
+      return { live: row.live, authenticated: row.authenticated };
     },
   };
 }

@@ -2,6 +2,12 @@
  * Test utilities for Tessera stores and integrations (`@tessera-sessions/core/testing`).
  * @module
  */
+
+export {
+  type AuditBackendUnderTest,
+  type AuditTamper,
+  defineAuditConformanceSuite,
+} from './audit-conformance.ts';
 export {
   defineStoreConformanceSuite,
   randomSessionId,

@@ -57,6 +57,10 @@ export const STORE_CONFORMANCE_CASES = [
   'delete/missing-still-tombstones',
   'tombstone/missing-is-null',
   'listByUser/only-that-user',
+  'optional-fields/round-trip',
+  'listByFederated/by-sid',
+  'listByFederated/by-sub',
+  'listByFederated/follows-writes',
   'deleteByUser/all',
   'deleteByUser/except',
   'deleteFamily/whole-chain',
@@ -65,6 +69,7 @@ export const STORE_CONFORMANCE_CASES = [
   'sweep/bounded-batch',
   'concurrency/update-vs-delete',
   'scale/many-sessions',
+  'search/optional',
 ] as const;
 
 /** One case id of the suite. */
@@ -567,6 +572,116 @@ export function defineStoreConformanceSuite(
       assert.deepEqual(await store.listByUser('carol'), []);
     });
 
+    // ------------------------------------------------------------------ optional record fields
+    c(
+      'optional-fields/round-trip',
+      'federated and deviceBinding survive create, update and rotate, field for field',
+      async (store) => {
+        const r = sampleRecord({
+          federated: { iss: 'https://idp.example/realms/shop', sub: 'sub-1', sid: 'sid-1' },
+          deviceBinding: {
+            id: 'dbsc-1',
+            alg: 'ES256',
+            jwk: { kty: 'EC', crv: 'P-256', x: 'x-coordinate', y: 'y-coordinate' },
+            boundAt: Date.now(),
+            secret: randomBytes(32).toString('base64url'),
+            challenge: null,
+            challengeExpiresAt: 0,
+          },
+        });
+        await store.create(r);
+        assert.deepEqual(plain(await store.get(r.id)), plain(r));
+        const next = {
+          ...r,
+          deviceBinding: { ...r.deviceBinding!, challenge: 'c-hash', challengeExpiresAt: Date.now() + HOUR },
+          version: 2,
+        };
+        assert.equal(await store.update(next, 1), true);
+        assert.deepEqual(plain(await store.get(r.id)), plain(next));
+        const rotated = { ...next, id: randomSessionId(), version: 3 };
+        assert.equal(await store.rotate(r.id, 2, rotated, sampleTombstone(r, 'rotated-renewal')), true);
+        assert.deepEqual(plain(await store.get(rotated.id)), plain(rotated));
+        const plainOne = sampleRecord();
+        await store.create(plainOne);
+        const back = await store.get(plainOne.id);
+        assert.ok(back && (back.federated ?? null) === null && (back.deviceBinding ?? null) === null);
+      },
+    );
+
+    const federatedStore = (store: Store) => {
+      assert.equal(
+        typeof store.listByFederated,
+        'function',
+        'listByFederated is needed for back-channel logout (skip these cases with a reason if not offered)',
+      );
+      return store as Store & Required<Pick<Store, 'listByFederated'>>;
+    };
+    const ISS = 'https://idp.example/realms/shop';
+    c('listByFederated/by-sid', 'listByFederated finds exactly the records of (iss, sid)', async (s) => {
+      const store = federatedStore(s);
+      const mine = [
+        sampleRecord({ federated: { iss: ISS, sub: 'alice', sid: 'S1' } }),
+        sampleRecord({ federated: { iss: ISS, sub: 'alice', sid: 'S1' } }),
+      ];
+      const others = [
+        sampleRecord({ federated: { iss: ISS, sub: 'alice', sid: 'S2' } }),
+        sampleRecord({ federated: { iss: 'https://other.example', sub: 'alice', sid: 'S1' } }),
+        sampleRecord({ federated: { iss: ISS, sub: 'S1', sid: null } }),
+        sampleRecord(),
+      ];
+      for (const r of [...mine, ...others]) await store.create(r);
+      const found = await store.listByFederated(ISS, { sid: 'S1' });
+      assert.deepEqual(plain([...found].sort(byId)), plain([...mine].sort(byId)));
+      assert.deepEqual(await store.listByFederated(ISS, { sid: 'nope' }), []);
+      assert.deepEqual(await store.listByFederated(`${ISS}/`, { sid: 'S1' }), [], 'issuers compare exactly');
+    });
+
+    c('listByFederated/by-sub', 'listByFederated finds every record of (iss, sub)', async (s) => {
+      const store = federatedStore(s);
+      const mine = [
+        sampleRecord({ federated: { iss: ISS, sub: 'alice', sid: 'S1' } }),
+        sampleRecord({ federated: { iss: ISS, sub: 'alice', sid: null } }),
+      ];
+      const others = [
+        sampleRecord({ federated: { iss: ISS, sub: 'bob', sid: 'alice' } }),
+        sampleRecord({ federated: { iss: 'https://other.example', sub: 'alice', sid: null } }),
+        sampleRecord({ userId: 'alice' }),
+      ];
+      for (const r of [...mine, ...others]) await store.create(r);
+      const found = await store.listByFederated(ISS, { sub: 'alice' });
+      assert.deepEqual(plain([...found].sort(byId)), plain([...mine].sort(byId)));
+    });
+
+    c(
+      'listByFederated/follows-writes',
+      'the (iss, sid) index follows rotate, update, delete, deleteByUser and deleteFamily',
+      async (s) => {
+        const store = federatedStore(s);
+        const fed = { iss: ISS, sub: 'alice', sid: 'S9' };
+        const ids = async () => (await store.listByFederated(ISS, { sid: 'S9' })).map((r) => r.id).sort();
+        const a = sampleRecord({ federated: fed });
+        await store.create(a);
+        const a2 = { ...a, id: randomSessionId(), version: 2 };
+        assert.equal(await store.rotate(a.id, 1, a2, sampleTombstone(a, 'rotated-renewal')), true);
+        assert.deepEqual(await ids(), [a2.id], 'rotation moves the entry to the successor');
+        assert.equal(await store.update({ ...a2, federated: null, version: 3 }, 2), true);
+        assert.deepEqual(await ids(), [], 'an update that clears the identity removes the entry');
+        assert.equal(await store.update({ ...a2, federated: fed, version: 4 }, 3), true);
+        assert.deepEqual(await ids(), [a2.id]);
+        await store.delete(a2.id, sampleTombstone(a2, 'logout'));
+        assert.deepEqual(await ids(), [], 'delete removes the entry');
+        const b = sampleRecord({ userId: 'bob', federated: fed });
+        const c2 = sampleRecord({ federated: fed });
+        await store.create(b);
+        await store.create(c2);
+        await store.deleteByUser('bob', sampleTemplate('revoked-all'));
+        assert.deepEqual(await ids(), [c2.id]);
+        await store.deleteFamily(c2.family, sampleTemplate('reuse'));
+        assert.deepEqual(await ids(), []);
+        assert.deepEqual(await store.listByFederated(ISS, { sub: 'alice' }), []);
+      },
+    );
+
     c('deleteByUser/all', 'deleteByUser removes every record of the user with tombstones', async (store) => {
       const now = Date.now();
       const a = [
@@ -765,6 +880,33 @@ export function defineStoreConformanceSuite(
           if (r.userId === victim) assert.equal(g, null);
           else assert.equal(g?.id, r.id);
         });
+      },
+    );
+
+    c(
+      'search/optional',
+      'search and count (optional methods): live records only, matched on user, address, browser or OS',
+      async (store) => {
+        if (!store.search || !store.countLive) return; // optional: stores that cannot search leave both out
+        const now = Date.now();
+        const a = sampleRecord({ userId: 'Alice', lastSeenAt: now - 100 });
+        const b = sampleRecord({
+          userId: 'bob',
+          lastSeenAt: now - 50,
+          device: { ...sampleRecord().device, browser: 'Chrome 130', lastIp: '198.51.100.23' },
+        });
+        const anon = sampleRecord({ userId: null, authenticatedAt: null, lastSeenAt: now - 10 });
+        const dead = sampleRecord({ userId: 'alice-old', idleExpiresAt: now - HOUR });
+        for (const r of [a, b, anon, dead]) await store.create(r);
+        const ids = (rs: SessionRecord[]) => rs.map((r) => r.id);
+        assert.deepEqual(ids(await store.search({ now, limit: 10 })), [anon.id, b.id, a.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, authenticatedOnly: true })), [b.id, a.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, text: 'aLiCe' })), [a.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, text: '198.51.100' })), [b.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 10, text: 'chrome' })), [b.id]);
+        assert.deepEqual(ids(await store.search({ now, limit: 1 })), [anon.id]);
+        assert.deepEqual(await store.search({ now, limit: 10, text: 'nobody' }), []);
+        assert.deepEqual(await store.countLive(now), { live: 3, authenticated: 2 });
       },
     );
   });

@@ -37,28 +37,30 @@ if (skip) {
   defineStoreConformanceSuite('postgres', async () => {
     const { pool } = await getServer();
     // A fresh schema per case: tables of its own.
-    return { store: await postgresStore({ pool, tablePrefix: `case${++n}_` }) };
+    return { store: postgresStore({ pool, tablePrefix: `case${++n}_` }) };
   });
 
   describe('postgres store specifics', () => {
     test('migrations run once, even when several instances start together; a newer schema is refused', async () => {
       const { pool } = await getServer();
       const prefix = `mig${++n}_`;
-      await Promise.all(Array.from({ length: 5 }, () => postgresStore({ pool, tablePrefix: prefix })));
+      await Promise.all(
+        Array.from({ length: 5 }, () => postgresStore({ pool, tablePrefix: prefix }).migrate()),
+      );
       const rows = await pool.query(`SELECT version FROM ${prefix}schema_migrations`);
       assert.deepEqual(
         rows.rows.map((r) => r.version),
         [1],
       );
       await pool.query(`INSERT INTO ${prefix}schema_migrations VALUES (99, 0)`);
-      await assert.rejects(postgresStore({ pool, tablePrefix: prefix }), /newer than this version/);
+      await assert.rejects(postgresStore({ pool, tablePrefix: prefix }).migrate(), /newer than this version/);
     });
 
     test('two sweepers at once never collide: together they remove each expired row exactly once', async () => {
       const { pool } = await getServer();
       const prefix = `sw${++n}_`;
-      const a = await postgresStore({ pool, tablePrefix: prefix });
-      const b = await postgresStore({ pool, tablePrefix: prefix });
+      const a = postgresStore({ pool, tablePrefix: prefix });
+      const b = postgresStore({ pool, tablePrefix: prefix });
       const now = Date.now();
       const expired = Array.from({ length: 300 }, () => sampleRecord({ idleExpiresAt: now - 1000 }));
       await Promise.all(expired.map((r) => a.create(r)));
@@ -81,7 +83,7 @@ if (skip) {
 
     test('a user-supplied id or user id cannot inject SQL', async () => {
       const { pool } = await getServer();
-      const store = await postgresStore({ pool, tablePrefix: `inj${++n}_` });
+      const store = postgresStore({ pool, tablePrefix: `inj${++n}_` });
       const evil = "x'; DROP TABLE inj_sessions; --";
       const r = sampleRecord({ userId: evil });
       await store.create(r);
@@ -89,14 +91,14 @@ if (skip) {
       assert.equal(await store.get(evil), null);
       assert.deepEqual(await store.deleteByUser(evil, sampleTemplate()), [r.id]);
       await store.delete(r.id, sampleTombstone(r));
-      await assert.rejects(postgresStore({ pool, tablePrefix: 'x; DROP' }), /letters, digits/);
+      assert.throws(() => postgresStore({ pool, tablePrefix: 'x; DROP' }), /letters, digits/);
     });
 
     test('PostgreSQL down: operations reject quickly (never hang)', async () => {
       const server = await startPostgres();
       const pool = new pg.Pool({ connectionString: server.url, connectionTimeoutMillis: 500 });
       pool.on('error', () => {});
-      const store = await postgresStore({ pool, timeoutMs: 500 });
+      const store = postgresStore({ pool, timeoutMs: 500 });
       const r = sampleRecord();
       await store.create(r);
       await server.destroy();
