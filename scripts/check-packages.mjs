@@ -74,7 +74,7 @@ function conventions(w) {
         `${where} ${key}: ${value[c]} was not built (run npm run build)`,
       );
   };
-  if (!m.exports || typeof m.exports !== 'object') problems.push('"exports" must be an object of subpaths');
+  if (Object.keys(m.exports).length === 0) problems.push('"exports" is missing');
   else for (const [key, value] of Object.entries(m.exports)) mapped('exports', key, value, true);
   for (const [key, value] of Object.entries(m.imports ?? {})) mapped('imports', key, value, false);
   for (const [name, file] of Object.entries(

@@ -27,6 +27,9 @@ export function workspaces() {
       const file = join(root, rel, 'package.json');
       if (!existsSync(file)) continue;
       const manifest = JSON.parse(readFileSync(file, 'utf8'));
+      // `"exports": "./x"` is the same as `{ ".": "./x" }`; scripts always see the object form.
+      if (typeof manifest.exports === 'string') manifest.exports = { '.': manifest.exports };
+      manifest.exports ??= {};
       found.push({ name: manifest.name, dir: join(root, rel), rel, manifest });
     }
   }

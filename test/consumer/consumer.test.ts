@@ -233,6 +233,15 @@ after(() => {
 describe('plain-JavaScript ESM app from the tarball (README example: Express 5, SQLite)', () => {
   let node20App: string;
 
+  test("the README's app is this file, word for word (after its comment header)", () => {
+    const app = readFileSync(join(fixtures, 'app.mjs'), 'utf8').replace(/^(\/\/.*\n)+\n/, '');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.ok(
+      readme.includes(`\`\`\`js\n${app}\`\`\``),
+      'README.md "From an empty directory" differs from fixtures/app.mjs',
+    );
+  });
+
   test('Node 20: installs, starts, logs in, validates, logs out', { timeout: INSTALL_TIMEOUT }, async () => {
     node20App = project('app-node20', [
       ...tarballsFor('@tessera-sessions/core'),
@@ -257,11 +266,13 @@ describe('plain-JavaScript ESM app from the tarball (README example: Express 5, 
         '--no-warnings',
         '-e',
         "const t = require('@tessera-sessions/core'); const m = require('@tessera-sessions/core/stores/memory');" +
-          'console.log(typeof t.createSessionManager, typeof m.memoryStore, t.TesseraError.name)',
+          "const e = require('@tessera-sessions/core/express'); const s = require('@tessera-sessions/core/stores/sqlite');" +
+          'console.log(typeof t.createSessionManager, typeof m.memoryStore, typeof e.expressSessions,' +
+          ' typeof s.sqliteStore, t.TesseraError.name)',
       ],
       node20App,
     );
-    assert.equal(out.trim(), 'function function TesseraError');
+    assert.equal(out.trim(), 'function function function function TesseraError');
   });
 
   test('Node 24: installs (better-sqlite3 13), starts, logs in, validates, logs out', {
@@ -343,8 +354,7 @@ describe('command-line tools from the tarball, each installed on its own', () =>
         const version = run('npx', ['--no-install', bin, '--version'], dir).trim();
         assert.equal(version, w.manifest.version);
         const help = run('npx', ['--no-install', bin, '--help'], dir);
-        assert.match(help, new RegExp(bin));
-        assert.match(help, /usage/i);
+        assert.match(help, new RegExp(bin), 'the help names the command');
       });
     }
   }
