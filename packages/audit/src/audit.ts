@@ -44,6 +44,8 @@ export interface AuditOptions {
   /** Environment for `*Env` credentials (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   onProgress?: (event: ProgressEvent) => void;
+  /** Called as each check ends (for per-check progress lines). */
+  onCheck?: (result: CheckResult) => void;
   /** Injectable sleep, for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -158,7 +160,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const target = parseTarget(options.target);
   const profile = options.profile;
   const credentials: Credentials = resolveCredentials(profile, options.env ?? process.env);
-  const throttle = new Throttle(resolveLimits(profile));
+  const throttle = new Throttle(resolveLimits(profile, target));
   const log: Exchange[] = [];
   const ctx: ProbeContext = {
     target,
@@ -195,7 +197,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     const reason = identification.summary.replace(/^error: /, '');
     throw new AuditError('SESSION_COOKIE_NOT_FOUND', reason);
   }
-  if (selected.has('session-cookie')) results.push(strip(identification));
+  if (selected.has('session-cookie')) {
+    results.push(strip(identification));
+    options.onCheck?.(strip(identification));
+  }
 
   let randomness: RandomnessReport | null = null;
   let sampling: SamplingStats | null = null;
@@ -208,6 +213,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     if (extra?.report) randomness = extra.report;
     if (extra?.sampling) sampling = extra.sampling;
     results.push(strip(r));
+    options.onCheck?.(strip(r));
   }
 
   const findings = results

@@ -5,7 +5,7 @@ import { type AuditReport, failsGate, runAudit } from './audit.ts';
 import { AuditError, isAuditError } from './errors.ts';
 import { CHECK_IDS, type CheckId, type Severity } from './findings.ts';
 import { loadProfile } from './profile.ts';
-import { progressBar } from './progress.ts';
+import { type ProgressReporter, progressReporter, wantsColor } from './progress.ts';
 import { FORMATS, type Format, render } from './report/index.ts';
 import type { ProgressEvent } from './session.ts';
 import { analyzeTokenFile, tokensMarkdown } from './tokens-command.ts';
@@ -22,6 +22,8 @@ export interface CliIo {
   color?: boolean;
   /** Progress for long phases (the bar in a terminal). */
   onProgress?: (e: ProgressEvent) => void;
+  /** Per-check lines, phases and the closing summary (the binary's stderr). */
+  progress?: ProgressReporter;
 }
 
 const FAIL_ON = ['high', 'medium', 'low'] as const;
@@ -132,7 +134,7 @@ export function outputPaths(out: string, formats: readonly Format[]): Map<Format
 async function emit(io: CliIo, text: string, out: string | undefined): Promise<void> {
   if (out) {
     await writeFile(out, text);
-    io.stderr(`report written to ${out}\n`);
+    if (!io.progress) io.stderr(`report written to ${out}\n`);
   } else io.stdout(text);
 }
 
@@ -220,16 +222,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 /** Entry point of the `tessera-audit` binary: the only code that touches process.argv and exit status. */
 export async function main(): Promise<void> {
-  const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+  const color = wantsColor(process.stderr, process.env);
+  const progress = progressReporter((t) => process.stderr.write(t), process.stderr, {
+    tty: process.stderr.isTTY === true,
+    color,
+  });
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => {
-      bar?.stop();
+      progress.stop();
       process.stderr.write(t);
     },
     env: process.env,
-    ...(bar ? { onProgress: bar.update } : {}),
+    color,
+    progress,
   });
-  bar?.stop();
+  progress.stop();
   process.exitCode = code;
 }
