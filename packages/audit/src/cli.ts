@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { type ArgsDef, defineCommand, parseArgs, renderUsage } from 'citty';
-import { type AuditReport, failsGate, runAudit } from './audit.ts';
+import { type AuditReport, failsGate, parseTarget, runAudit } from './audit.ts';
 import { AuditError, isAuditError } from './errors.ts';
 import { CHECK_IDS, type CheckId, type Severity } from './findings.ts';
+import { discover, profileYaml } from './init.ts';
 import { loadProfile } from './profile.ts';
 import { type ProgressReporter, progressReporter, wantsColor } from './progress.ts';
 import { FORMATS, type Format, render } from './report/index.ts';
@@ -80,6 +81,51 @@ const tokensCommand = defineCommand({
   meta: { name: 'tokens', description: 'Analyse a file of tokens (one per line) for randomness' },
   args: tokensArgs,
 });
+
+const initArgs = {
+  target: { type: 'positional', required: true, description: 'Base URL or login page of the application' },
+  out: { type: 'string', default: 'tessera-audit.yaml', description: 'Where to write the profile' },
+  'username-env': {
+    type: 'string',
+    default: 'TESSERA_AUDIT_USERNAME',
+    description: 'Environment variable holding the username',
+  },
+  'password-env': {
+    type: 'string',
+    default: 'TESSERA_AUDIT_PASSWORD',
+    description: 'Environment variable holding the password',
+  },
+} as const satisfies ArgsDef;
+
+const initCommand = defineCommand({
+  meta: {
+    name: 'init',
+    description: 'Discover the login form and pages and write a commented audit profile',
+  },
+  args: initArgs,
+});
+
+/** `tessera-audit init <url>`: discovers the login and writes a profile; credentials stay in the environment. */
+async function initMain(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, initArgs);
+  const target = String(args.target);
+  parseTarget(target);
+  const env = io.env ?? {};
+  const names = { username: String(args['username-env']), password: String(args['password-env']) };
+  const username = env[names.username];
+  const password = env[names.password];
+  const credentials = username && password ? { username, password } : undefined;
+  const discovery = await discover(target, credentials);
+  const yaml = profileYaml(new URL(target).origin, discovery, names);
+  const out = String(args.out);
+  await writeFile(out, yaml, { flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EEXIST') throw new AuditError('USAGE', `${out} exists; remove it or pass --out`);
+    throw err;
+  });
+  for (const n of discovery.notes) io.stderr(`${n}\n`);
+  io.stderr(`profile written to ${out}; review it, then: tessera-audit --profile ${out}\n`);
+  return EXIT.CLEAN;
+}
 
 function parseOnly(value: string | undefined): CheckId[] | undefined {
   if (!value) return undefined;
@@ -194,11 +240,16 @@ async function tokensMain(argv: string[], io: CliIo): Promise<number> {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const args = [...argv];
   const isTokens = args[0] === 'tokens';
-  const rest = isTokens ? args.slice(1) : args;
+  const isInit = args[0] === 'init';
+  const rest = isTokens || isInit ? args.slice(1) : args;
   if (rest.includes('--help') || rest.includes('-h') || args.length === 0) {
-    const usage = isTokens ? await renderUsage(tokensCommand) : await renderUsage(auditCommand);
+    const usage = isTokens
+      ? await renderUsage(tokensCommand)
+      : isInit
+        ? await renderUsage(initCommand)
+        : await renderUsage(auditCommand);
     io.stdout(
-      `${io.color ? usage : stripVTControlCharacters(usage)}\n${isTokens ? '' : '\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
+      `${io.color ? usage : stripVTControlCharacters(usage)}\n${isTokens || isInit ? '' : '\n  tessera-audit init <url> [--out tessera-audit.yaml]\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
     );
     return args.length === 0 ? EXIT.ERROR : EXIT.CLEAN;
   }
@@ -207,6 +258,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.CLEAN;
   }
   try {
+    if (isInit) return await initMain(rest, io);
     return isTokens ? await tokensMain(rest, io) : (await auditMain(rest, io)).code;
   } catch (err) {
     if (isAuditError(err)) io.stderr(`tessera-audit: ${err.code}: ${err.message}\n`);
