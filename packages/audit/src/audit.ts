@@ -24,6 +24,7 @@ import { Throttle } from './http/limits.ts';
 import { makeRedactor, redactDeep } from './http/redact.ts';
 import { type Credentials, type Profile, resolveCredentials, resolveLimits } from './profile.ts';
 import { login, newClient, type ProbeContext, type ProgressEvent, rememberCookieValues } from './session.ts';
+import { detectStack, fixHint, STACK_NAMES } from './stack.ts';
 import type { RandomnessReport } from './token-analysis.ts';
 
 /** Tool version written into reports. */
@@ -59,6 +60,8 @@ export interface AuditReport {
   finishedAt: string;
   durationMs: number;
   sessionCookie: string | null;
+  /** The stack recognised from outside (cookie names, headers), for fix hints; null if none. */
+  stack: string | null;
   requestsSent: number;
   checks: CheckResult[];
   findings: Finding[];
@@ -216,6 +219,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     options.onCheck?.(strip(r));
   }
 
+  const stack = detectStack(ctx.sessionCookie, log);
+  const withHint = (f: Finding): Finding => {
+    const hint = fixHint(stack, f.ruleId);
+    return hint && stack ? { ...f, fix: { stack: STACK_NAMES[stack], hint } } : f;
+  };
+  for (const r of results) r.findings = r.findings.map(withHint);
   const findings = results
     .flatMap((r) => r.findings)
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
@@ -227,6 +236,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     sessionCookie: ctx.sessionCookie ?? null,
+    stack: stack ? STACK_NAMES[stack] : null,
     requestsSent: throttle.sent,
     checks: results,
     findings,

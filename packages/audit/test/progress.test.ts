@@ -17,6 +17,7 @@ function fakeReport(): AuditReport {
     finishedAt: '',
     durationMs: 12_000,
     sessionCookie: 'sid',
+    stack: null,
     requestsSent: 5000,
     checks: [],
     findings: [f],

@@ -20,6 +20,8 @@ interface Case {
   /** What is true of the target, as rule ids. */
   facts: string[];
   encoding: string;
+  /** The stack the auditor should recognise, and a rule whose fix hint is in its terms. */
+  stack: [string, string, RegExp];
 }
 
 const CASES: Record<string, Case> = {
@@ -38,6 +40,7 @@ const CASES: Record<string, Case> = {
       'ROTATION-NO-ROTATION',
     ],
     encoding: 'base32',
+    stack: ['PHP native sessions', 'ROTATION-NO-ROTATION', /session_regenerate_id\(true\)/],
   },
   django: {
     start: startDjango,
@@ -53,6 +56,7 @@ const CASES: Record<string, Case> = {
       'ROTATION-NO-ROTATION',
     ],
     encoding: 'base36',
+    stack: ['Django', 'CACHE-AUTHENTICATED-STORABLE', /@never_cache/],
   },
   tomcat: {
     start: startTomcat,
@@ -74,6 +78,7 @@ const CASES: Record<string, Case> = {
       'TOKEN-URL-ACCEPTED',
     ],
     encoding: 'hex',
+    stack: ['Tomcat / Jakarta Servlet', 'TOKEN-URL-ACCEPTED', /tracking-mode>COOKIE/],
   },
 };
 
@@ -109,6 +114,8 @@ describe('real targets', () => {
         assert.deepEqual(ruleIds(report), c.facts);
         assert.equal(report.randomness?.verdict, 'strong');
         assert.equal(report.randomness?.encoding, c.encoding);
+        assert.equal(report.stack, c.stack[0]);
+        assert.match(report.findings.find((f) => f.ruleId === c.stack[1])?.fix?.hint ?? '', c.stack[2]);
         for (const format of FORMATS) assert.ok(render(report, format).length > 0);
       } finally {
         await target.close();
