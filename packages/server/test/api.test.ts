@@ -348,15 +348,28 @@ describe('session API: bad keys are throttled per address', () => {
   });
 });
 
-describe('readiness with the store down', () => {
-  test('/readyz answers 503 when the SQLite file is closed; /healthz still 200', async () => {
+describe('the store down: fail closed', () => {
+  test('/readyz 503, the API 503 problem, the shop 503 page — never a session; /healthz still 200', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'tessera-server-'));
     const t = await startService({ store: `sqlite:${join(dir, 't.db')}`, dataDir: dir });
     try {
+      const key = t.svc.apiKeys.create('k', ['validate']).key;
+      const browser = new Client(t.url);
+      await browser.login();
       t.svc.stores.db.close();
+      const api = await fetch(`${t.url}/v1/sessions/validate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ token: 'x'.repeat(43) }),
+      });
+      assert.equal(api.status, 503);
+      assert.equal(((await api.json()) as { code: string }).code, 'STORE_UNAVAILABLE');
+      const page = await browser.get('/account');
+      assert.equal(page.status, 503);
+      assert.doesNotMatch(await page.text(), /Hello alice/);
       const res = await fetch(`${t.url}/readyz`);
       assert.equal(res.status, 503);
       assert.equal(((await res.json()) as { status: string }).status, 'unavailable');

@@ -80,7 +80,18 @@ export function apiApp(svc: ServiceContext): Hono<ApiEnv> {
       });
     const auth = c.req.header('authorization') ?? '';
     const m = /^Bearer ([\x21-\x7e]{1,200})$/.exec(auth);
-    const info = m ? svc.apiKeys.verify(m[1]!) : null;
+    let info: ApiKeyInfo | null;
+    try {
+      info = m ? svc.apiKeys.verify(m[1]!) : null;
+    } catch (err) {
+      // The service's own tables are unreachable: fail closed, and say so.
+      throw Object.assign(
+        new ApiError(503, 'STORE_UNAVAILABLE', 'The key store failed; nothing was changed.'),
+        {
+          cause: err,
+        },
+      );
+    }
     if (!info) {
       await svc.keyThrottle.failed(address);
       throw new ApiError(401, 'API_KEY_INVALID', 'Send a valid API key as "Authorization: Bearer tsk_…".');
