@@ -33,7 +33,7 @@ async function startExample(
   args: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=tessera-source', file, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory' },
     stdio: ['ignore', 'pipe', 'pipe'],
