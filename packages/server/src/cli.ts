@@ -8,6 +8,7 @@ import { loadConfigFromArgs } from './cli-config.ts';
 import { CliError, operatorCommands } from './commands.ts';
 import { listen } from './listen.ts';
 import { createService } from './service.ts';
+import { VERSION } from './version.ts';
 
 const common = {
   config: {
@@ -65,7 +66,7 @@ const serveCommand = defineCommand({
 
 /** The root command. */
 export const main = defineCommand({
-  meta: { name: 'tessera', description: 'Tessera session service' },
+  meta: { name: 'tessera', version: VERSION, description: 'Tessera session service' },
   subCommands: {
     serve: serveCommand,
     ...operatorCommands,

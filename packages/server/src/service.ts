@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Clock, createSessionManager, type Logger, type SessionManager } from '@tessera-sessions/core';
+import {
+  type Clock,
+  createSessionManager,
+  ephemeralKeyRing,
+  type KeyRing,
+  type Logger,
+  type SessionManager,
+} from '@tessera-sessions/core';
 import type { Database } from 'better-sqlite3';
 import { Activity } from './activity.ts';
 import { adminApp } from './admin/app.ts';
@@ -78,6 +85,13 @@ function dataKeys(stores: OpenStores, logger: Logger): string | undefined {
   return readFileSync(file, 'utf8').trim();
 }
 
+function developmentKeyRing(logger: Logger): KeyRing {
+  logger.warn(
+    'tessera: no data-encryption key configured (TESSERA_KEYS); using a random development key. Session data will not survive a restart. Never run production like this.',
+  );
+  return ephemeralKeyRing();
+}
+
 /** Builds the service from a validated configuration. */
 export async function createService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
@@ -85,7 +99,12 @@ export async function createService(config: ServerConfig, options: ServiceOption
   const stores = await openStores(config.store, config.dataDir);
   try {
     migrateServerTables(stores.db);
-    const keys = dataKeys(stores, logger);
+    // One key ring for both managers (in memory: one development key, one warning).
+    const keys =
+      dataKeys(stores, logger) ??
+      (process.env.TESSERA_KEYS || process.env.NODE_ENV === 'production'
+        ? undefined
+        : developmentKeyRing(logger));
     const common = { keys, clock, logger, stepUpMaxAge: config.stepUpMaxAge };
     const sessions = createSessionManager({
       ...common,

@@ -15,6 +15,8 @@ import { resolveConfig } from '../src/config.ts';
 import { createService } from '../src/service.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/tessera.mjs');
+/** The bin runs the sources inside the repository (as `npm start` does). */
+const TSX = ['--import', 'tsx', '--conditions=tessera-source'];
 
 describe('tessera operator commands', () => {
   let dir = '';
@@ -117,7 +119,7 @@ describe('tessera operator commands', () => {
 
 describe('the tessera bin', () => {
   test('a bad PORT: one line naming it, exit status 2, no stack trace', () => {
-    const r = spawnSync(process.execPath, [BIN, 'serve'], {
+    const r = spawnSync(process.execPath, [...TSX, BIN, 'serve'], {
       env: { ...process.env, PORT: 'eighty' },
       encoding: 'utf8',
     });
@@ -127,7 +129,7 @@ describe('the tessera bin', () => {
 
   test('serve prints the URLs and the one-time bootstrap code, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, [...TSX, BIN, 'serve', '--port', '0'], {
       env: { ...process.env, TESSERA_DATA_DIR: dir, STORE: 'sqlite', PASSWORD_COST: '10' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

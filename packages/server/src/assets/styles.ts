@@ -1,4 +1,5 @@
-/* Tessera Tiles — the demo shop. System fonts, one accent, AA contrast, works from 320 px up. */
+/** The stylesheet of the shop and the console (served at /assets/site.css). Plain CSS in a string, so the build needs no copying. */
+export const SITE_CSS = `/* Tessera Tiles — the demo shop. System fonts, one accent, AA contrast, works from 320 px up. */
 :root {
   --bg: #f7f5f0;
   --surface: #ffffff;
@@ -716,3 +717,4 @@ legend {
   margin-right: 1rem;
   font-weight: 400;
 }
+`;
