@@ -75,6 +75,10 @@ export const main = defineCommand({
 
 /** Entry point of the bin: runs the command; configuration and usage errors become one clear line (status 2). */
 export async function run(rawArgs: string[] = process.argv.slice(2)): Promise<void> {
+  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+    console.log(VERSION);
+    return;
+  }
   if (rawArgs.length === 0 || rawArgs.some((a) => a === '--help' || a === '-h'))
     return runMain(main, { rawArgs });
   try {

@@ -118,6 +118,16 @@ describe('tessera operator commands', () => {
 });
 
 describe('the tessera bin', () => {
+  test('--version prints the package version; --help the commands', () => {
+    const v = spawnSync(process.execPath, [...TSX, BIN, '--version'], { encoding: 'utf8' });
+    assert.equal(v.status, 0);
+    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+/);
+    const h = spawnSync(process.execPath, [...TSX, BIN, '--help'], { encoding: 'utf8' });
+    assert.equal(h.status, 0);
+    for (const c of ['serve', 'admin', 'api-keys', 'sessions', 'keys', 'migrate'])
+      assert.match(h.stdout, new RegExp(c));
+  });
+
   test('a bad PORT: one line naming it, exit status 2, no stack trace', () => {
     const r = spawnSync(process.execPath, [...TSX, BIN, 'serve'], {
       env: { ...process.env, PORT: 'eighty' },
