@@ -99,6 +99,7 @@ export async function createService(config: ServerConfig, options: ServiceOption
   const stores = await openStores(config.store, config.dataDir);
   try {
     migrateServerTables(stores.db);
+    await stores.migrate?.();
     // One key ring for both managers (in memory: one development key, one warning).
     const keys =
       dataKeys(stores, logger) ??
@@ -110,7 +111,12 @@ export async function createService(config: ServerConfig, options: ServiceOption
       ...common,
       store: stores.sessions,
       creationRateLimit:
-        config.sessionCreationLimit === false ? false : { points: config.sessionCreationLimit, window: '1m' },
+        config.sessionCreationLimit === false
+          ? false
+          : (stores.creationLimiter?.(config.sessionCreationLimit) ?? {
+              points: config.sessionCreationLimit,
+              window: '1m',
+            }),
     });
     const admin = createSessionManager({
       ...common,
@@ -120,7 +126,7 @@ export async function createService(config: ServerConfig, options: ServiceOption
       maxSessionsPerUser: 5,
     });
     const stopSweepers =
-      stores.kind === 'sqlite'
+      stores.kind === 'sqlite' || stores.kind === 'postgres'
         ? [sessions.startSweeper({ every: '5m' }), admin.startSweeper({ every: '5m' })]
         : [];
     const users = new UserDirectory(stores.db, { passwordCost: config.passwordCost });
