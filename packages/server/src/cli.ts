@@ -5,7 +5,7 @@
 import { isTesseraError } from '@tessera-sessions/core';
 import { type CommandDef, defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { loadConfigFromArgs } from './cli-config.ts';
-import { CliError, operatorCommands } from './commands.ts';
+import { AuditBrokenError, CliError, operatorCommands } from './commands.ts';
 import { listen } from './listen.ts';
 import { createService } from './service.ts';
 import { VERSION } from './version.ts';
@@ -84,6 +84,7 @@ export async function run(rawArgs: string[] = process.argv.slice(2)): Promise<vo
   try {
     await runCommand(main, { rawArgs });
   } catch (err) {
+    if (err instanceof AuditBrokenError) process.exit(1);
     if (isTesseraError(err) || err instanceof CliError) {
       console.error(`tessera: ${(err as Error).message}`);
       process.exit(2);

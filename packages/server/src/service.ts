@@ -14,6 +14,13 @@ import {
   type Logger,
   type SessionManager,
 } from '@tessera-sessions/core';
+import { type AuditLog, createAuditLog, sqliteAuditBackend } from '@tessera-sessions/core/audit-log';
+import {
+  auditSink,
+  createDetector,
+  type Detector,
+  sqliteDetectionStore,
+} from '@tessera-sessions/core/monitor';
 import type { Database } from 'better-sqlite3';
 import { Activity } from './activity.ts';
 import { adminApp } from './admin/app.ts';
@@ -45,6 +52,12 @@ export interface ServiceContext {
   adminThrottle: LoginThrottle;
   keyThrottle: KeyThrottle;
   activity: Activity;
+  /** The hash-chained audit log (session events of both managers, console actions, detections). */
+  audit: AuditLog;
+  /** Detection rules over the users' sessions, with the detections the console lists. */
+  detector: Detector;
+  /** Records an administrator's action in the audit log (never a token). */
+  recordAdmin(kind: string, admin: string, data: Record<string, unknown>): Promise<void>;
   metrics: ServiceMetrics;
   logger: Logger;
   clock: Clock;
@@ -134,6 +147,17 @@ export async function createService(config: ServerConfig, options: ServiceOption
     const activity = new Activity();
     activity.follow(sessions, 'sessions');
     activity.follow(admin, 'admin');
+    // The audit log and the detections live beside the service's tables (the session store's own
+    // SQLite file by default), so they survive restarts and `tessera audit-log verify` finds them.
+    const audit = createAuditLog({ backend: sqliteAuditBackend({ database: stores.db }), clock });
+    const sinks = [auditSink(sessions, audit), auditSink(admin, audit)];
+    const detector = createDetector(sessions, {
+      store: sqliteDetectionStore({ database: stores.db }),
+      audit,
+      clock,
+      onError: (err) =>
+        logger.warn(`tessera: detection action failed: ${err instanceof Error ? err.message : String(err)}`),
+    });
     const ctx: ServiceContext = {
       config,
       stores,
@@ -146,6 +170,15 @@ export async function createService(config: ServerConfig, options: ServiceOption
       adminThrottle: new LoginThrottle({ perAccount: 5, perAddress: 20 }),
       keyThrottle: new KeyThrottle(),
       activity,
+      audit,
+      detector,
+      async recordAdmin(kind, by, data) {
+        try {
+          await audit.append(`admin.${kind}`, { admin: by, ...data });
+        } catch (err) {
+          logger.warn(`tessera: audit append failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      },
       metrics: createMetrics({ sessions, admin }, stores.sessions),
       logger,
       clock,
@@ -177,6 +210,9 @@ export async function createService(config: ServerConfig, options: ServiceOption
       },
       async close() {
         for (const stop of stopSweepers) stop();
+        detector.stop();
+        await detector.settle().catch(() => {});
+        for (const sink of sinks) await sink.stop().catch(() => {});
         await stores.close();
       },
     };

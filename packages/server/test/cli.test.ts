@@ -92,7 +92,7 @@ describe('tessera operator commands', () => {
     await assert.rejects(run('admin', 'bootstrap-code'), /already exists/);
   });
 
-  test('keys generate and rotate; migrate; audit-log verify says it is not there yet', async () => {
+  test('keys generate and rotate; migrate', async () => {
     const gen = await run('keys', 'generate');
     assert.match(gen, /^TESSERA_KEYS=k\d{8}[0-9a-f]{4}:[A-Za-z0-9+/]{43}=$/);
     process.env.TESSERA_KEYS = gen.slice('TESSERA_KEYS='.length);
@@ -104,7 +104,24 @@ describe('tessera operator commands', () => {
     await assert.rejects(run('keys', 'rotate'), /TESSERA_KEYS is invalid/);
     delete process.env.TESSERA_KEYS;
     assert.match(await run('migrate'), /schema up to date/);
-    await assert.rejects(run('audit-log', 'verify'), /no hash-chained audit log yet/);
+  });
+
+  test('audit-log verify: OK over real events, and names the first broken link after tampering', async () => {
+    const config = resolveConfig({ store: 'sqlite', dataDir: dir, passwordCost: 10, demo: false });
+    const svc = await createService(config, { bootstrap: false, logger: { warn: () => {} } });
+    const s = await svc.sessions.login(null, 'gina', {}, {});
+    await svc.sessions.logout(s.session);
+    await svc.close();
+    assert.match(await run('audit-log', 'verify'), /Audit log OK: \d+ entries/);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dir, 'tessera.db'));
+    const row = db
+      .prepare("SELECT seq FROM tessera_audit WHERE kind = 'session.authenticated' ORDER BY seq DESC LIMIT 1")
+      .get() as { seq: number };
+    db.prepare("UPDATE tessera_audit SET body = replace(body, 'gina', 'mallory') WHERE seq = ?").run(row.seq);
+    db.close();
+    await assert.rejects(run('audit-log', 'verify'), (err: Error) => err.name === 'AuditBrokenError');
+    assert.match(lines.join('\n'), new RegExp(`BROKEN at entry #${row.seq} \\(hash-mismatch\\)`));
   });
 
   test('bad configuration and unavailable stores fail with an error naming the field', async () => {

@@ -700,6 +700,9 @@ body.admin {
   word-break: break-all;
   font-size: 0.95rem;
 }
+  .sev-high { background: #fee2e2; color: #7f1d1d; }
+  .sev-medium { background: #fef3c7; color: #78350f; }
+  .sev-low { background: #e0f2fe; color: #0c4a6e; }
 fieldset {
   border: 1px solid var(--border);
   border-radius: 8px;
