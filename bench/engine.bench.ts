@@ -3,8 +3,8 @@
  * in one process on pre-created sessions, and the store writes per session per minute under
  * steady traffic (frozen clock advanced by hand).
  *
- *   npx tsx bench/engine.bench.ts            # full run
- *   BENCH_TIME=300 BENCH_SESSIONS=2000 npx tsx bench/engine.bench.ts   # quick
+ *   npx tsx --conditions=tessera-source bench/engine.bench.ts            # full run
+ *   BENCH_TIME=300 BENCH_SESSIONS=2000 npx tsx --conditions=tessera-source bench/engine.bench.ts   # quick
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

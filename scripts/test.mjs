@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under packages/*/test (or the paths given) with node's built-in
 // test runner and the tsx loader. Node 20's --test takes no globs, so we list the files.
+// The workspace packages resolve to their TypeScript sources (export condition "tessera-source",
+// set in NODE_OPTIONS so that servers the tests spawn resolve the same way): no build needed.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,10 +41,12 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const summaryFile = process.env.TEST_SUMMARY_FILE;
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
 if (summaryFile) reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}.tap`);
+const condition = '--conditions=tessera-source';
+const nodeOptions = [process.env.NODE_OPTIONS, condition].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files],
-  { stdio: 'inherit', cwd: root, env: process.env },
+  { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 if (summaryFile) {
   const tap = readFileSync(`${summaryFile}.tap`, 'utf8');

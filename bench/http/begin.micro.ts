@@ -1,7 +1,7 @@
 /**
  * In-process cost of the HTTP layer's per-request work (no sockets): build the request view and
  * sink, `begin`, `requireAuth`, over a memory-store session. Prints ns per request.
- *   npx tsx bench/http/begin.micro.ts
+ *   npx tsx --conditions=tessera-source bench/http/begin.micro.ts
  */
 
 import { randomBytes } from 'node:crypto';

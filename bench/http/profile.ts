@@ -3,7 +3,7 @@
  * in, drives `GET /me` with wrk on core 1, stops it and prints where the CPU time went — self time
  * by function, and inclusive time of Tessera's own functions.
  *
- *   npx tsx bench/http/profile.ts node-tessera.ts [--store memory|sqlite] [--duration 5] [--top 30]
+ *   npx tsx --conditions=tessera-source bench/http/profile.ts node-tessera.ts [--store memory|sqlite] [--duration 5] [--top 30]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ const server = spawn(
     dir,
     '--import',
     'tsx',
+    '--conditions=tessera-source',
     join(here, 'servers', file),
   ],
   {

@@ -9,7 +9,7 @@
  * when the server process got less than 90 % of its core (CPU time from /proc/<pid>/stat against
  * wall time), when wrk saw errors or non-2xx answers, or when other processes loaded core 0.
  *
- *   npx tsx bench/http/run.ts [--rounds 3] [--duration 5] [--warmup 2] [--connections 32]
+ *   npx tsx --conditions=tessera-source bench/http/run.ts [--rounds 3] [--duration 5] [--warmup 2] [--connections 32]
  *                             [--only <regex>] [--json <file>]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -97,6 +97,14 @@ const VARIANTS: Variant[] = [
     target: 0.85,
   },
   {
+    name: 'node:http + tessera (memory, monitoring on)',
+    group: 'node:http',
+    file: 'node-tessera.ts',
+    env: { STORE: 'memory', MONITOR: '1' },
+    session: true,
+    target: 0.85,
+  },
+  {
     name: 'node:http + tessera (sqlite)',
     group: 'node:http',
     file: 'node-tessera.ts',
@@ -169,7 +177,7 @@ interface Started {
 
 async function startServer(v: Variant): Promise<Started> {
   const file = join(servers, v.file);
-  const nodeArgs = v.file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
+  const nodeArgs = v.file.endsWith('.ts') ? ['--import', 'tsx', '--conditions=tessera-source', file] : [file];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs], {
     env: { ...process.env, NODE_ENV: 'production', ...v.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,9 @@
 /**
  * The example app on Express 5 (also runs on Express 4: pass it to `createApp`). Same routes as
  * every other example: GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me,
- * POST /reauth, POST /checkout.
- * Run: `npm start` or `npx tsx examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * POST /reauth, POST /checkout; and POST /logout-everywhere (ends every session of the user, on
+ * every app server sharing the store).
+ * Run: `npm start` or `npx tsx --conditions=tessera-source examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory|redis://…|postgres://…).
  */
 
 import { type SessionManager, UnauthenticatedError } from '@tessera-sessions/core';
@@ -12,6 +13,7 @@ import {
   requireFresh,
   sessionErrorHandler,
 } from '@tessera-sessions/core/express';
+import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import {
@@ -36,12 +38,16 @@ const handle =
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Builds the example app (exported for tests). `lib` is the Express module: v5 by default, or v4. */
-export function createApp(manager: SessionManager = exampleManager(), lib: typeof express = express) {
+export function createApp(
+  manager: SessionManager = exampleManager(),
+  lib: typeof express = express,
+  options: { deviceBound?: DeviceBoundOptions } = {},
+) {
   const app = lib();
   app.disable('x-powered-by');
   // The body parser runs first, so the session middleware can read the `_csrf` form field.
   app.use(lib.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(expressSessions(manager, { loginUrl: '/login' }));
+  app.use(expressSessions(manager, { loginUrl: '/login', deviceBound: options.deviceBound }));
 
   const loginForm = handle(async (req, res) => {
     res.type('html').send(loginPage(await req.session.csrfToken()));
@@ -92,9 +98,21 @@ export function createApp(manager: SessionManager = exampleManager(), lib: typeo
     }),
   );
 
+  app.post(
+    '/logout-everywhere',
+    requireAuth(),
+    handle(async (req, res) => {
+      await manager.revokeAllForUser(req.session.userId!, {
+        exceptSessionId: req.session.id ?? undefined,
+      });
+      await req.session.logout();
+      res.redirect(303, '/login');
+    }),
+  );
+
   app.get('/me', (req, res) => {
     if (!req.session.authenticated) throw new UnauthenticatedError();
-    res.json({ userId: req.session.userId });
+    res.json({ userId: req.session.userId, deviceBound: req.session.deviceBound });
   });
 
   app.post(

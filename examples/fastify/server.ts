@@ -1,11 +1,12 @@
 /**
  * The example app on Fastify 5. Same routes as every other example:
  * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
- * Run: `npx tsx examples/fastify/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npx tsx --conditions=tessera-source examples/fastify/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import formbody from '@fastify/formbody';
 import type { SessionManager } from '@tessera-sessions/core';
 import { requireAuth, requireFresh, tessera } from '@tessera-sessions/core/fastify';
+import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   accountPage,
@@ -26,11 +27,11 @@ const field = (body: unknown, name: string): string | undefined => {
 /** Builds the example app (exported for tests); call `listen` on it. */
 export function createApp(
   manager: SessionManager = exampleManager(),
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean; deviceBound?: DeviceBoundOptions } = {},
 ): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
   app.register(formbody);
-  app.register(tessera, { manager, loginUrl: '/login' });
+  app.register(tessera, { manager, loginUrl: '/login', deviceBound: options.deviceBound });
 
   const html = 'text/html; charset=utf-8';
   const loginForm = async (request: { session: { csrfToken(): Promise<string> } }, error?: string) =>
@@ -68,7 +69,10 @@ export function createApp(
     return reply.redirect('/login', 303);
   });
 
-  app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
+  app.get('/me', { preHandler: requireAuth() }, async (request) => ({
+    userId: request.session.userId,
+    deviceBound: request.session.deviceBound,
+  }));
 
   app.post('/reauth', { preHandler: requireAuth() }, async (request, reply) => {
     if (!checkPassword(request.session.userId, field(request.body, 'password'))) {

@@ -1,12 +1,13 @@
 /**
  * The example app on Hono (served by @hono/node-server). Same routes as every other example:
  * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
- * Run: `npx tsx examples/hono/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npx tsx --conditions=tessera-source examples/hono/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import { type ServerType, serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { SessionManager } from '@tessera-sessions/core';
 import { requireAuth, requireFresh, type TesseraEnv, tesseraSession } from '@tessera-sessions/core/hono';
+import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import {
@@ -25,10 +26,14 @@ const field = (body: Record<string, unknown>, name: string): string | undefined 
 };
 
 /** Builds the example app (exported for tests); serve its `fetch` with `@hono/node-server`. */
-export function createApp(manager: SessionManager = exampleManager()): Hono<TesseraEnv> {
+export function createApp(
+  manager: SessionManager = exampleManager(),
+  options: { deviceBound?: DeviceBoundOptions } = {},
+): Hono<TesseraEnv> {
   const app = new Hono<TesseraEnv>();
   const sessions = tesseraSession(manager, {
     loginUrl: '/login',
+    deviceBound: options.deviceBound,
     clientIp: (c) => getConnInfo(c).remote.address ?? null,
   });
   app.use(bodyLimit({ maxSize: 16 * 1024 }));
@@ -70,7 +75,9 @@ export function createApp(manager: SessionManager = exampleManager()): Hono<Tess
     return c.redirect('/login', 303);
   });
 
-  app.get('/me', requireAuth(), (c) => c.json({ userId: c.get('session').userId }));
+  app.get('/me', requireAuth(), (c) =>
+    c.json({ userId: c.get('session').userId, deviceBound: c.get('session').deviceBound }),
+  );
 
   app.post('/reauth', requireAuth(), async (c) => {
     const body = await c.req.parseBody();

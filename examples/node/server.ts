@@ -1,10 +1,11 @@
 /**
  * The example app on plain node:http. Same routes as every other example:
  * GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me, POST /reauth, POST /checkout.
- * Run: `npx tsx examples/node/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * Run: `npx tsx --conditions=tessera-source examples/node/server.ts` (PORT, HOST, STORE=sqlite|memory).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { UnauthenticatedError } from '@tessera-sessions/core';
+import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
 import { nodeSessions } from '@tessera-sessions/core/node';
 import {
   accountPage,
@@ -33,10 +34,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Builds the example server (exported for tests). */
-export function createApp(manager = exampleManager()) {
-  const sessions = nodeSessions(manager, { loginUrl: '/login' });
+export function createApp(manager = exampleManager(), options: { deviceBound?: DeviceBoundOptions } = {}) {
+  const sessions = nodeSessions(manager, { loginUrl: '/login', deviceBound: options.deviceBound });
   const server = createServer(async (req, res) => {
     try {
+      if (await sessions.handle(req, res)) return;
       const session = await sessions.getSession(req, res);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = `${req.method} ${url.pathname}`;
@@ -89,7 +91,7 @@ export function createApp(manager = exampleManager()) {
           if (!session.authenticated) throw new UnauthenticatedError();
           return res
             .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ userId: session.userId }));
+            .end(JSON.stringify({ userId: session.userId, deviceBound: session.deviceBound }));
         default:
           return res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       }

@@ -1,5 +1,6 @@
 /**
- * What every example app shares: the demo user, the store choice (STORE=sqlite|memory), the
+ * What every example app shares: the demo user, the store choice (STORE=sqlite (default), memory,
+ * redis://…, redis+cluster://host:port,host:port, postgres://…), the
  * session manager, and the HTML pages. Each framework example wires these into its own idiom.
  */
 
@@ -12,8 +13,12 @@ import {
   type SessionManagerOptions,
 } from '@tessera-sessions/core';
 import { memoryStore } from '@tessera-sessions/core/stores/memory';
+import { postgresRateLimiter, postgresStore } from '@tessera-sessions/core/stores/postgres';
+import { redisRateLimiter, redisStore } from '@tessera-sessions/core/stores/redis';
 import { sqliteStore } from '@tessera-sessions/core/stores/sqlite';
 import Database from 'better-sqlite3';
+import { Cluster, Redis } from 'ioredis';
+import pg from 'pg';
 
 /** Demo credentials: alice / wonderland. */
 export const USERS: Readonly<Record<string, string>> = Object.freeze({ alice: 'wonderland' });
@@ -65,24 +70,72 @@ function devKeys(): string | undefined {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** The session manager of the examples: SQLite file by default (SESSION_DB), STORE=memory for in-memory. */
-export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): SessionManager {
-  const kind = process.env.STORE ?? 'sqlite';
-  let store: SessionManagerOptions['store'];
-  if (kind === 'memory') store = memoryStore();
-  else if (kind === 'sqlite') {
+/** A session store (and, for the shared ones, a shared creation limiter) from STORE. */
+function storeFromEnv(points: number | false | undefined): {
+  kind: string;
+  store: SessionManagerOptions['store'];
+  limiter?: SessionManagerOptions['creationRateLimit'];
+} {
+  const spec = process.env.STORE ?? 'sqlite';
+  const limit = { points: points === false || points === undefined ? 60 : points };
+  if (spec === 'memory') return { kind: 'memory', store: memoryStore() };
+  if (spec === 'sqlite') {
     const file = resolve(process.env.SESSION_DB ?? '.tessera/sessions.db');
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    store = sqliteStore({ database: new Database(file) });
-  } else throw new Error(`STORE must be 'sqlite' or 'memory', not ${JSON.stringify(kind)}.`);
+    return { kind: 'sqlite', store: sqliteStore({ database: new Database(file) }) };
+  }
+  if (/^rediss?:\/\//.test(spec) || spec.startsWith('redis+cluster://')) {
+    // Fail fast when Redis is down: no offline queue, one retry; the store bounds every call too.
+    const fast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 };
+    const client = spec.startsWith('redis+cluster://')
+      ? new Cluster(
+          spec
+            .slice('redis+cluster://'.length)
+            .split(',')
+            .map((hp) => ({ host: hp.split(':')[0]!, port: Number(hp.split(':')[1]) })),
+          { redisOptions: fast, enableOfflineQueue: false },
+        )
+      : new Redis(spec, fast);
+    client.on('error', () => {}); // reported per request as 503 (STORE_UNAVAILABLE)
+    return {
+      kind: 'redis',
+      store: redisStore({ client }),
+      limiter: points === false ? false : redisRateLimiter(client, limit),
+    };
+  }
+  if (/^postgres(ql)?:\/\//.test(spec)) {
+    const pool = new pg.Pool({ connectionString: spec, connectionTimeoutMillis: 2000, max: 10 });
+    pool.on('error', () => {}); // idle-client errors; requests see their own
+    return {
+      kind: 'postgres',
+      store: postgresStore({ pool }),
+      limiter: points === false ? false : postgresRateLimiter(pool, limit),
+    };
+  }
+  throw new Error(
+    `STORE must be sqlite, memory, redis://…, redis+cluster://host:port,… or postgres://…, not ${JSON.stringify(spec)}.`,
+  );
+}
+
+/**
+ * The session manager of the examples: SQLite file by default (SESSION_DB), STORE=memory for
+ * in-memory, STORE=redis://… or postgres://… for several app servers behind a load balancer (the
+ * creation limit is then shared through the same backend).
+ */
+export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): SessionManager {
+  const limit = creationLimitFromEnv();
+  const { kind, store, limiter } = storeFromEnv(
+    limit === false ? false : limit === undefined ? undefined : (limit as { points: number }).points,
+  );
   const manager = createSessionManager({
     store,
-    keys: kind === 'sqlite' ? devKeys() : undefined,
-    creationRateLimit: creationLimitFromEnv(),
+    keys: kind === 'memory' ? undefined : devKeys(),
+    creationRateLimit: limiter ?? limit,
     ...overrides,
   });
-  // The SQLite file keeps expired rows until they are swept; the timer does not keep the process alive.
-  if (kind === 'sqlite') manager.startSweeper({ every: '5m' });
+  // SQLite and PostgreSQL keep expired rows until they are swept (Redis expires them by TTL); the
+  // timer does not keep the process alive.
+  if (kind === 'sqlite' || kind === 'postgres') manager.startSweeper({ every: '5m' });
   return manager;
 }
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// tessera-audit: the package ships TypeScript sources; tsx loads them.
-import { register } from 'tsx/esm/api';
+// tessera-audit: runs the built CLI (dist/cli.js). Inside the Tessera repository, with
+// `--conditions=tessera-source` and the tsx loader, `#cli` resolves to src/cli.ts instead.
+import { main } from '#cli';
 
-register();
-const { main } = await import('../src/cli.ts');
 await main();

@@ -2,7 +2,7 @@
  * Regenerates the sample reports in docs/examples/: two flawed fixtures, express-session in its
  * default configuration, and Tessera's Express example (started here with STORE=memory).
  *
- *   npx tsx packages/audit/scripts/make-examples.ts          (TESSERA_SAMPLES=300 for a larger token sample)
+ *   npx tsx --conditions=tessera-source packages/audit/scripts/make-examples.ts          (TESSERA_SAMPLES=300 for a larger token sample)
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -52,7 +52,7 @@ async function tessera(): Promise<void> {
     return;
   }
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=tessera-source', file], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory' },
     stdio: 'ignore',

@@ -26,9 +26,10 @@ import { type Credentials, type Profile, resolveCredentials, resolveLimits } fro
 import { login, newClient, type ProbeContext, type ProgressEvent, rememberCookieValues } from './session.ts';
 import { detectStack, fixHint, STACK_NAMES } from './stack.ts';
 import type { RandomnessReport } from './token-analysis.ts';
+import { VERSION } from './version.ts';
 
-/** Tool version written into reports. */
-export const VERSION = '0.1.0';
+/** Tool version written into reports (from package.json). */
+export { VERSION } from './version.ts';
 
 /** Default number of session tokens sampled for the randomness check. */
 export const DEFAULT_SAMPLES = 20_000;

@@ -12,6 +12,7 @@ import { type ProgressReporter, progressReporter, wantsColor } from './progress.
 import { FORMATS, type Format, render } from './report/index.ts';
 import type { ProgressEvent } from './session.ts';
 import { analyzeTokenFile, tokensMarkdown } from './tokens-command.ts';
+import { VERSION } from './version.ts';
 
 /** Exit codes: 0 clean, 1 findings at or above `--fail-on` (or weak tokens), 2 usage or runtime error. */
 export const EXIT = { CLEAN: 0, FINDINGS: 1, ERROR: 2 } as const;
@@ -69,7 +70,7 @@ const auditArgs = {
 const auditCommand = defineCommand({
   meta: {
     name: 'tessera-audit',
-    version: '0.1.0',
+    version: VERSION,
     description: 'Audit the session management of a running web application',
   },
   args: auditArgs,
@@ -261,7 +262,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return args.length === 0 ? EXIT.ERROR : EXIT.CLEAN;
   }
   if (rest.includes('--version')) {
-    io.stdout('0.1.0\n');
+    io.stdout(`${VERSION}\n`);
     return EXIT.CLEAN;
   }
   try {

@@ -261,9 +261,20 @@ describe('tokens subcommand', () => {
   });
 });
 
-test('the bin runs through tsx', () => {
+test('the bin runs (here on the sources: #cli resolves to src/cli.ts under tessera-source)', () => {
   const bin = resolve(import.meta.dirname, '../bin/tessera-audit.mjs');
-  const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=tessera-source', bin, '--help'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /tessera-audit/);
+});
+
+test('--version prints the version in package.json (no second copy in the code)', async () => {
+  const manifest = JSON.parse(await readFile(resolve(import.meta.dirname, '../package.json'), 'utf8')) as {
+    version: string;
+  };
+  const o = io();
+  assert.equal(await runCli(['--version'], o), 0);
+  assert.equal(o.out, `${manifest.version}\n`);
 });

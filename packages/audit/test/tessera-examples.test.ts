@@ -1,8 +1,9 @@
 /**
  * Tessera's own example apps, audited from the outside with the committed profile
- * (docs/examples/tessera-express.audit.yaml — every example serves the same routes). Each must
- * come out clean: no finding, no check in error. Examples that do not exist yet are skipped
- * with the reason shown.
+ * (docs/examples/tessera-express.audit.yaml — every example serves the same routes), and the
+ * service's demo shop (`tessera serve`) with its own profile (docs/examples/tessera-server.audit.yaml).
+ * Each must come out clean: no finding, no check in error. Examples that do not exist yet are
+ * skipped with the reason shown.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -29,9 +30,10 @@ async function freePort(): Promise<number> {
 
 async function startExample(
   file: string,
+  args: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=tessera-source', file, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +46,7 @@ async function startExample(
     out += d;
   });
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 20_000;
+  const until = Date.now() + 60_000; // five servers start at once on a busy machine
   while (Date.now() < until) {
     if (child.exitCode !== null) break;
     try {
@@ -58,18 +60,32 @@ async function startExample(
   throw new Error(`${file} did not start:\n${out}`);
 }
 
+const TARGETS = [
+  ...['express', 'node', 'fastify', 'hono'].map((name) => ({
+    title: `examples/${name}`,
+    file: resolve(ROOT, 'examples', name, 'server.ts'),
+    args: [] as string[],
+    profile: PROFILE,
+  })),
+  {
+    title: 'tessera serve (demo shop)',
+    file: resolve(ROOT, 'packages/server/bin/tessera.mjs'),
+    args: ['serve'],
+    profile: resolve(ROOT, 'docs/examples/tessera-server.audit.yaml'),
+  },
+];
+
 describe('Tessera example apps come out clean', { concurrency: true }, () => {
-  for (const name of ['express', 'node', 'fastify', 'hono']) {
-    const file = resolve(ROOT, 'examples', name, 'server.ts');
+  for (const { title, file, args, profile } of TARGETS) {
     const exists = existsSync(file);
-    test(`examples/${name}`, {
-      skip: exists ? false : `examples/${name}/server.ts does not exist yet`,
+    test(title, {
+      skip: exists ? false : `${file} does not exist yet`,
     }, async () => {
-      const app = await startExample(file);
+      const app = await startExample(file, args);
       try {
         const report = await runAudit({
           target: app.url,
-          profile: await loadProfile(PROFILE),
+          profile: await loadProfile(profile),
           samples: SAMPLES,
         });
         assert.ok(

@@ -16,6 +16,8 @@ export type TesseraErrorCode =
   | 'REAUTH_REQUIRED'
   | 'UNAUTHENTICATED'
   | 'CSRF_REJECTED'
+  | 'DEVICE_BINDING_REQUIRED'
+  | 'DEVICE_PROOF_REQUIRED'
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
   | 'CONFIG_INVALID';
@@ -32,6 +34,8 @@ export const HTTP_STATUS: Readonly<Record<TesseraErrorCode, number>> = Object.fr
   SESSION_DATA_TOO_LARGE: 413,
   SESSION_DATA_INVALID: 500,
   CSRF_REJECTED: 403,
+  DEVICE_BINDING_REQUIRED: 403,
+  DEVICE_PROOF_REQUIRED: 307,
   RATE_LIMITED: 429,
   STORE_UNAVAILABLE: 503,
   CONFIG_INVALID: 500,
@@ -131,6 +135,25 @@ export class CsrfError extends TesseraError {
   override readonly name = 'CsrfError';
   constructor(readonly reason: string) {
     super('CSRF_REJECTED', `Request refused by the CSRF guard: ${reason}.`);
+  }
+}
+
+/** The action needs a device-bound (DBSC) session, and this session is not bound. */
+export class DeviceBindingRequiredError extends TesseraError {
+  override readonly name = 'DeviceBindingRequiredError';
+  constructor() {
+    super('DEVICE_BINDING_REQUIRED', 'This action needs a session bound to this device.');
+  }
+}
+
+/**
+ * The action needs a fresh proof of the device key. Rendered as a 307 back to `location` with the
+ * bound cookie expired, so a DBSC browser refreshes (signing a challenge) and retries on its own.
+ */
+export class DeviceProofRequiredError extends TesseraError {
+  override readonly name = 'DeviceProofRequiredError';
+  constructor(readonly location: string) {
+    super('DEVICE_PROOF_REQUIRED', 'This action needs a fresh proof of the device key.');
   }
 }
 

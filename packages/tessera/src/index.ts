@@ -14,6 +14,9 @@ export { generateToken, isWellFormedToken, sessionIdFromToken, TOKEN_LENGTH } fr
 export { type Duration, parseDuration } from './duration.ts';
 export type { BindingAction, RequestContext } from './engine/binding.ts';
 export type {
+  DbscFailureReason,
+  ReuseHolder,
+  RevokeActor,
   SessionEvent,
   SessionEventListener,
   SessionEventOf,
@@ -33,6 +36,8 @@ export {
 export {
   ConfigError,
   CsrfError,
+  DeviceBindingRequiredError,
+  DeviceProofRequiredError,
   HTTP_STATUS,
   isTesseraError,
   RateLimitedError,
@@ -49,13 +54,21 @@ export {
   UnauthenticatedError,
 } from './errors.ts';
 export {
+  type DeviceBinding,
   DuplicateSessionError,
   type EndReason,
+  type FederatedIdentity,
+  type FederatedLookup,
+  matchesSearchText,
   recordExpiresAt,
   type SessionBinding,
+  type SessionCounts,
   type SessionDevice,
   type SessionRecord,
+  type SessionSearch,
   type Store,
   type Tombstone,
+  type TombstoneTemplate,
   type TouchPatch,
+  tombstoneFromTemplate,
 } from './store/types.ts';

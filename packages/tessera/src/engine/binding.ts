@@ -78,9 +78,13 @@ export function describeClient(
       deviceType: parsed?.deviceType ?? null,
       firstIp: ip,
       lastIp: ip,
+      userAgent: ua === null ? null : ua.slice(0, MAX_UA_KEPT),
     },
   };
 }
+
+/** How much of the raw User-Agent a record keeps for display (admin consoles). */
+const MAX_UA_KEPT = 512;
 
 /** True when the request's User-Agent family differs from the one recorded. Fast path: identical raw UA. */
 export function userAgentChanged(binding: SessionBinding, ua: string | null | undefined): boolean {

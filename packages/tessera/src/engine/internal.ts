@@ -11,6 +11,16 @@
  */
 export const validateNow: unique symbol = Symbol('tessera.validateNow');
 
+/**
+ * `SessionManager[patchRecord](session, change)`: a compare-and-set update of engine-owned record
+ * fields (the DBSC device binding), re-run on conflict against the live record; `change` returns
+ * null to give up. Resolves to the updated session, or null when the session is gone or `change` gave up.
+ */
+export const patchRecord: unique symbol = Symbol('tessera.patchRecord');
+
+/** `SessionManager[revokeFamily](session, reason, ctx)`: ends the session's whole rotation family. */
+export const revokeFamily: unique symbol = Symbol('tessera.revokeFamily');
+
 /** `SessionHandler[beginNow](req, sink)`: `begin`, synchronous when validation was. */
 export const beginNow: unique symbol = Symbol('tessera.beginNow');
 

@@ -1,3 +1,4 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
@@ -51,8 +52,13 @@ export interface SessionManagerOptions {
   };
   /** Maximum sealed data size in bytes. Default 4096. */
   maxDataBytes?: number;
-  /** New sessions per client address per window (default 60 per minute); `false` disables. */
-  creationRateLimit?: { points: number; window: Duration } | false;
+  /**
+   * New sessions per client address per window (default 60 per minute, kept in this process);
+   * `false` disables. Behind a load balancer pass a shared limiter instead (rate-limiter-flexible,
+   * e.g. `redisRateLimiter(client)` from `@tessera-sessions/core/stores/redis` or
+   * `postgresRateLimiter(pool)` from `…/stores/postgres`), so N app servers do not allow N times the limit.
+   */
+  creationRateLimit?: { points: number; window: Duration } | RateLimiterAbstract | false;
   /** Warnings sink. Default: `console.warn`. */
   logger?: Logger;
 }
@@ -77,7 +83,7 @@ export interface ResolvedOptions {
   v4Bits: number;
   v6Bits: number;
   maxDataBytes: number;
-  rateLimit: { points: number; windowMs: number } | false;
+  rateLimit: { points: number; windowMs: number } | RateLimiterAbstract | false;
   logger: Logger;
 }
 
@@ -116,7 +122,14 @@ const schema = z
       .optional(),
     maxDataBytes: z.number().int().min(256).max(1_048_576).optional(),
     creationRateLimit: z
-      .union([z.literal(false), z.object({ points: z.number().int().positive(), window: duration }).strict()])
+      .union([
+        z.literal(false),
+        z.object({ points: z.number().int().positive(), window: duration }).strict(),
+        z.custom<RateLimiterAbstract>(
+          (v) => typeof (v as RateLimiterAbstract | null)?.consume === 'function',
+          'must be { points, window }, false, or a rate-limiter-flexible limiter',
+        ),
+      ])
       .optional(),
     logger: z
       .custom<Logger>((v) => typeof (v as Logger)?.warn === 'function', 'must have a warn() method')
@@ -180,8 +193,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     v6Bits: o.binding?.ipv6PrefixBits ?? 48,
     maxDataBytes: o.maxDataBytes ?? 4096,
     rateLimit:
-      o.creationRateLimit === false
-        ? false
+      o.creationRateLimit === false || (o.creationRateLimit !== undefined && 'consume' in o.creationRateLimit)
+        ? o.creationRateLimit
         : {
             points: o.creationRateLimit?.points ?? 60,
             windowMs: ms(o.creationRateLimit?.window, 'creationRateLimit.window', '1m'),

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
 import { open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import { type Duration, parseDuration } from '../duration.ts';
@@ -14,13 +14,20 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from '../errors.ts';
-import type { EndReason, SessionRecord, Store, Tombstone } from '../store/types.ts';
-import { DuplicateSessionError } from '../store/types.ts';
+import type {
+  EndReason,
+  FederatedIdentity,
+  SessionRecord,
+  Store,
+  Tombstone,
+  TombstoneTemplate,
+} from '../store/types.ts';
+import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
 import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
-import type { SessionEvent } from './events.ts';
+import type { ReuseHolder, RevokeActor, SessionEvent } from './events.ts';
 import { SessionEvents } from './events.ts';
-import { validateNow } from './internal.ts';
+import { patchRecord, revokeFamily, validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
@@ -59,6 +66,11 @@ export interface LoginOptions {
   rememberMe?: boolean;
   /** Carry the anonymous session's data (a cart) into the new session. Default true. */
   carryData?: boolean;
+  /**
+   * For logins through an OpenID Connect provider: the ID token's `iss`, `sub` and `sid`. Recorded
+   * with the session (and indexed by the store) so the provider's back-channel logout can end it.
+   */
+  federated?: { iss: string; sub: string; sid?: string | null };
 }
 
 const MAX_CAS_ATTEMPTS = 8;
@@ -78,7 +90,7 @@ export class SessionManager {
   readonly events: SessionEvents;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #limiter: RateLimiterMemory | null;
+  readonly #limiter: RateLimiterAbstract | null;
 
   constructor(options: SessionManagerOptions) {
     this.#o = resolveOptions(options);
@@ -88,12 +100,13 @@ export class SessionManager {
         `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
       ),
     );
-    this.#limiter = this.#o.rateLimit
-      ? new RateLimiterMemory({
-          points: this.#o.rateLimit.points,
-          duration: Math.max(1, this.#o.rateLimit.windowMs / 1000),
-        })
-      : null;
+    const limit = this.#o.rateLimit;
+    this.#limiter =
+      limit === false
+        ? null
+        : 'consume' in limit
+          ? limit
+          : new RateLimiterMemory({ points: limit.points, duration: Math.max(1, limit.windowMs / 1000) });
   }
 
   /** The resolved policy values, in milliseconds (read-only). */
@@ -123,7 +136,7 @@ export class SessionManager {
         await this.#limiter.consume(ipPrefix(ctx.ip, 32, 64) ?? ctx.ip);
       } catch (res) {
         if (res instanceof Error) throw new StoreUnavailableError('rate-limit', { cause: res });
-        this.#emit('session.rate_limited', null, ctx, {});
+        this.#emit('session.rate_limited', null, ctx, { scope: 'create' });
         throw new RateLimitedError((res as { msBeforeNext?: number }).msBeforeNext ?? 1000);
       }
     }
@@ -218,6 +231,7 @@ export class SessionManager {
     }
     const authLevel = options.authLevel ?? 1;
     const rememberMe = options.rememberMe ?? false;
+    const federated = federatedIdentity(options.federated);
     await this.#enforceLimit(userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
@@ -247,6 +261,7 @@ export class SessionManager {
       data: data === undefined ? null : this.#seal(data, id),
       csrfSecret: randomBytes(32).toString('base64url'),
       version,
+      ...(federated ? { federated } : {}),
     });
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -304,12 +319,17 @@ export class SessionManager {
     const rec = recordOf(session);
     if (rec.userId === null) throw new ReauthRequiredError(this.#o.stepUpMs);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
-    return this.#rotate(rec, 'privilege', ctx, (r) => ({
+    const issued = await this.#rotate(rec, 'privilege', ctx, (r) => ({
       authenticatedAt: this.#now(),
       authLevel: Math.max(options.authLevel ?? r.authLevel, r.authLevel),
       stepUpRequired: false,
       binding: ctx.userAgent !== undefined || ctx.ip !== undefined ? client.binding : r.binding,
     }));
+    this.#emit('session.step_up', recordOf(issued.session), ctx, {
+      phase: 'completed',
+      cause: 'reauthenticate',
+    });
+    return issued;
   }
 
   /**
@@ -362,21 +382,82 @@ export class SessionManager {
   async logout(session: Session, ctx: RequestContext = {}): Promise<void> {
     const rec = recordOf(session);
     await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'logout', null)));
-    this.#emit('session.revoked', rec, ctx, { reason: 'logout' });
+    this.#emit('session.revoked', rec, ctx, { reason: 'logout', actor: 'user' });
   }
 
   /**
    * Revokes one session by its public id: admin termination, or a user ending one of their own
    * devices — then pass `userId`, and a session of anyone else is left alone (returns false).
-   * Returns false if nothing was revoked.
+   * Returns false if nothing was revoked. `actor` (default: `user` when `userId` is given, else
+   * `admin`) and `actorId` go into the `session.revoked` event; an admin's revocation also emits
+   * `session.admin_action`.
    */
-  async revoke(sessionId: string, options: { reason?: EndReason; userId?: string } = {}): Promise<boolean> {
+  async revoke(
+    sessionId: string,
+    options: { reason?: EndReason; userId?: string; actor?: RevokeActor; actorId?: string } = {},
+  ): Promise<boolean> {
     const reason = options.reason ?? 'revoked';
     const rec = await this.#guard('get', this.#store.get(sessionId));
     if (!rec) return false;
     if (options.userId !== undefined && rec.userId !== options.userId) return false;
     const done = await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, reason, null)));
-    if (done) this.#emit('session.revoked', rec, {}, { reason });
+    const actor = options.actor ?? (options.userId !== undefined ? 'user' : 'admin');
+    const actorId = options.actorId ?? null;
+    if (done) this.#emit('session.revoked', rec, {}, { reason, actor, actorId });
+    if (done && actor === 'admin')
+      this.#emit(
+        'session.admin_action',
+        rec,
+        {},
+        { action: 'revoke', actorId, targetUserId: rec.userId, count: 1 },
+      );
+    return done;
+  }
+
+  /**
+   * Asks a session to re-authenticate before its next sensitive action (what the binding policy
+   * `step-up` does, on demand: a detection rule, an administrator). Returns false when the session
+   * is gone, anonymous, or already flagged.
+   */
+  async requireStepUp(
+    sessionId: string,
+    options: { actor?: RevokeActor; actorId?: string } = {},
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const rec = await this.#guard('get', this.#store.get(sessionId));
+      if (!rec || rec.userId === null || rec.stepUpRequired) return false;
+      const next = { ...rec, stepUpRequired: true, version: rec.version + 1 };
+      if (!(await this.#guard('update', this.#store.update(next, rec.version)))) continue;
+      this.#emit('session.step_up', rec, {}, { phase: 'required', cause: 'detection' });
+      if (options.actor === 'admin')
+        this.#emit(
+          'session.admin_action',
+          rec,
+          {},
+          {
+            action: 'require-step-up',
+            actorId: options.actorId ?? null,
+            targetUserId: rec.userId,
+            count: 1,
+          },
+        );
+      return true;
+    }
+    throw new SessionConflictError(MAX_CAS_ATTEMPTS);
+  }
+
+  /**
+   * Ends an anonymous session that never authenticated, for a cap on anonymous sessions (a
+   * session flood). Its tombstone lasts only the reuse grace window, so evicting a flood leaves
+   * nothing behind (such a session has no rights a replay could regain). A session that logged
+   * in meanwhile is left alone. Returns true when it was evicted.
+   */
+  async evictAnonymous(sessionId: string): Promise<boolean> {
+    const rec = await this.#guard('get', this.#store.get(sessionId));
+    if (!rec || rec.userId !== null) return false;
+    const tomb = { ...this.#tomb(rec, 'evicted', null), expiresAt: this.#now() + this.#o.graceMs };
+    const done = await this.#guard('delete', this.#store.delete(rec.id, tomb));
+    if (done) this.#emit('session.revoked', rec, {}, { reason: 'evicted', actor: 'system' });
     return done;
   }
 
@@ -384,13 +465,65 @@ export class SessionManager {
    * Revokes every session of a user (password change, role change, "sign out everywhere"),
    * optionally keeping one (the current). Returns how many were revoked.
    */
-  async revokeAllForUser(userId: string, options: { exceptSessionId?: string } = {}): Promise<number> {
+  async revokeAllForUser(
+    userId: string,
+    options: { exceptSessionId?: string; actor?: RevokeActor; actorId?: string } = {},
+  ): Promise<number> {
     const ids = await this.#guard(
       'deleteByUser',
-      this.#store.deleteByUser(userId, (r) => this.#tomb(r, 'revoked-all', null), options.exceptSessionId),
+      this.#store.deleteByUser(userId, this.#tombTemplate('revoked-all'), options.exceptSessionId),
     );
-    for (const id of ids) this.#emit('session.revoked', { id, userId }, {}, { reason: 'revoked-all' });
+    const actor = options.actor ?? 'user';
+    const actorId = options.actorId ?? null;
+    for (const id of ids)
+      this.#emit('session.revoked', { id, userId }, {}, { reason: 'revoked-all', actor, actorId });
+    if (actor === 'admin')
+      this.#emit(
+        'session.admin_action',
+        { id: null, userId },
+        {},
+        {
+          action: 'revoke-all',
+          actorId,
+          targetUserId: userId,
+          count: ids.length,
+        },
+      );
     return ids.length;
+  }
+
+  /**
+   * Ends every session an identity provider's logout names: those recorded at login (the
+   * `federated` login option) with this issuer and the provider's session id `sid`, or — with only
+   * `sub` — every session of that subject at that issuer. With both, a session must match both.
+   * Returns how many were revoked. Needs a store with `listByFederated` (CONFIG_INVALID otherwise).
+   */
+  async revokeFederated(issuer: string, match: { sid?: string; sub?: string }): Promise<number> {
+    const store = this.#store;
+    if (typeof store.listByFederated !== 'function')
+      throw new ConfigError('store', 'does not implement listByFederated, which federated logout needs.');
+    const { sid, sub } = match;
+    if (sid === undefined && sub === undefined) return 0;
+    const rows = await this.#guard(
+      'listByFederated',
+      store.listByFederated(issuer, sid !== undefined ? { sid } : { sub: sub as string }),
+    );
+    let revoked = 0;
+    for (const r of rows) {
+      const f = r.federated;
+      if (
+        !f ||
+        f.iss !== issuer ||
+        (sid !== undefined && f.sid !== sid) ||
+        (sub !== undefined && f.sub !== sub)
+      )
+        continue;
+      if (await this.#guard('delete', store.delete(r.id, this.#tomb(r, 'revoked', null)))) {
+        revoked++;
+        this.#emit('session.revoked', r, {}, { reason: 'revoked' });
+      }
+    }
+    return revoked;
   }
 
   /** The user's live sessions, newest activity first, with device facts for a "your devices" page. */
@@ -452,6 +585,34 @@ export class SessionManager {
     return () => clearInterval(timer);
   }
 
+  /** @internal See {@link patchRecord}. */
+  async [patchRecord](
+    session: Session,
+    change: (current: SessionRecord) => Partial<SessionRecord> | null,
+  ): Promise<Session | null> {
+    let rec = await this.#current(recordOf(session).id);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && rec; attempt++) {
+      const patch = change(rec);
+      if (patch === null) return null;
+      const next: SessionRecord = { ...rec, ...patch, id: rec.id, version: rec.version + 1 };
+      if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
+      rec = await this.#current(rec.id);
+    }
+    if (rec) throw new SessionConflictError(MAX_CAS_ATTEMPTS);
+    return null;
+  }
+
+  /** @internal See {@link revokeFamily}. Returns how many sessions ended. */
+  async [revokeFamily](session: Session, reason: EndReason, ctx: RequestContext = {}): Promise<number> {
+    const rec = recordOf(session);
+    const ids = await this.#guard(
+      'deleteFamily',
+      this.#store.deleteFamily(rec.family, this.#tombTemplate(reason)),
+    );
+    for (const id of ids) this.#emit('session.revoked', { id, userId: rec.userId }, ctx, { reason });
+    return ids.length;
+  }
+
   // ---------------------------------------------------------------- internals
 
   #now(): number {
@@ -471,14 +632,19 @@ export class SessionManager {
     type: T,
     rec: { id: string | null; userId: string | null } | null,
     ctx: RequestContext,
-    extra: Omit<Extract<SessionEvent, { type: T }>, 'type' | 'at' | 'sessionId' | 'userId' | 'ip'>,
+    extra: Omit<
+      Extract<SessionEvent, { type: T }>,
+      'type' | 'at' | 'sessionId' | 'userId' | 'ip' | 'userAgent'
+    >,
   ): void {
+    if (!this.events.active) return;
     this.events.emit({
       type,
       at: this.#now(),
       sessionId: rec?.id ?? null,
       userId: rec?.userId ?? null,
       ip: ctx.ip ?? null,
+      userAgent: ctx.userAgent ?? null,
       ...extra,
     } as SessionEvent);
   }
@@ -501,17 +667,14 @@ export class SessionManager {
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
+    return { ...tombstoneFromTemplate(rec, this.#tombTemplate(reason)), successorId };
+  }
+
+  /** Tombstones as data, so a store applies them inside its own atomic step (bulk deletes). */
+  #tombTemplate(reason: EndReason): TombstoneTemplate {
     const now = this.#now();
-    return {
-      id: rec.id,
-      family: rec.family,
-      userId: rec.userId,
-      reason,
-      successorId,
-      createdAt: now,
-      // Long enough to recognise a replay for as long as the token could have been valid.
-      expiresAt: Math.max(rec.absoluteExpiresAt, now + this.#o.graceMs) + this.#o.renewalMs,
-    };
+    // Long enough to recognise a replay for as long as the token could have been valid.
+    return { reason, createdAt: now, keepUntil: now + this.#o.graceMs, extendMs: this.#o.renewalMs };
   }
 
   async #resolveMissing(id: string, ctx: RequestContext, depth = 0): Promise<ValidateResult> {
@@ -532,18 +695,34 @@ export class SessionManager {
         }
         return { ok: false, reason: 'revoked' };
       }
+      const holders = this.events.active ? await this.#liveSuccessor(tomb) : [];
       const revoked = await this.#guard(
         'deleteFamily',
-        this.#store.deleteFamily(tomb.family, (r) => this.#tomb(r, 'reuse', null)),
+        this.#store.deleteFamily(tomb.family, this.#tombTemplate('reuse')),
       );
       this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
         family: tomb.family,
         revoked: revoked.length,
+        holders,
       });
       return { ok: false, reason: 'reuse' };
     }
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
     return { ok: false, reason: tomb.reason === 'expired' ? 'expired' : 'revoked' };
+  }
+
+  /** The live session a rotated-away token leads to (the other party of a reuse), for the event only. */
+  async #liveSuccessor(tomb: Tombstone): Promise<ReuseHolder[]> {
+    let at = tomb.successorId;
+    for (let hop = 0; at && hop < 8; hop++) {
+      const rec = await this.#guard('get', this.#store.get(at));
+      if (rec) {
+        const agent = [rec.device.browser, rec.device.os].filter(Boolean).join(' on ') || null;
+        return [{ sessionId: rec.id, ip: rec.device.lastIp, agent }];
+      }
+      at = (await this.#guard('getTombstone', this.#store.getTombstone(at)))?.successorId ?? null;
+    }
+    return [];
   }
 
   /** True when a request needs no work beyond reading: no deadline passed, no binding changed, no renewal or touch due. */
@@ -580,16 +759,20 @@ export class SessionManager {
       this.#emit('session.binding_mismatch', rec, ctx, {
         binding,
         action: action as 'monitor' | 'step-up' | 'revoke',
+        previousIp: rec.device.lastIp,
+        lastSeenAt: rec.lastSeenAt,
       });
       if (action === 'revoke') {
         await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'binding', null)));
-        this.#emit('session.revoked', rec, ctx, { reason: 'binding' });
+        this.#emit('session.revoked', rec, ctx, { reason: 'binding', actor: 'system' });
         return { ok: false, reason: 'binding' };
       }
       if (action === 'step-up' && !rec.stepUpRequired && rec.userId !== null && mayWrite) {
         const next = { ...rec, stepUpRequired: true, version: rec.version + 1 };
-        if (await this.#guard('update', this.#store.update(next, rec.version))) rec = next;
-        else {
+        if (await this.#guard('update', this.#store.update(next, rec.version))) {
+          rec = next;
+          this.#emit('session.step_up', rec, ctx, { phase: 'required', cause: 'binding' });
+        } else {
           // A concurrent write won the race: this request is held to step-up, and nothing else is
           // written (a touch would record the new address and hide the mismatch from the next request).
           return { ok: true, session: toSession({ ...rec, stepUpRequired: true }), token: null };
@@ -615,6 +798,7 @@ export class SessionManager {
         idleExpiresAt: patch.idleExpiresAt,
         device: { ...rec.device, lastIp: patch.lastIp },
       };
+      this.#emit('session.touched', rec, ctx, { idleExpiresAt: rec.idleExpiresAt });
     }
     return { ok: true, session: toSession(rec), token: null };
   }
@@ -710,7 +894,7 @@ export class SessionManager {
       for (const victim of live) {
         if (victim.id === own?.id || newest.includes(victim)) continue;
         await this.#guard('delete', this.#store.delete(victim.id, this.#tomb(victim, 'evicted', null)));
-        this.#emit('session.revoked', victim, ctx, { reason: 'evicted' });
+        this.#emit('session.revoked', victim, ctx, { reason: 'evicted', actor: 'system' });
       }
       if (!own) return;
     }
@@ -719,6 +903,15 @@ export class SessionManager {
     }
     if (!ownStays) throw new SessionLimitError(max);
   }
+}
+
+/** Checks and normalises `LoginOptions.federated`. */
+function federatedIdentity(f: LoginOptions['federated']): FederatedIdentity | null {
+  if (f === undefined || f === null) return null;
+  const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
+  if (!ok(f.iss) || !ok(f.sub) || (f.sid != null && !ok(f.sid)))
+    throw new TypeError('federated.iss, .sub and .sid must be non-empty strings of at most 1024 characters.');
+  return { iss: f.iss, sub: f.sub, sid: f.sid ?? null };
 }
 
 /**

@@ -12,7 +12,8 @@ export {
   checkCsrfHeaders,
   isSafeMethod,
 } from './csrf.ts';
-export { nodeRequestInfo, nodeResponseSink } from './node.ts';
+export type { DeviceBoundOptions, EndpointResponse } from './dbsc/index.ts';
+export { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from './node.ts';
 export { PROBLEM_CONTENT_TYPE, type ProblemDetails, toProblem } from './problem.ts';
 export { RequestSession, type ResponseSink } from './request-session.ts';
 export {
@@ -22,4 +23,4 @@ export {
   SessionHandler,
   type SessionHandlerOptions,
 } from './session-handler.ts';
-export { headersSink, type WebSession, webRequestInfo, webSession } from './web.ts';
+export { endpointResponse, headersSink, type WebSession, webRequestInfo, webSession } from './web.ts';

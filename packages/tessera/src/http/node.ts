@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { replaceSetCookie } from './cookie-header.ts';
+import type { EndpointResponse } from './dbsc/index.ts';
 import type { ResponseSink } from './request-session.ts';
 import type { RequestInfo } from './session-handler.ts';
 
@@ -24,6 +25,10 @@ class NodeRequestInfo implements RequestInfo {
   get encrypted(): boolean {
     return (this.#req.socket as { encrypted?: boolean }).encrypted === true;
   }
+  get url(): string | undefined {
+    // Express keeps the path before any mount point in `originalUrl`.
+    return (this.#req as { originalUrl?: string }).originalUrl ?? this.#req.url;
+  }
 }
 
 class NodeResponseSink implements ResponseSink {
@@ -44,6 +49,22 @@ class NodeResponseSink implements ResponseSink {
 /** Describes a node:http request for the HTTP layer (client address from the socket). */
 export function nodeRequestInfo(req: IncomingMessage, ip?: string | null): RequestInfo {
   return new NodeRequestInfo(req, ip);
+}
+
+/** Writes a response of Tessera's own endpoints (DBSC) to a node:http response and ends it. */
+export function writeEndpointResponse(res: ServerResponse, out: EndpointResponse): void {
+  res.statusCode = out.status;
+  for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+  if (out.cookies.length > 0)
+    res.setHeader('set-cookie', replaceAll(res.getHeader('set-cookie'), out.cookies));
+  res.end(out.body);
+}
+
+function replaceAll(existing: ReturnType<ServerResponse['getHeader']>, cookies: string[]): string[] {
+  let list: string[] =
+    existing === undefined ? [] : typeof existing === 'object' ? existing : [String(existing)];
+  for (const c of cookies) list = replaceSetCookie(list, c.slice(0, c.indexOf('=')), c);
+  return list;
 }
 
 /** A {@link ResponseSink} over a node:http response; replaces an earlier Set-Cookie of the same name. */

@@ -16,6 +16,8 @@ const TITLES: Partial<Record<TesseraErrorCode, string>> = {
   UNAUTHENTICATED: 'Authentication required',
   REAUTH_REQUIRED: 'Re-authentication required',
   CSRF_REJECTED: 'Cross-site request refused',
+  DEVICE_BINDING_REQUIRED: 'Device-bound session required',
+  DEVICE_PROOF_REQUIRED: 'Device key proof required',
   RATE_LIMITED: 'Too many requests',
   STORE_UNAVAILABLE: 'Session store unavailable',
   SESSION_DATA_TOO_LARGE: 'Session data too large',

@@ -1,11 +1,28 @@
 import type { RequestContext } from '../engine/binding.ts';
 import type { Session } from '../engine/session.ts';
 import type { LoginOptions, SessionManager } from '../engine/session-manager.ts';
-import { CsrfError, UnauthenticatedError } from '../errors.ts';
+import {
+  CsrfError,
+  DeviceBindingRequiredError,
+  DeviceProofRequiredError,
+  UnauthenticatedError,
+} from '../errors.ts';
 import { clearedCookie, sessionCookie } from './cookie-header.ts';
 import type { ResolvedCookie } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
 import { checkCsrfHeaders } from './csrf.ts';
+import type { DeviceBoundSessions } from './dbsc/device-bound-sessions.ts';
+
+/** @internal What the HTTP layer learned about the request's device binding (DBSC on). */
+export interface DeviceState {
+  readonly dbsc: DeviceBoundSessions;
+  /** When the bound cookie this request carried was issued (the last proof of the key), or null. */
+  readonly proofAt: number | null;
+  /** The session is bound and the request is not treated as stolen. */
+  readonly bound: boolean;
+  /** The request's path and query (for the redirect that asks for a fresh proof). */
+  readonly url: string | undefined;
+}
 
 /** Where the HTTP layer writes response headers; each adapter implements it for its framework. */
 export interface ResponseSink {
@@ -27,6 +44,7 @@ export class RequestSession {
   readonly #ctx: RequestContext;
   readonly #csrf: CsrfRequest | null;
   readonly #csrfOptions: CsrfOptions;
+  #device: DeviceState | null;
 
   /**
    * @internal Made by `SessionHandler.begin` for each request (positional arguments: this runs on
@@ -40,7 +58,9 @@ export class RequestSession {
     ctx: RequestContext,
     csrf: CsrfRequest | null,
     csrfOptions: CsrfOptions,
+    device: DeviceState | null = null,
   ) {
+    this.#device = device;
     this.#manager = manager;
     this.#session = session;
     this.#cookie = cookie;
@@ -67,6 +87,14 @@ export class RequestSession {
   get authenticated(): boolean {
     return this.#session?.authenticated === true;
   }
+  /**
+   * True when the session is bound to this device (Device Bound Session Credentials): the browser
+   * registered a key and this request carried the short-lived cookie only that key can refresh.
+   */
+  get deviceBound(): boolean {
+    return this.#device?.bound === true && this.#session !== null;
+  }
+
   /** The engine behind this request. */
   get manager(): SessionManager {
     return this.#manager;
@@ -104,6 +132,11 @@ export class RequestSession {
   async login(userId: string, options: LoginOptions = {}): Promise<Session> {
     const issued = await this.#manager.login(this.#session, userId, options, this.#ctx);
     this.#issue(issued.session, issued.token);
+    if (this.#device) {
+      // A new session starts unbound; the browser is invited to bind it.
+      this.#device = { ...this.#device, bound: false, proofAt: null };
+      this.#device.dbsc.offer(this.#sink, issued.session);
+    }
     return issued.session;
   }
 
@@ -118,17 +151,39 @@ export class RequestSession {
   async reauthenticate(options: { authLevel?: number } = {}): Promise<Session> {
     const issued = await this.#manager.reauthenticate(this.#require(), options, this.#ctx);
     this.#issue(issued.session, issued.token);
+    this.#device?.dbsc.offer(this.#sink, issued.session);
     return issued.session;
   }
 
   /** Throws REAUTH_REQUIRED unless the user authenticated within `maxAge` ms (default: policy). */
   requireFresh(maxAge?: number): void {
-    this.#manager.requireFresh(this.#require(), maxAge);
+    const session = this.#require();
+    this.#manager.requireFresh(session, maxAge);
+    if (this.#device?.dbsc.requiresBinding(session)) this.requireDeviceBound();
   }
 
-  /** Throws UNAUTHENTICATED unless a user is logged in. */
+  /** Throws UNAUTHENTICATED unless a user is logged in (and, under DBSC `required-for`, a bound session at high auth levels). */
   requireAuth(): Session {
-    return this.#require();
+    const session = this.#require();
+    if (this.#device?.dbsc.requiresBinding(session)) this.requireDeviceBound();
+    return session;
+  }
+
+  /**
+   * For sensitive routes (checkout): the session must be device-bound, with a proof of the key no
+   * older than `maxAge` ms (default: the `proofMaxAge` option). Throws DEVICE_BINDING_REQUIRED (403)
+   * for an unbound session; for an older proof, expires the bound cookie and throws
+   * DEVICE_PROOF_REQUIRED, which renders as a 307 back to this URL — a DBSC browser refreshes (signs
+   * a fresh challenge) and retries by itself, while a copied cookie jar without the key is refused.
+   */
+  requireDeviceBound(maxAge?: number): Session {
+    const session = this.#require();
+    const d = this.#device;
+    if (!d?.bound) throw new DeviceBindingRequiredError();
+    const limit = maxAge ?? d.dbsc.options.proofMaxAgeMs;
+    if (d.proofAt !== null && this.#manager.now() - d.proofAt <= limit) return session;
+    this.#sink.setCookie(d.dbsc.cookieName, d.dbsc.expiredCookie());
+    throw new DeviceProofRequiredError(d.url ?? '/');
   }
 
   /**
@@ -141,6 +196,7 @@ export class RequestSession {
     this.#session = null;
     if (s) await this.#manager.logout(s, this.#ctx);
     this.#sink.setCookie(this.#cookie.name, clearedCookie(this.#cookie));
+    if (this.#device) this.#sink.setCookie(this.#device.dbsc.cookieName, this.#device.dbsc.expiredCookie());
     if (options.clearSiteData !== false) this.#sink.setHeader('Clear-Site-Data', '"cookies"');
     this.#noStore();
   }
@@ -171,6 +227,7 @@ export class RequestSession {
       sessionId: this.#session?.id ?? null,
       userId: this.#session?.userId ?? null,
       ip: this.#ctx.ip ?? null,
+      userAgent: this.#ctx.userAgent ?? null,
       reason,
     });
     throw new CsrfError(reason);
@@ -190,6 +247,11 @@ export class RequestSession {
 
   #noStore(): void {
     this.#sink.setHeader('Cache-Control', 'no-store');
+  }
+
+  /** @internal Used by the handler: this request is served without its session (nothing is ended). */
+  static detach(rs: RequestSession): void {
+    rs.#session = null;
   }
 
   /** @internal Used by the handler when validation renewed the token or the cookie must go. */

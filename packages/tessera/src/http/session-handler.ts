@@ -1,14 +1,16 @@
 import type { RequestContext } from '../engine/binding.ts';
 import { beginNow, validateNow } from '../engine/internal.ts';
 import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
-import { RateLimitedError } from '../errors.ts';
+import { DeviceProofRequiredError, RateLimitedError } from '../errors.ts';
 import { DUPLICATE, sessionCookieValue } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
 import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
+import type { DeviceBoundOptions, DeviceCheck, EndpointResponse } from './dbsc/index.ts';
+import { DeviceBoundSessions, resolveDeviceBound } from './dbsc/index.ts';
 import type { ProblemDetails } from './problem.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
-import type { ResponseSink } from './request-session.ts';
+import type { DeviceState, ResponseSink } from './request-session.ts';
 import { RequestSession } from './request-session.ts';
 
 /** Options shared by every framework adapter. */
@@ -29,6 +31,12 @@ export interface SessionHandlerOptions {
   trustProxy?: boolean;
   /** Where configuration warnings go (default `console.warn`). Never receives tokens or data. */
   logger?: { warn(message: string): void };
+  /**
+   * Device Bound Session Credentials: `{}` turns them on in `optional` mode (browsers with DBSC
+   * register a key after login and must keep proving it; others keep ordinary cookie sessions).
+   * Off by default. See docs/device-bound-sessions.md.
+   */
+  deviceBound?: DeviceBoundOptions | false;
 }
 
 /** What an adapter tells the handler about a request. */
@@ -42,6 +50,8 @@ export interface RequestInfo {
   ip: string | null;
   /** True when the connection itself is TLS. */
   encrypted: boolean;
+  /** Path and query as in the request line (for Tessera's own endpoints and DBSC redirects). */
+  readonly url?: string;
 }
 
 /** A rendered error: status, headers and body. */
@@ -66,6 +76,7 @@ export class SessionHandler {
   readonly #publicOrigin: string | null;
   readonly #tokenHeader: string;
   readonly #originOf = (req: RequestInfo): string | null => this.#selfOrigin(req);
+  readonly #dbsc: DeviceBoundSessions | null;
 
   constructor(manager: SessionManager, options: SessionHandlerOptions = {}) {
     this.manager = manager;
@@ -77,6 +88,47 @@ export class SessionHandler {
     this.#tokenHeader = (
       (this.#csrf === false ? undefined : this.#csrf.headerName) ?? 'x-csrf-token'
     ).toLowerCase();
+    const dbsc = resolveDeviceBound(options.deviceBound);
+    this.#dbsc = dbsc ? new DeviceBoundSessions(manager, this.cookie, dbsc) : null;
+  }
+
+  /** True when the handler has endpoints of its own (DBSC on); adapters may skip `serveEndpoint` otherwise. */
+  get servesEndpoints(): boolean {
+    return this.#dbsc !== null;
+  }
+
+  /**
+   * Answers Tessera's own endpoints (the DBSC registration and refresh endpoints); null — at once,
+   * without a promise — when the request is not for one of them. Adapters call it first and, when
+   * it answers, write the response as is and skip the app's routes. Rejects only with
+   * `STORE_UNAVAILABLE`.
+   */
+  serveEndpoint(req: RequestInfo): Promise<EndpointResponse> | null {
+    const dbsc = this.#dbsc;
+    if (dbsc === null || req.method !== 'POST') return null;
+    const kind = dbsc.endpointFor(req.url);
+    if (kind === null) return null;
+    return this.#serveDbsc(dbsc, kind, req);
+  }
+
+  async #serveDbsc(
+    dbsc: DeviceBoundSessions,
+    kind: 'register' | 'refresh',
+    req: RequestInfo,
+  ): Promise<EndpointResponse> {
+    const ctx: RequestContext = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
+    const token = sessionCookieValue(req.cookie, this.cookie.name);
+    const result = token === null || token === DUPLICATE ? null : await this.manager.validate(token, ctx);
+    const sink = new CollectingSink();
+    // The refresh endpoint is reached precisely when the bound cookie is missing: no device check here.
+    const rs = this.#openChecked(req, sink, ctx, result, null);
+    const res = await dbsc.serve(kind, rs.current, req, ctx);
+    return {
+      status: res.status,
+      headers: { ...sink.headers, ...res.headers },
+      cookies: [...sink.cookies.values(), ...res.cookies],
+      body: res.body,
+    };
   }
 
   /**
@@ -100,6 +152,7 @@ export class SessionHandler {
         sessionId: null,
         userId: null,
         ip: req.ip,
+        userAgent: ctx.userAgent ?? null,
         reason: 'duplicate',
       });
       return this.#open(req, sink, ctx, null);
@@ -116,21 +169,52 @@ export class SessionHandler {
     sink: ResponseSink,
     ctx: RequestContext,
     result: ValidateResult | null,
+  ): RequestSession | Promise<RequestSession> {
+    if (this.#dbsc === null || !result?.ok) return this.#openChecked(req, sink, ctx, result, null);
+    const check = this.#dbsc.check(result.session, req, ctx);
+    if (check instanceof Promise) return check.then((c) => this.#openChecked(req, sink, ctx, result, c));
+    return this.#openChecked(req, sink, ctx, result, check);
+  }
+
+  #openChecked(
+    req: RequestInfo,
+    sink: ResponseSink,
+    ctx: RequestContext,
+    result: ValidateResult | null,
+    check: DeviceCheck | null,
   ): RequestSession {
     const csrf = this.#csrf === false ? null : new CsrfView(req, this.#originOf, this.#tokenHeader);
+    const dbsc = this.#dbsc;
+    const device: DeviceState | null =
+      dbsc === null
+        ? null
+        : {
+            dbsc,
+            proofAt: check?.kind === 'proven' ? check.issuedAt : null,
+            bound: check?.kind === 'proven' || check?.kind === 'grace',
+            url: req.url,
+          };
+    let session = result?.ok ? result.session : null;
+    if (check?.kind === 'revoked') session = null;
+    else if (check?.kind === 'step-up') session = check.session;
     const rs = new RequestSession(
       this.manager,
-      result?.ok ? result.session : null,
+      session,
       this.cookie,
       sink,
       ctx,
       csrf,
       this.#csrfOptions,
+      device,
     );
     if (result !== null) {
-      if (!result.ok) RequestSession.renewCookie(rs, null);
+      if (!result.ok || check?.kind === 'revoked') RequestSession.renewCookie(rs, null);
       else if (result.token) RequestSession.renewCookie(rs, result.token);
     }
+    if (check?.kind === 'revoked' && dbsc) sink.setCookie(dbsc.cookieName, dbsc.expiredCookie());
+    // The browser could not refresh (it says so): nobody is logged out, but this request carries no
+    // proof, so it gets no session. A token renewed above is still delivered.
+    if (check?.kind === 'skipped') RequestSession.detach(rs);
     return rs;
   }
 
@@ -171,6 +255,12 @@ export class SessionHandler {
     };
     if (err instanceof RateLimitedError)
       headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+    if (err instanceof DeviceProofRequiredError) {
+      // Back to the same URL: the bound cookie was expired on this response, so a DBSC browser
+      // refreshes it (signing a challenge) before following, and retries with a fresh proof.
+      headers.location = err.location;
+      return { status: 307, headers, body: '', problem };
+    }
     return { status: problem.status, headers, body: JSON.stringify(problem), problem };
   }
 
@@ -246,6 +336,18 @@ class CsrfView implements CsrfRequest {
   }
   get token(): string | undefined {
     return this.#req.header(this.#tokenHeader);
+  }
+}
+
+/** A {@link ResponseSink} that collects what it is given (for Tessera's own endpoints). */
+class CollectingSink implements ResponseSink {
+  readonly cookies = new Map<string, string>();
+  readonly headers: Record<string, string> = {};
+  setCookie(name: string, serialized: string): void {
+    this.cookies.set(name, serialized);
+  }
+  setHeader(name: string, value: string): void {
+    this.headers[name.toLowerCase()] = value;
   }
 }
 

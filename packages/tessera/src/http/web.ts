@@ -1,4 +1,5 @@
 import { replaceSetCookie } from './cookie-header.ts';
+import type { EndpointResponse } from './dbsc/index.ts';
 import type { RequestSession, ResponseSink } from './request-session.ts';
 import type { RequestInfo, SessionHandler } from './session-handler.ts';
 
@@ -19,7 +20,9 @@ class WebRequestInfo implements RequestInfo {
   readonly ip: string | null;
   readonly encrypted: boolean;
   readonly #headers: Headers;
+  readonly #request: Request;
   constructor(request: Request, ip: string | null) {
+    this.#request = request;
     this.#headers = request.headers;
     this.method = request.method;
     this.cookie = request.headers.get('cookie') ?? undefined;
@@ -30,6 +33,19 @@ class WebRequestInfo implements RequestInfo {
   header(name: string): string | undefined {
     return this.#headers.get(name) ?? undefined;
   }
+  get url(): string {
+    const url = this.#request.url;
+    // The path and query of an absolute URL: from the first '/' after the authority.
+    const start = url.indexOf('/', url.indexOf('//') + 2);
+    return start === -1 ? '/' : url.slice(start);
+  }
+}
+
+/** A web `Response` for one of Tessera's own endpoints (DBSC registration and refresh). */
+export function endpointResponse(out: EndpointResponse): Response {
+  const headers = new Headers(out.headers);
+  for (const c of out.cookies) headers.append('set-cookie', c);
+  return new Response(out.body === '' ? null : out.body, { status: out.status, headers });
 }
 
 class HeadersSink implements ResponseSink {

@@ -6,10 +6,13 @@
  * - **No usable tokens.** Stores only ever see session ids (SHA-256 of the token).
  * - **Records are values.** A store returns what was written, field for field; callers never
  *   mutate a returned record, and a store may return the same frozen object twice.
- * - **Atomicity.** `create`, `update`, `rotate`, `touch`, `delete`, `deleteFamily` and
- *   `deleteByUser` are each atomic. `update` and `rotate` are compare-and-set on `version`.
- *   `touch` and `update` never resurrect a deleted record (so a logout cannot be undone by a
- *   concurrent save). Deleting writes its tombstones in the same step.
+ * - **Atomicity.** `create`, `update`, `rotate`, `touch` and `delete` are each atomic in effect:
+ *   `update` and `rotate` are compare-and-set on `version`, and a `rotate` that returns false has
+ *   changed nothing. `touch` and `update` never resurrect a deleted record (so a logout cannot be
+ *   undone by a concurrent save). Deleting writes the tombstone in the same step. `deleteByUser` and
+ *   `deleteFamily` delete each record together with its tombstone atomically; a store may take the
+ *   records of one call one after another (Redis Cluster does), but every matching record that
+ *   existed when the call began is gone when it resolves.
  * - **Expiry.** Deadlines are the engine's business: `get` returns a record even past its
  *   deadlines (the engine checks and deletes). A store may drop records whose
  *   `min(idleExpiresAt, absoluteExpiresAt)` and tombstones whose `expiresAt` have passed
@@ -50,20 +53,93 @@ export interface Store {
   /** Every record of the user, in any order. */
   listByUser(userId: string): Promise<SessionRecord[]>;
   /**
-   * Deletes every record of the user except `exceptId`, writing a tombstone (made by `tombstoneFor`)
-   * for each. Returns the deleted ids.
+   * Deletes every record of the user except `exceptId`, writing for each the tombstone
+   * {@link tombstoneFromTemplate}(record, `template`) in the same atomic step as its deletion.
+   * Returns the deleted ids. The template is data (not a callback), so a store can apply it inside
+   * its own atomic step: a Lua script, one SQL statement.
    */
-  deleteByUser(
-    userId: string,
-    tombstoneFor: (record: SessionRecord) => Tombstone,
-    exceptId?: string,
-  ): Promise<string[]>;
-  /** Deletes every record of a rotation family, with tombstones. Returns the deleted ids. */
-  deleteFamily(family: string, tombstoneFor: (record: SessionRecord) => Tombstone): Promise<string[]>;
+  deleteByUser(userId: string, template: TombstoneTemplate, exceptId?: string): Promise<string[]>;
+  /** Deletes every record of a rotation family, with tombstones made from `template`. Returns the deleted ids. */
+  deleteFamily(family: string, template: TombstoneTemplate): Promise<string[]>;
   /** Removes up to `limit` expired records and expired tombstones; returns how many were removed. */
   sweep(now: number, limit: number): Promise<number>;
+  /**
+   * Optional (admin consoles): live records — both deadlines after `query.now` — matching the query,
+   * most recent activity first, at most `query.limit`. Stores that cannot search leave it out.
+   */
+  search?(query: SessionSearch): Promise<SessionRecord[]>;
+  /** Optional (dashboards): how many records are live at `now`, and how many of them have a user. */
+  countLive?(now: number): Promise<SessionCounts>;
+  /**
+   * Optional; required by OpenID Connect back-channel logout. Every record whose `federated.iss`
+   * equals `issuer` and whose `federated.sid` (or `federated.sub`) equals the one given, in any
+   * order. Stores keep an index on (iss, sid) and (iss, sub) so this never scans every session.
+   */
+  listByFederated?(issuer: string, by: FederatedLookup): Promise<SessionRecord[]>;
   /** Releases resources the store itself opened (never the caller's client). */
   close?(): Promise<void>;
+}
+
+/** What {@link Store.search} looks for. */
+export interface SessionSearch {
+  /** Only records live at this time. */
+  now: number;
+  /** Case-insensitive substring of the user id, the first or last address, the browser, the OS or the raw User-Agent. */
+  text?: string;
+  /** Only records with a user. */
+  authenticatedOnly?: boolean;
+  /** At most this many records. */
+  limit: number;
+}
+
+/** What {@link Store.countLive} answers. */
+export interface SessionCounts {
+  live: number;
+  authenticated: number;
+}
+
+/** True when the record matches a search's text (the rule every store's `search` follows). */
+export function matchesSearchText(record: SessionRecord, text: string | undefined): boolean {
+  if (!text) return true;
+  const needle = text.toLowerCase();
+  const d = record.device;
+  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os, d.userAgent ?? null].some(
+    (v) => v?.toLowerCase().includes(needle) === true,
+  );
+}
+
+/** What {@link Store.listByFederated} looks up: the provider's session id, or its subject. */
+export type FederatedLookup = { readonly sid: string } | { readonly sub: string };
+
+/** The identity provider's view of a session, recorded at an OpenID Connect login. */
+export interface FederatedIdentity {
+  /** The provider's issuer identifier (`iss` of the ID token). */
+  readonly iss: string;
+  /** The user's subject at that provider (`sub`). */
+  readonly sub: string;
+  /** The provider's session id (`sid` of the ID token), when it sent one. */
+  readonly sid: string | null;
+}
+
+/**
+ * Device Bound Session Credentials state of a session: the public key the browser registered
+ * and what the refresh protocol needs. Set by the HTTP layer's DBSC endpoints.
+ */
+export interface DeviceBinding {
+  /** The DBSC session identifier (random; the browser sends it as `Sec-Secure-Session-Id`). */
+  readonly id: string;
+  /** Signature algorithm of the registered key. */
+  readonly alg: 'ES256' | 'RS256';
+  /** The registered public key (JWK: kty, crv/x/y or n/e only). */
+  readonly jwk: Readonly<Record<string, string>>;
+  /** When the key was registered (ms). */
+  readonly boundAt: number;
+  /** Secret the bound cookie's MAC is keyed with (base64url). */
+  readonly secret: string;
+  /** SHA-256 (base64url) of the one outstanding refresh challenge, or null. */
+  readonly challenge: string | null;
+  /** When that challenge stops being accepted (ms). */
+  readonly challengeExpiresAt: number;
 }
 
 /** What a touch changes. */
@@ -90,6 +166,11 @@ export interface SessionDevice {
   deviceType: string | null;
   firstIp: string | null;
   lastIp: string | null;
+  /**
+   * The raw User-Agent at creation, cut to 512 characters, for display. Attacker-controlled text:
+   * escape it wherever it is shown. Absent in records written before it existed.
+   */
+  userAgent?: string | null;
 }
 
 /** Why a session was deleted; kept in its tombstone. */
@@ -130,6 +211,10 @@ export interface SessionRecord {
   readonly csrfSecret: string;
   /** Incremented by every update and rotation (compare-and-set). */
   readonly version: number;
+  /** Optional: the identity provider's issuer, subject and session id (OIDC logins). Absent or null otherwise. */
+  readonly federated?: FederatedIdentity | null;
+  /** Optional: the device-bound (DBSC) key and refresh state. Absent or null when the session is not bound. */
+  readonly deviceBinding?: DeviceBinding | null;
 }
 
 /** What is left of a deleted or rotated-away session id. */
@@ -143,6 +228,37 @@ export interface Tombstone {
   readonly createdAt: number;
   /** When the store may forget the tombstone. */
   readonly expiresAt: number;
+}
+
+/**
+ * How a bulk delete (`deleteByUser`, `deleteFamily`) makes each deleted record's tombstone. For a
+ * record `r` the tombstone is `{ id: r.id, family: r.family, userId: r.userId, reason,
+ * successorId: null, createdAt, expiresAt: max(r.absoluteExpiresAt, keepUntil) + extendMs }`
+ * (see {@link tombstoneFromTemplate}; a store may compute the same in Lua or SQL).
+ */
+export interface TombstoneTemplate {
+  readonly reason: EndReason;
+  readonly createdAt: number;
+  /** The tombstone outlives the record's absolute deadline, and this instant, … */
+  readonly keepUntil: number;
+  /** … by this many milliseconds. */
+  readonly extendMs: number;
+}
+
+/** The tombstone a bulk delete writes for `record` (the formula of {@link TombstoneTemplate}). */
+export function tombstoneFromTemplate(
+  record: Pick<SessionRecord, 'id' | 'family' | 'userId' | 'absoluteExpiresAt'>,
+  template: TombstoneTemplate,
+): Tombstone {
+  return {
+    id: record.id,
+    family: record.family,
+    userId: record.userId,
+    reason: template.reason,
+    successorId: null,
+    createdAt: template.createdAt,
+    expiresAt: Math.max(record.absoluteExpiresAt, template.keepUntil) + template.extendMs,
+  };
 }
 
 /** Thrown by `Store.create` when the id already exists. */

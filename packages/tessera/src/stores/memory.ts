@@ -1,5 +1,10 @@
-import type { SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { FederatedLookup, SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
+import {
+  DuplicateSessionError,
+  matchesSearchText,
+  recordExpiresAt,
+  tombstoneFromTemplate,
+} from '../store/types.ts';
 
 function freeze(record: SessionRecord): SessionRecord {
   return Object.freeze({
@@ -7,6 +12,11 @@ function freeze(record: SessionRecord): SessionRecord {
     binding: Object.freeze({ ...record.binding }),
     device: Object.freeze({ ...record.device }),
   });
+}
+
+/** One map key per lookup; JSON keeps issuer and value apart whatever characters they hold. */
+function federatedKey(issuer: string, by: FederatedLookup): string {
+  return 'sid' in by ? JSON.stringify(['sid', issuer, by.sid]) : JSON.stringify(['sub', issuer, by.sub]);
 }
 
 /**
@@ -21,7 +31,24 @@ export function memoryStore(): Store & { readonly size: number } {
   const tombstones = new Map<string, Tombstone>();
   const byUser = new Map<string, Set<string>>();
 
+  // (iss, sid) and (iss, sub) → ids, for OpenID Connect back-channel logout.
+  const byFederated = new Map<string, Set<string>>();
+  const federatedKeys = (r: SessionRecord): string[] => {
+    const f = r.federated;
+    if (!f) return [];
+    const keys = [federatedKey(f.iss, { sub: f.sub })];
+    if (f.sid !== null) keys.push(federatedKey(f.iss, { sid: f.sid }));
+    return keys;
+  };
   const index = (r: SessionRecord) => {
+    for (const key of federatedKeys(r)) {
+      let set = byFederated.get(key);
+      if (!set) {
+        set = new Set();
+        byFederated.set(key, set);
+      }
+      set.add(r.id);
+    }
     if (r.userId === null) return;
     let set = byUser.get(r.userId);
     if (!set) {
@@ -31,6 +58,11 @@ export function memoryStore(): Store & { readonly size: number } {
     set.add(r.id);
   };
   const unindex = (r: SessionRecord) => {
+    for (const key of federatedKeys(r)) {
+      const set = byFederated.get(key);
+      set?.delete(r.id);
+      if (set?.size === 0) byFederated.delete(key);
+    }
     if (r.userId === null) return;
     const set = byUser.get(r.userId);
     set?.delete(r.id);
@@ -101,20 +133,23 @@ export function memoryStore(): Store & { readonly size: number } {
     async listByUser(userId) {
       return [...(byUser.get(userId) ?? [])].map((id) => records.get(id)!);
     },
-    async deleteByUser(userId, tombstoneFor, exceptId) {
+    async listByFederated(issuer, by) {
+      return [...(byFederated.get(federatedKey(issuer, by)) ?? [])].map((id) => records.get(id)!);
+    },
+    async deleteByUser(userId, template, exceptId) {
       const ids = [...(byUser.get(userId) ?? [])].filter((id) => id !== exceptId);
       for (const id of ids) {
         const r = remove(id)!;
-        tombstones.set(id, Object.freeze({ ...tombstoneFor(r) }));
+        tombstones.set(id, Object.freeze(tombstoneFromTemplate(r, template)));
       }
       return ids;
     },
-    async deleteFamily(family, tombstoneFor) {
+    async deleteFamily(family, template) {
       const ids: string[] = [];
       for (const r of records.values()) if (r.family === family) ids.push(r.id);
       for (const id of ids) {
         const r = remove(id)!;
-        tombstones.set(id, Object.freeze({ ...tombstoneFor(r) }));
+        tombstones.set(id, Object.freeze(tombstoneFromTemplate(r, template)));
       }
       return ids;
     },
@@ -136,10 +171,30 @@ export function memoryStore(): Store & { readonly size: number } {
       }
       return removed;
     },
+    async search(query) {
+      const out: SessionRecord[] = [];
+      for (const r of records.values()) {
+        if (recordExpiresAt(r) <= query.now) continue;
+        if (query.authenticatedOnly && r.userId === null) continue;
+        if (matchesSearchText(r, query.text)) out.push(r);
+      }
+      return out.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, query.limit);
+    },
+    async countLive(now) {
+      let live = 0;
+      let authenticated = 0;
+      for (const r of records.values()) {
+        if (recordExpiresAt(r) <= now) continue;
+        live++;
+        if (r.userId !== null) authenticated++;
+      }
+      return { live, authenticated };
+    },
     async close() {
       records.clear();
       tombstones.clear();
       byUser.clear();
+      byFederated.clear();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { SessionRecord, Store, Tombstone } from '../store/types.ts';
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import { DuplicateSessionError, recordExpiresAt, tombstoneFromTemplate } from '../store/types.ts';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -46,6 +46,11 @@ function migrations(p: string): string[] {
        body TEXT NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX ${p}tombstones_expires ON ${p}tombstones(expires_at);`,
+    // OpenID Connect back-channel logout finds sessions by the provider's (iss, sid) or (iss, sub).
+    `CREATE INDEX ${p}sessions_fed_sid ON ${p}sessions(json_extract(body, '$.federated.iss'), json_extract(body, '$.federated.sid'))
+       WHERE json_extract(body, '$.federated.iss') IS NOT NULL;
+     CREATE INDEX ${p}sessions_fed_sub ON ${p}sessions(json_extract(body, '$.federated.iss'), json_extract(body, '$.federated.sub'))
+       WHERE json_extract(body, '$.federated.iss') IS NOT NULL;`,
   ];
 }
 
@@ -90,6 +95,29 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
     byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
     byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
+    search: db
+      .prepare(
+        `SELECT body FROM ${p}sessions WHERE expires_at > @now AND (@auth = 0 OR user_id IS NOT NULL)
+         AND (@text IS NULL OR instr(lower(coalesce(user_id, '') || char(10) ||
+           coalesce(json_extract(body, '$.device.firstIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.lastIp'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.browser'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.os'), '') || char(10) ||
+           coalesce(json_extract(body, '$.device.userAgent'), '')), @text) > 0)
+         ORDER BY json_extract(body, '$.lastSeenAt') DESC LIMIT @limit`,
+      )
+      .pluck(),
+    count: db.prepare(
+      `SELECT count(*) AS live, count(user_id) AS authenticated FROM ${p}sessions WHERE expires_at > ?`,
+    ),
+    byFedSid: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sid') = ?`,
+    ),
+    byFedSub: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sub') = ?`,
+    ),
     sweepSessions: db.prepare(
       `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
@@ -144,18 +172,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   // The rows are read inside the (immediate) transaction, so a session another process creates or
   // rotates meanwhile cannot slip between the read and the delete.
   const deleteManyTx = db.transaction(
-    (
-      select: typeof q.byUser,
-      key: string,
-      tombstoneFor: (r: SessionRecord) => Tombstone,
-      exceptId: string | undefined,
-    ) => {
+    (select: typeof q.byUser, key: string, template: TombstoneTemplate, exceptId: string | undefined) => {
       const rows = (select.all(key) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
       const ids: string[] = [];
       for (const r of rows) {
         if (r.id === exceptId) continue;
         if (q.del.run(r.id).changes === 1) {
-          writeTomb(tombstoneFor(r));
+          writeTomb(tombstoneFromTemplate(r, template));
           ids.push(r.id);
         }
       }
@@ -206,17 +229,35 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const row = q.getTomb.get(id) as Row | undefined;
       return row ? (JSON.parse(row.body) as Tombstone) : null;
     },
+    async listByFederated(issuer, by) {
+      const rows = 'sid' in by ? q.byFedSid.all(issuer, by.sid) : q.byFedSub.all(issuer, by.sub);
+      return (rows as Row[]).map((r) => parseBody(r.body));
+    },
     async listByUser(userId) {
       return (q.byUser.all(userId) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
     },
-    async deleteByUser(userId, tombstoneFor, exceptId) {
-      return deleteManyTx.immediate(q.byUser, userId, tombstoneFor, exceptId);
+    async deleteByUser(userId, template, exceptId) {
+      return deleteManyTx.immediate(q.byUser, userId, template, exceptId);
     },
-    async deleteFamily(family, tombstoneFor) {
-      return deleteManyTx.immediate(q.byFamily, family, tombstoneFor, undefined);
+    async deleteFamily(family, template) {
+      return deleteManyTx.immediate(q.byFamily, family, template, undefined);
     },
     async sweep(now, limit) {
       return sweepTx(now, limit);
+    },
+    async search(query) {
+      const text = query.text ? query.text.toLowerCase() : null;
+      const rows = q.search.all({
+        now: query.now,
+        auth: query.authenticatedOnly ? 1 : 0,
+        text,
+        limit: query.limit,
+      }) as string[];
+      return rows.map(parseBody);
+    },
+    async countLive(now) {
+      const row = q.count.get(now) as { live: number; authenticated: number };
+      return { live: row.live, authenticated: row.authenticated };
     },
   };
 }

@@ -2,6 +2,12 @@
  * Test utilities for Tessera stores and integrations (`@tessera-sessions/core/testing`).
  * @module
  */
+
+export {
+  type AuditBackendUnderTest,
+  type AuditTamper,
+  defineAuditConformanceSuite,
+} from './audit-conformance.ts';
 export {
   defineStoreConformanceSuite,
   randomSessionId,
@@ -10,5 +16,6 @@ export {
   type StoreConformanceOptions,
   type StoreUnderTest,
   sampleRecord,
+  sampleTemplate,
   sampleTombstone,
 } from './store-conformance.ts';

@@ -111,6 +111,11 @@ export class InstrumentedStore implements Store {
   delete: Store['delete'] = (id, t) => this.#call('delete', () => this.inner.delete(id, t));
   getTombstone: Store['getTombstone'] = (id) => this.#call('getTombstone', () => this.inner.getTombstone(id));
   listByUser: Store['listByUser'] = (u) => this.#call('listByUser', () => this.inner.listByUser(u));
+  listByFederated: NonNullable<Store['listByFederated']> = (i, by) =>
+    this.#call('listByFederated', () => {
+      if (!this.inner.listByFederated) throw new Error('the wrapped store has no listByFederated');
+      return this.inner.listByFederated(i, by);
+    });
   deleteByUser: Store['deleteByUser'] = (u, f, e) =>
     this.#call('deleteByUser', () => this.inner.deleteByUser(u, f, e));
   deleteFamily: Store['deleteFamily'] = (f, t) =>

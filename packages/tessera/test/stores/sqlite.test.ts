@@ -7,7 +7,12 @@ import Database from 'better-sqlite3';
 import { sessionIdFromToken } from '../../src/crypto/token.ts';
 import { SessionManager } from '../../src/engine/session-manager.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
-import { defineStoreConformanceSuite, sampleRecord, sampleTombstone } from '../../src/testing/index.ts';
+import {
+  defineStoreConformanceSuite,
+  sampleRecord,
+  sampleTemplate,
+  sampleTombstone,
+} from '../../src/testing/index.ts';
 import { FrozenClock, keys, tokenForms } from '../helpers/engine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'));
@@ -95,6 +100,22 @@ describe('sqlite store specifics', () => {
     db.close();
   });
 
+  test('the back-channel logout look-ups use the (iss, sid) and (iss, sub) indexes, not a scan', () => {
+    const db = new Database(':memory:');
+    sqliteStore({ database: db });
+    for (const field of ['sid', 'sub']) {
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT body FROM tessera_sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+             AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.${field}') = ?`,
+        )
+        .all('i', 's') as Array<{ detail: string }>;
+      const text = plan.map((p) => p.detail).join(' | ');
+      assert.match(text, new RegExp(`USING INDEX tessera_sessions_fed_${field}`), text);
+    }
+    db.close();
+  });
+
   test('migrations are versioned and idempotent: reopening the file keeps data and schema version', async () => {
     const path = dbPath();
     const record = sampleRecord();
@@ -112,7 +133,7 @@ describe('sqlite store specifics', () => {
         .all() as Array<{ version: number }>;
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1],
+        [1, 2],
       );
       db.close();
     }
@@ -168,7 +189,7 @@ describe('sqlite store specifics', () => {
     const other = sampleRecord({ userId: r.userId });
     await a.create(other);
     assert.deepEqual(
-      (await b.deleteByUser(r.userId!, (x) => sampleTombstone(x, 'revoked-all'))).sort(),
+      (await b.deleteByUser(r.userId!, sampleTemplate('revoked-all'))).sort(),
       [r.id, other.id].sort(),
     );
     assert.equal(await a.get(other.id), null);

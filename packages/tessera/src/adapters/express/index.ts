@@ -11,7 +11,7 @@ import { beginNow, whenReady } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
-import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
+import { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from '../../http/node.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { ErrorResponse, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
@@ -170,9 +170,16 @@ export function expressSessions(
     r[SLOT] = host;
     defineSessionId(req);
     const ip = clientIp ? clientIp(req) : clientAddress(req);
+    const info = nodeRequestInfo(req, ip);
+    const endpoint = handler.serveEndpoint(info);
+    if (endpoint) {
+      // Tessera's own endpoint (DBSC registration or refresh): answered here, routes never run.
+      endpoint.then((out) => writeEndpointResponse(res, out), next);
+      return;
+    }
     // The common case (no store round trip, nothing to write) continues without a promise hop.
     whenReady(
-      () => handler[beginNow](nodeRequestInfo(req, ip), nodeResponseSink(res)),
+      () => handler[beginNow](info, nodeResponseSink(res)),
       (rs) => attach(rs, req, host, next),
       next,
     );
@@ -273,6 +280,26 @@ export function requireFresh(maxAge?: Duration): RequestHandler {
   return (req, _res, next) => {
     try {
       controllerOf(req).rs.requireFresh(ms);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/**
+ * Middleware for the most sensitive actions: the session must be device-bound (DBSC) with a recent
+ * proof of the key (see `RequestSession.requireDeviceBound`); a DBSC browser is sent round a refresh
+ * automatically (307), anything else is refused.
+ *
+ * @example
+ * app.post('/checkout', requireDeviceBound(), (req, res) => res.json({ ok: true }));
+ */
+export function requireDeviceBound(maxAge?: Duration): RequestHandler {
+  const ms = maxAge === undefined ? undefined : parseDuration(maxAge, 'requireDeviceBound(maxAge)');
+  return (req, _res, next) => {
+    try {
+      controllerOf(req).rs.requireDeviceBound(ms);
       next();
     } catch (err) {
       next(err);

@@ -53,6 +53,8 @@ export interface TesseraApi {
   readonly current: Session | null;
   /** The framework-neutral session of this request. */
   readonly tessera: RequestSession;
+  /** True when the session is bound to this device (DBSC) and this request proved it. */
+  readonly deviceBound: boolean;
   /** Logs a user in: new token, old one dead. Unsaved property changes are saved with it. */
   login(userId: string, options?: LoginOptions): Promise<Session>;
   /** Ends the session server-side, clears the cookie, sends `Clear-Site-Data`. */
@@ -65,6 +67,8 @@ export interface TesseraApi {
   requireFresh(maxAge?: Duration): void;
   /** Throws UNAUTHENTICATED unless a user is logged in; returns the session. */
   requireAuth(): Session;
+  /** Throws unless the session is device-bound with a recent key proof (see `RequestSession.requireDeviceBound`). */
+  requireDeviceBound(maxAge?: Duration): Session;
   /** A CSRF token for the `_csrf` form field or `x-csrf-token` header (starts a session if needed). */
   csrfToken(): Promise<string>;
   /** Enforces the CSRF policy; `formToken` defaults to the parsed body's CSRF field. */
@@ -102,6 +106,8 @@ const RESERVED = new Set<string>([
   'authenticated',
   'current',
   'tessera',
+  'deviceBound',
+  'requireDeviceBound',
   'login',
   'logout',
   'rotate',
@@ -294,6 +300,8 @@ export class SessionController {
         return this.rs.current;
       case 'tessera':
         return this.rs;
+      case 'deviceBound':
+        return this.rs.deviceBound;
       case 'id':
         return this.rs.id ?? '';
       case 'cookie':
@@ -343,6 +351,11 @@ export class SessionController {
           rs.requireFresh(maxAge === undefined ? undefined : parseDuration(maxAge, 'requireFresh(maxAge)'));
       case 'requireAuth':
         return () => rs.requireAuth();
+      case 'requireDeviceBound':
+        return (maxAge?: Duration) =>
+          rs.requireDeviceBound(
+            maxAge === undefined ? undefined : parseDuration(maxAge, 'requireDeviceBound(maxAge)'),
+          );
       case 'csrfToken':
         return async () => {
           // A new session for the token must carry any data set so far in this request.

@@ -99,6 +99,9 @@ class FastifyRequestInfo implements RequestInfo {
   get encrypted(): boolean {
     return (this.#request.raw.socket as TLSSocket | undefined)?.encrypted === true;
   }
+  get url(): string {
+    return this.#request.url;
+  }
 }
 
 /** Sends a Tessera error through `reply` as problem JSON or a login redirect. */
@@ -138,9 +141,23 @@ const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, 
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) => {
       const ip = clientIp ? clientIp(request) : request.ip;
+      const info = new FastifyRequestInfo(request, ip ?? null);
+      const endpoint = handler.serveEndpoint(info);
+      if (endpoint) {
+        // Tessera's own endpoint (DBSC registration or refresh): answered here, routes never run.
+        endpoint.then(
+          (out) => {
+            const sink = new ReplySink(reply);
+            for (const c of out.cookies) sink.setCookie(c.slice(0, c.indexOf('=')), c);
+            reply.code(out.status).headers(out.headers).send(out.body);
+          },
+          (err: unknown) => next(err as Error),
+        );
+        return;
+      }
       // The common case (no store round trip, nothing to write) continues without a promise hop.
       whenReady(
-        () => handler[beginNow](new FastifyRequestInfo(request, ip ?? null), new ReplySink(reply)),
+        () => handler[beginNow](info, new ReplySink(reply)),
         (session) => attach(session, request, next),
         (err) => next(err as Error),
       );
@@ -252,6 +269,26 @@ export function requireFresh(maxAge?: Duration): PreHandler {
   return (request, _reply, done) => {
     try {
       sessionOf(request).requireFresh(ms);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
+}
+
+/**
+ * Route `preHandler` for the most sensitive actions: the session must be device-bound (DBSC) with a
+ * recent proof of the key (see `RequestSession.requireDeviceBound`).
+ *
+ * @example
+ * app.post('/checkout', { preHandler: requireDeviceBound() }, handler);
+ */
+export function requireDeviceBound(maxAge?: Duration): PreHandler {
+  const ms = maxAge === undefined ? undefined : parseDuration(maxAge, 'requireDeviceBound.maxAge');
+  return (request, _reply, done) => {
+    try {
+      sessionOf(request).requireDeviceBound(ms);
     } catch (err) {
       done(err as Error);
       return;

@@ -17,7 +17,7 @@ import { isSafeMethod } from '../../http/csrf.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
-import { webSession } from '../../http/web.ts';
+import { endpointResponse, webRequestInfo, webSession } from '../../http/web.ts';
 
 /** The context variables the middleware sets. */
 export interface TesseraVariables {
@@ -83,6 +83,9 @@ export function tesseraSession<E extends TesseraEnv = TesseraEnv>(
 
   const middleware: MiddlewareHandler<E> = async (c, next) => {
     const ip = clientIp ? (clientIp(c) ?? null) : nodeServerAddress(c.env);
+    const endpoint = handler.servesEndpoints ? handler.serveEndpoint(webRequestInfo(c.req.raw, ip)) : null;
+    // Tessera's own endpoint (DBSC registration or refresh): answered here, routes never run.
+    if (endpoint) return endpointResponse(await endpoint);
     const web = await webSession(handler, c.req.raw, ip);
     c.set('session', web.session);
     if (guard && !isSafeMethod(c.req.method)) {
@@ -162,6 +165,23 @@ export function requireFresh<E extends TesseraEnv = TesseraEnv>(maxAge?: Duratio
   const ms = maxAge === undefined ? undefined : parseDuration(maxAge, 'requireFresh.maxAge');
   return async (c, next) => {
     sessionOf(c).requireFresh(ms);
+    await next();
+  };
+}
+
+/**
+ * Middleware for the most sensitive actions: the session must be device-bound (DBSC) with a recent
+ * proof of the key (see `RequestSession.requireDeviceBound`).
+ *
+ * @example
+ * app.post('/checkout', requireDeviceBound(), (c) => c.json({ ok: true }));
+ */
+export function requireDeviceBound<E extends TesseraEnv = TesseraEnv>(
+  maxAge?: Duration,
+): MiddlewareHandler<E> {
+  const ms = maxAge === undefined ? undefined : parseDuration(maxAge, 'requireDeviceBound.maxAge');
+  return async (c, next) => {
+    sessionOf(c).requireDeviceBound(ms);
     await next();
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { beginNow } from '../../engine/internal.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
-import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
+import { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from '../../http/node.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
@@ -17,6 +17,11 @@ export interface NodeSessions {
   readonly handler: SessionHandler;
   /** The request's session (loaded once per request; later calls return the same object). */
   getSession(req: IncomingMessage, res: ServerResponse): Promise<RequestSession>;
+  /**
+   * Answers Tessera's own endpoints (DBSC registration and refresh, when `deviceBound` is on) and
+   * resolves true when it did; call it first and stop when it answered.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Writes an error as problem JSON (or a login redirect for HTML requests) and ends the response. */
   sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
 }
@@ -28,6 +33,7 @@ export interface NodeSessions {
  * const sessions = nodeSessions(createSessionManager({ store: memoryStore() }));
  * http.createServer(async (req, res) => {
  *   try {
+ *     if (await sessions.handle(req, res)) return; // DBSC endpoints, when deviceBound is on
  *     const session = await sessions.getSession(req, res);
  *     res.end(`Hello ${session.userId ?? 'guest'}`);
  *   } catch (err) { sessions.sendError(req, res, err); }
@@ -56,6 +62,12 @@ export function nodeSessions(manager: SessionManager, options: NodeAdapterOption
         r[slot] = p;
       }
       return p;
+    },
+    async handle(req, res) {
+      const endpoint = handler.serveEndpoint(nodeRequestInfo(req, options.clientIp?.(req)));
+      if (!endpoint) return false;
+      writeEndpointResponse(res, await endpoint);
+      return true;
     },
     sendError(req, res, err) {
       const out = handler.renderError(err, req.headers.accept);

@@ -1,0 +1,9 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * This package's version, read from its package.json (which sits beside both src/ and dist/),
+ * so the CLI, the reports and the published package never disagree.
+ */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;

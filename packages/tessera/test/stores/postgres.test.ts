@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { postgresStore } from '../../src/stores/postgres.ts';
+import {
+  defineStoreConformanceSuite,
+  sampleRecord,
+  sampleTemplate,
+  sampleTombstone,
+} from '../../src/testing/index.ts';
+import { type PostgresServer, serverSkip, startPostgres } from '../servers/index.ts';
+
+const skip = serverSkip('postgres');
+
+if (skip) {
+  test('postgres store conformance', { skip }, () => {});
+} else {
+  let started: Promise<{ server: PostgresServer; pool: pg.Pool }> | undefined;
+  const getServer = () => {
+    started ??= startPostgres().then((server) => ({
+      server,
+      pool: new pg.Pool({ connectionString: server.url, max: 20, connectionTimeoutMillis: 2000 }).on(
+        'error',
+        () => {},
+      ),
+    }));
+    return started;
+  };
+  let n = 0;
+  after(async () => {
+    if (!started) return;
+    const s = await started;
+    await s.pool.end();
+    await s.server.destroy();
+  });
+
+  defineStoreConformanceSuite('postgres', async () => {
+    const { pool } = await getServer();
+    // A fresh schema per case: tables of its own.
+    return { store: postgresStore({ pool, tablePrefix: `case${++n}_` }) };
+  });
+
+  describe('postgres store specifics', () => {
+    test('migrations run once, even when several instances start together; a newer schema is refused', async () => {
+      const { pool } = await getServer();
+      const prefix = `mig${++n}_`;
+      await Promise.all(
+        Array.from({ length: 5 }, () => postgresStore({ pool, tablePrefix: prefix }).migrate()),
+      );
+      const rows = await pool.query(`SELECT version FROM ${prefix}schema_migrations`);
+      assert.deepEqual(
+        rows.rows.map((r) => r.version),
+        [1, 2],
+      );
+      await pool.query(`INSERT INTO ${prefix}schema_migrations VALUES (99, 0)`);
+      await assert.rejects(postgresStore({ pool, tablePrefix: prefix }).migrate(), /newer than this version/);
+    });
+
+    test('migration 2 gives rows written before it their federated columns, and lookups use the index', async () => {
+      const { pool } = await getServer();
+      const prefix = `fedmig${++n}_`;
+      const store = postgresStore({ pool, tablePrefix: prefix });
+      const iss = 'https://idp.example/realms/shop';
+      const fed = sampleRecord({ federated: { iss, sub: 'alice', sid: 'S1' } });
+      const noSid = sampleRecord({ federated: { iss, sub: 'alice', sid: null } });
+      const plain = sampleRecord();
+      for (const r of [fed, noSid, plain]) await store.create(r);
+      // Back to a version-1 database holding these rows (as one written by an older Tessera would).
+      await pool.query(
+        `ALTER TABLE ${prefix}sessions DROP COLUMN fed_iss, DROP COLUMN fed_sub, DROP COLUMN fed_sid;
+         DELETE FROM ${prefix}schema_migrations WHERE version = 2`,
+      );
+      const upgraded = postgresStore({ pool, tablePrefix: prefix });
+      await upgraded.migrate();
+      const ids = async (by: { sid: string } | { sub: string }) =>
+        (await upgraded.listByFederated!(iss, by)).map((r) => r.id).sort();
+      assert.deepEqual(await ids({ sid: 'S1' }), [fed.id]);
+      assert.deepEqual(await ids({ sub: 'alice' }), [fed.id, noSid.id].sort());
+      const cols = await pool.query(`SELECT fed_iss, fed_sid FROM ${prefix}sessions WHERE id = $1`, [
+        plain.id,
+      ]);
+      assert.deepEqual(cols.rows[0], { fed_iss: null, fed_sid: null });
+
+      const client = await pool.connect();
+      try {
+        await client.query('SET enable_seqscan = off');
+        for (const [col, index] of [
+          ['fed_sid', 'sessions_fed_sid'],
+          ['fed_sub', 'sessions_fed_sub'],
+        ] as const) {
+          const plan = await client.query(
+            `EXPLAIN SELECT body FROM ${prefix}sessions WHERE fed_iss = 'x' AND ${col} = 'y'`,
+          );
+          const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+          assert.match(text, new RegExp(`${prefix}${index}`), text);
+        }
+      } finally {
+        await client.query('RESET enable_seqscan');
+        client.release();
+      }
+    });
+
+    test('two sweepers at once never collide: together they remove each expired row exactly once', async () => {
+      const { pool } = await getServer();
+      const prefix = `sw${++n}_`;
+      const a = postgresStore({ pool, tablePrefix: prefix });
+      const b = postgresStore({ pool, tablePrefix: prefix });
+      const now = Date.now();
+      const expired = Array.from({ length: 300 }, () => sampleRecord({ idleExpiresAt: now - 1000 }));
+      await Promise.all(expired.map((r) => a.create(r)));
+      const live = sampleRecord();
+      await a.create(live);
+      const sweeper = async (s: typeof a) => {
+        let total = 0;
+        for (;;) {
+          const k = await s.sweep(now, 25);
+          assert.ok(k <= 25);
+          total += k;
+          if (k === 0) return total;
+        }
+      };
+      const totals = await Promise.all([sweeper(a), sweeper(b), sweeper(a), sweeper(b)]);
+      const [x, y] = [totals[0]! + totals[2]!, totals[1]! + totals[3]!];
+      assert.equal(x + y, 300, `swept ${x} + ${y}`);
+      assert.ok(await a.get(live.id));
+    });
+
+    test('a user-supplied id or user id cannot inject SQL', async () => {
+      const { pool } = await getServer();
+      const store = postgresStore({ pool, tablePrefix: `inj${++n}_` });
+      const evil = "x'; DROP TABLE inj_sessions; --";
+      const r = sampleRecord({ userId: evil });
+      await store.create(r);
+      assert.equal((await store.listByUser(evil)).length, 1);
+      assert.equal(await store.get(evil), null);
+      assert.deepEqual(await store.deleteByUser(evil, sampleTemplate()), [r.id]);
+      await store.delete(r.id, sampleTombstone(r));
+      assert.throws(() => postgresStore({ pool, tablePrefix: 'x; DROP' }), /letters, digits/);
+    });
+
+    test('PostgreSQL down: operations reject quickly (never hang)', async () => {
+      const server = await startPostgres();
+      const pool = new pg.Pool({ connectionString: server.url, connectionTimeoutMillis: 500 });
+      pool.on('error', () => {});
+      const store = postgresStore({ pool, timeoutMs: 500 });
+      const r = sampleRecord();
+      await store.create(r);
+      await server.destroy();
+      for (const op of [
+        () => store.get(r.id),
+        () => store.create(sampleRecord()),
+        () => store.listByUser('x'),
+        () => store.listByFederated!('https://idp.example', { sub: 'x' }),
+      ]) {
+        const start = Date.now();
+        await assert.rejects(op());
+        assert.ok(Date.now() - start < 1500, `took ${Date.now() - start} ms`);
+      }
+      await pool.end();
+    });
+  });
+}
