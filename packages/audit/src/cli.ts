@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { type ArgsDef, defineCommand, parseArgs, renderUsage } from 'citty';
 import { type AuditReport, failsGate, parseTarget, runAudit } from './audit.ts';
@@ -26,6 +28,8 @@ export interface CliIo {
   onProgress?: (e: ProgressEvent) => void;
   /** Per-check lines, phases and the closing summary (the binary's stderr). */
   progress?: ProgressReporter;
+  /** Asks the user (a terminal); `secret` answers are not echoed. Absent: nothing is asked. */
+  ask?: (question: string, options?: { secret?: boolean }) => Promise<string>;
 }
 
 const FAIL_ON = ['high', 'medium', 'low'] as const;
@@ -113,8 +117,11 @@ async function initMain(argv: string[], io: CliIo): Promise<number> {
   parseTarget(target);
   const env = io.env ?? {};
   const names = { username: String(args['username-env']), password: String(args['password-env']) };
-  const username = env[names.username];
-  const password = env[names.password];
+  // From the environment, else asked for in a terminal (used for this discovery only, never written).
+  const username = env[names.username] || (io.ask ? await io.ask(`username (${names.username}): `) : '');
+  const password =
+    env[names.password] ||
+    (io.ask && username ? await io.ask(`password (${names.password}): `, { secret: true }) : '');
   const credentials = username && password ? { username, password } : undefined;
   const discovery = await discover(target, credentials);
   const yaml = profileYaml(new URL(target).origin, discovery, names);
@@ -273,6 +280,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+/** One question on the terminal (stderr); a secret answer is not echoed. */
+async function askInTerminal(question: string, options: { secret?: boolean } = {}): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _enc, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  try {
+    const answer = rl.question(question);
+    muted = options.secret === true;
+    return await answer;
+  } finally {
+    rl.close();
+    if (options.secret) process.stderr.write('\n');
+  }
+}
+
 /** Entry point of the `tessera-audit` binary: the only code that touches process.argv and exit status. */
 export async function main(): Promise<void> {
   const color = wantsColor(process.stderr, process.env);
@@ -281,6 +308,7 @@ export async function main(): Promise<void> {
     color,
   });
   const code = await runCli(process.argv.slice(2), {
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askInTerminal } : {}),
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => {
       progress.stop();

@@ -254,10 +254,13 @@ export function searchGeneratorModel(samples: readonly TokenSample[], budgetMs: 
         }
       }
       if (hitInput === undefined) continue;
-      // Confirm: each other target reproduced by the same family and construction.
+      // Confirm on the next-narrowest targets until three tokens are reproduced (a hit on one
+      // token could be chance only with a broken hash; two more make it certain).
       let confirmed = 1;
-      const checked = Math.min(targets.length, 8);
-      for (const t of targets.slice(1, checked)) {
+      let checked = 1;
+      for (const t of targets.slice(1, 8)) {
+        if (confirmed >= 3 || Date.now() > deadline) break;
+        checked++;
         const h = t.bytes.toString('hex');
         for (const input of family.inputs(t.s)) {
           if (++tried % 4096 === 0 && Date.now() > deadline) break;
@@ -267,7 +270,7 @@ export function searchGeneratorModel(samples: readonly TokenSample[], budgetMs: 
           }
         }
       }
-      if (confirmed >= Math.min(2, checked))
+      if (confirmed >= Math.min(2, targets.length))
         return found(`${mac.label}(${family.label})`, confirmed, checked);
     }
   }

@@ -26,7 +26,15 @@ describe('generator model: predictable constructions are recovered', () => {
       // A generous budget: the machine running the tests may be busy; the search stops at the first hit.
       const report = await auditFixture(
         { ids: c.ids },
-        { only: ['randomness'], samples: 200, profile: { randomness: { modelBudget: '30s' } } },
+        {
+          only: ['randomness'],
+          samples: 200,
+          // Fewer requests in flight keep each token's issue window narrow, as on a quiet server.
+          profile: {
+            randomness: { modelBudget: '30s' },
+            limits: { requestsPerSecond: 2000, concurrency: 4 },
+          },
+        },
       );
       assert.ok(
         report.checks.every((ch) => ch.status !== 'error'),

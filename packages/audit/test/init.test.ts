@@ -75,3 +75,32 @@ describe('init', () => {
     }
   });
 });
+
+test('init asks for missing credentials when it can (a terminal), the password as a secret', async () => {
+  const app = await startFixture({});
+  const dir = await mkdtemp(join(tmpdir(), 'audit-init-'));
+  const asked: Array<{ q: string; secret: boolean }> = [];
+  try {
+    const out = join(dir, 'p.yaml');
+    const code = await runCli(['init', app.url, '--out', out], {
+      stdout: () => {},
+      stderr: () => {},
+      env: {},
+      ask: async (q, o) => {
+        asked.push({ q, secret: o?.secret === true });
+        return q.startsWith('username') ? 'alice' : 'wonderland';
+      },
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(
+      asked.map((a) => a.secret),
+      [false, true],
+    );
+    const yaml = await readFile(out, 'utf8');
+    assert.ok(!yaml.includes('wonderland'));
+    assert.equal(parseProfileText(yaml).loggedIn.path, '/account');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await app.close();
+  }
+});

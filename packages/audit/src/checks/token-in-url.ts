@@ -1,6 +1,6 @@
 import { type Finding, makeFinding } from '../findings.ts';
 import { linkTargets } from '../html.ts';
-import type { Exchange } from '../http/client.ts';
+import type { Exchange, HttpClient } from '../http/client.ts';
 import { parseSetCookie } from '../http/cookie-jar.ts';
 import { redactToken } from '../http/redact.ts';
 import {
@@ -35,7 +35,7 @@ function forms(token: string): string[] {
 export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> {
   const name = requireSessionCookie(ctx);
   const client = newClient(ctx);
-  await login(client, ctx);
+  const loginEx = await login(client, ctx);
   await checkLoggedIn(client, ctx);
   const tokens = new Set<string>();
   for (const ex of ctx.log) {
@@ -90,7 +90,7 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
   };
   build('TOKEN-IN-URL', inUrl);
   build('TOKEN-REFLECTED', reflected);
-  const accepted = await probeUrlAcceptance(ctx, name);
+  const accepted = await probeUrlAcceptance(ctx, name, client, loginEx);
   if (accepted) findings.push(accepted);
   else notes.push('A session id given only in the URL (path parameter or query) is not accepted.');
   return { findings, notes };
@@ -101,9 +101,12 @@ export async function checkTokenInUrl(ctx: ProbeContext): Promise<CheckOutcome> 
  * the URL only — as a `;jsessionid=` path parameter, and as query parameters named like the cookie
  * and like the common stacks' (`PHPSESSID`, `sid`, …). Finding when any of them is logged in.
  */
-async function probeUrlAcceptance(ctx: ProbeContext, name: string): Promise<Finding | undefined> {
-  const client = newClient(ctx);
-  const loginEx = await login(client, ctx);
+async function probeUrlAcceptance(
+  ctx: ProbeContext,
+  name: string,
+  client: HttpClient,
+  loginEx: Exchange[],
+): Promise<Finding | undefined> {
   const token = client.jar.get(name)?.value;
   if (!token) return undefined;
   ctx.secrets.add(token);

@@ -91,7 +91,7 @@ export function renderHtml(report: AuditReport): string {
       `<p>${r.sampleSize} tokens · encoding ${esc(r.encoding)} · length ${r.length.min}–${r.length.max} · alphabet ${r.alphabetSize} symbols · ${r.bitsAnalyzed} bits analysed · min-entropy ${r.minEntropyPerBit.toFixed(4)} bits/bit · entropy: ${Math.floor(r.nominalBits)} bits nominal, ${r.effectiveEntropyBits.toFixed(1)} by min-entropy estimate, ${r.assessedEntropyBits.toFixed(1)} assessed · verdict <strong>${esc(r.verdict)}</strong></p><p>${esc(r.summary)}</p>`,
     );
     o.push('<h3>Character distribution per position</h3>', positionChart(r.positions, r.alphabetSize));
-    o.push('<h3>Bit bias</h3>', bitBiasChart(r.bitBias, r.sampleSize));
+    o.push('<h3>Bit bias</h3>', bitBiasChart(r.bitBias, r.sampleSize, r.verdict));
     o.push('<table><tr><th>Test</th><th>Standard</th><th>Statistic</th><th>p-value</th><th>Result</th></tr>');
     for (const t of r.tests) {
       o.push(

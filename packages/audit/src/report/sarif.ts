@@ -49,13 +49,16 @@ export function renderSarif(report: AuditReport): string {
     ruleId: f.ruleId,
     ruleIndex: ids.indexOf(f.ruleId),
     level: LEVEL[f.severity],
-    message: { text: `${f.title}. ${f.evidence.join('; ')}` },
+    message: {
+      text: `${f.title}. ${f.evidence.join('; ')}${f.fix ? ` How to fix in ${f.fix.stack}: ${f.fix.hint}` : ''}`,
+    },
     locations: [{ physicalLocation: { artifactLocation: { uri: `${report.target}/` } } }],
     partialFingerprints: { 'tesseraAudit/v1': `${f.ruleId}:${report.target}` },
     properties: {
       severity: f.severity,
       'security-severity': SECURITY_SEVERITY[f.severity],
       steps: f.steps.map((s) => s.action),
+      ...(f.fix ? { fix: f.fix } : {}),
     },
   }));
   const sarif = {
