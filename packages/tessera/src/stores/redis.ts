@@ -98,11 +98,14 @@ export function redisStore(options: RedisStoreOptions): Store {
   const expireAt = (r: SessionRecord) => String(recordExpiresAt(r) + grace);
   const indexScore = (r: SessionRecord) => String(r.absoluteExpiresAt + grace);
 
-  /** Adds a record to its user's and family's index (before the record can be seen under them). */
+  /**
+   * Adds a record to its user's and family's index. The head of a family (id = family, every
+   * session until its first rotation) needs no family entry: `deleteFamily` always checks it.
+   */
   const indexRecord = (r: SessionRecord) =>
     Promise.all([
       r.userId === null ? null : run(INDEX_ADD, [userKey(r.userId)], [indexScore(r), r.id]),
-      run(INDEX_ADD, [familyKey(r.family)], [indexScore(r), r.id]),
+      r.id === r.family ? null : run(INDEX_ADD, [familyKey(r.family)], [indexScore(r), r.id]),
     ]);
   const unindex = (id: string, userId: string | null, family: string | null) =>
     bestEffort(
@@ -140,7 +143,10 @@ export function redisStore(options: RedisStoreOptions): Store {
     template: TombstoneTemplate,
     exceptId: string | undefined,
   ): Promise<string[]> => {
-    const ids = (await members(key)).filter((id) => id !== exceptId);
+    const listed = await members(key);
+    // A family's head is not in its index (see indexRecord).
+    if (field === 'f' && !listed.includes(expected)) listed.push(expected);
+    const ids = listed.filter((id) => id !== exceptId);
     const outcomes = await Promise.all(
       ids.map(
         (id) =>
