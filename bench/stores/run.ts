@@ -92,7 +92,9 @@ async function fill(store: Store, n: number, conc = 512) {
       }
     }),
   );
-  console.log(`  filled ${n} sessions in ${f((performance.now() - start) / 1000, 1)} s`);
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`  filled ${n} sessions in ${f(seconds, 1)} s`);
+  return n / seconds;
 }
 
 /** Runs traffic (sequential validates) while `work` runs; the worst and p99 latency seen. */
@@ -128,7 +130,7 @@ for (const kind of STORES) {
     const tokens = await hotTokens(plain);
     const small = await measure(plain, tokens, `${HOT} live`);
     const smallNear = await measure(near, tokens, `${HOT} live, near-cache`);
-    await fill(redisStore({ client }), LIVE - HOT);
+    const rate = await fill(redisStore({ client }), LIVE - HOT);
     const big = await measure(plain, tokens, `${LIVE} live`);
     const bigNear = await measure(near, tokens, `${LIVE} live, near-cache`);
     // Bytes per session: the record hash plus its share of the user and family indexes.
@@ -141,7 +143,8 @@ for (const kind of STORES) {
     // Sessions whose idle deadline comes soon: Redis expires them by TTL while traffic runs.
     const soon = redisStore({ client, prefix: 'exp:', expiryGraceMs: 0 });
     const before = await client.dbsize();
-    const at = Date.now() + 3000 + EXPIRE / 2;
+    // All of them expire together, after they have all been written (from the fill rate, with margin).
+    const at = Date.now() + 3000 + Math.ceil((1.5 * EXPIRE * 1000) / rate);
     let next = 0;
     await Promise.all(
       Array.from({ length: 512 }, async () => {
@@ -177,6 +180,7 @@ for (const kind of STORES) {
   } else if (kind === 'postgres') {
     const server = await startPostgres();
     const pool = new pg.Pool({ connectionString: server.url, max: 20 });
+    pool.on('error', () => {}); // idle clients see the server stop at the end
     const store = postgresStore({ pool });
     const manager = createSessionManager({ store, keys, creationRateLimit: false });
     const tokens = await hotTokens(manager);
