@@ -112,7 +112,7 @@ async function trafficDuring(manager: SessionManager, tokens: string[], work: ()
   await work();
   stop = true;
   await traffic;
-  return { worst: Math.max(...lat), p99: pct(lat, 99), n: lat.length };
+  return { worst: lat.reduce((a, b) => Math.max(a, b), 0), p99: pct(lat, 99), n: lat.length };
 }
 
 const results: Record<string, unknown> = {};
