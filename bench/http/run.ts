@@ -29,6 +29,8 @@ interface Variant {
   session: boolean;
   /** Reference target: minimum share of the bare framework's throughput. */
   target?: number;
+  /** Needs the shared Redis server (REDIS_URL), started once for the run. */
+  redis?: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +89,43 @@ const VARIANTS: Variant[] = [
     target: 0.75,
   },
   { name: 'fastify + @fastify/session', group: 'fastify', file: 'fastify-session.mjs', session: true },
+  // Shared-store comparison: a 3-item cart in every session, all on one Redis server (issue 10).
+  ...(['express', 'fastify'] as const).flatMap((g): Variant[] => [
+    {
+      name: `${g} + tessera (memory, cart)`,
+      group: g,
+      file: `${g}-tessera.ts`,
+      env: { STORE: 'memory', BENCH_CART: '1' },
+      session: true,
+    },
+    {
+      name: `${g} + tessera (redis, cart)`,
+      group: g,
+      file: `${g}-tessera.ts`,
+      env: { STORE: 'redis', BENCH_CART: '1' },
+      session: true,
+      redis: true,
+    },
+    {
+      name: `${g} + tessera (redis + near-cache, cart)`,
+      group: g,
+      file: `${g}-tessera.ts`,
+      env: { STORE: 'redis-near', BENCH_CART: '1' },
+      session: true,
+      redis: true,
+    },
+    {
+      name:
+        g === 'express'
+          ? 'express + express-session + connect-redis (cart)'
+          : 'fastify + @fastify/session + connect-redis (cart)',
+      group: g,
+      file: `${g}-session.mjs`,
+      env: { BENCH_CART: '1' },
+      session: true,
+      redis: true,
+    },
+  ]),
   { name: 'node:http (bare)', group: 'node:http', file: 'node-bare.ts', session: false },
   {
     name: 'node:http + tessera (memory)',
@@ -321,6 +360,12 @@ function flagsOf(r: Round): string[] {
 
 async function main(): Promise<void> {
   const variants = VARIANTS.filter((v) => ONLY.test(v.name));
+  if (variants.some((v) => v.redis)) {
+    const { startRedis } = await import('../../packages/tessera/test/servers/index.ts');
+    const redis = await startRedis();
+    process.env.REDIS_URL = redis.url;
+    process.on('exit', () => void redis.destroy());
+  }
   const results = new Map<string, Round[]>(variants.map((v) => [v.name, []]));
   console.log(
     `bench/http: ${variants.length} variants × ${ROUNDS} rounds × ${DURATION}s (warm-up ${WARMUP}s), ` +

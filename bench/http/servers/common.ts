@@ -11,29 +11,42 @@ import { createWriteStream, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeyRing, createSessionManager, type SessionManager } from '@tessera-sessions/core';
+import { createKeyRing, createSessionManager, type SessionManager, type Store } from '@tessera-sessions/core';
 import { createAuditLog, memoryAuditBackend } from '@tessera-sessions/core/audit-log';
 import { auditSink, createDetector, logSink } from '@tessera-sessions/core/monitor';
 import { prometheusSink } from '@tessera-sessions/core/monitor/prometheus';
 import { memoryStore } from '@tessera-sessions/core/stores/memory';
+import { nearCache } from '@tessera-sessions/core/stores/near-cache';
+import { redisInvalidation, redisStore } from '@tessera-sessions/core/stores/redis';
 import { sqliteStore } from '@tessera-sessions/core/stores/sqlite';
 import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 
 export const USER = 'alice';
 
 /**
- * The Tessera manager of a bench server: a memory store, or SQLite in a fresh WAL file
- * (`STORE=sqlite`: shared locking, the default; `STORE=sqlite-exclusive`: `exclusive: true`).
+ * The Tessera manager of a bench server: a memory store, SQLite in a fresh WAL file
+ * (`STORE=sqlite`: shared locking, the default; `STORE=sqlite-exclusive`: `exclusive: true`), or
+ * Redis at REDIS_URL (`STORE=redis`; `STORE=redis-near`: with the near-cache).
  */
-export function benchManager(): SessionManager {
+export async function benchManager(): Promise<SessionManager> {
   const kind = process.env.STORE ?? 'memory';
-  const store = kind.startsWith('sqlite')
-    ? sqliteStore({
-        database: new Database(join(mkdtempSync(join(tmpdir(), 'tessera-bench-')), 'sessions.db')),
-        exclusive: kind === 'sqlite-exclusive',
-      })
-    : memoryStore();
+  let store: Store;
+  if (kind.startsWith('redis')) {
+    const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    store = redisStore({ client, prefix: `bench${process.pid}:` });
+    if (kind === 'redis-near') {
+      const cached = nearCache(store, { bus: redisInvalidation({ client, channel: `bench${process.pid}` }) });
+      await cached.start();
+      store = cached;
+    }
+  } else if (kind.startsWith('sqlite')) {
+    store = sqliteStore({
+      database: new Database(join(mkdtempSync(join(tmpdir(), 'tessera-bench-')), 'sessions.db')),
+      exclusive: kind === 'sqlite-exclusive',
+    });
+  } else store = memoryStore();
   const manager = createSessionManager({
     store,
     keys: createKeyRing([{ id: 'bench', key: randomBytes(32) }]),
@@ -48,6 +61,9 @@ export function benchManager(): SessionManager {
   }
   return manager;
 }
+
+/** The session data of the bench login: a 3-item cart, as a shop would keep. */
+export const CART = { cart: ['book', 'pen', 'mug'] };
 
 /** Tells the runner where the server listens (the first line on stdout). */
 export function ready(address: AddressInfo | string | null): void {

@@ -2,13 +2,14 @@
 
 import { requireAuth, tessera } from '@tessera-sessions/core/fastify';
 import Fastify from 'fastify';
-import { benchManager, HOST, ready, USER } from './common.ts';
+import { benchManager, CART, HOST, ready, USER } from './common.ts';
 
 const app = Fastify({ logger: false });
-await app.register(tessera, { manager: benchManager() });
+await app.register(tessera, { manager: await benchManager() });
 app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
 app.get('/bench-login', async (request, reply) => {
   await request.session.login(USER);
+  if (process.env.BENCH_CART === '1') await request.session.set(CART);
   return reply.code(204).send();
 });
 await app.listen({ port: 0, host: HOST });

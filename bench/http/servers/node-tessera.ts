@@ -1,9 +1,9 @@
 /** node:http + Tessera (`@tessera-sessions/core/node`): `GET /me` validates the session cookie. */
 import { createServer } from 'node:http';
 import { nodeSessions } from '@tessera-sessions/core/node';
-import { benchManager, HOST, ready, USER } from './common.ts';
+import { benchManager, CART, HOST, ready, USER } from './common.ts';
 
-const sessions = nodeSessions(benchManager());
+const sessions = nodeSessions(await benchManager());
 const server = createServer(async (req, res) => {
   try {
     const session = await sessions.getSession(req, res);
@@ -16,6 +16,7 @@ const server = createServer(async (req, res) => {
     }
     if (req.url === '/bench-login') {
       await session.login(USER);
+      if (process.env.BENCH_CART === '1') await session.set(CART);
       res.writeHead(204).end();
       return;
     }

@@ -72,6 +72,7 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
   let epoch = 0;
   let listening = false;
   const stats = { hits: 0, misses: 0, invalidations: 0, disabledPeriods: 0 };
+  let unsubscribe: (() => Promise<void>) | null = null;
 
   const evict = (ids: readonly string[]) => {
     epoch++;
@@ -97,7 +98,7 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
     },
     stats,
     async start() {
-      await options.bus.subscribe(evict, setListening);
+      unsubscribe ??= await options.bus.subscribe(evict, setListening);
     },
     async create(record) {
       await inner.create(record);
@@ -165,7 +166,10 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
       return ids;
     },
     sweep: (now, limit) => inner.sweep(now, limit),
+    /** Stops listening (closes the bus's own connection) and closes the inner store. */
     async close() {
+      await unsubscribe?.();
+      unsubscribe = null;
       setListening(false);
       await inner.close?.();
     },

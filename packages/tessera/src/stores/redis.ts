@@ -132,12 +132,13 @@ export function redisStore(options: RedisStoreOptions): Store {
 
   /**
    * Adds a record to its user's, family's and federated indexes (before the record can be seen
-   * under them).
+   * under them). The head of a family (id = family, every session until its first rotation) needs
+   * no family entry: `deleteFamily` always checks it.
    */
   const indexRecord = (r: SessionRecord) =>
     Promise.all([
       r.userId === null ? null : run(INDEX_ADD, [userKey(r.userId)], [indexScore(r), r.id]),
-      run(INDEX_ADD, [familyKey(r.family)], [indexScore(r), r.id]),
+      r.id === r.family ? null : run(INDEX_ADD, [familyKey(r.family)], [indexScore(r), r.id]),
       ...federatedKeys(r.federated).map((key) =>
         run(INDEX_ADD, [key], [indexScore(r), fedMember(r.id, r.version)]),
       ),
@@ -189,7 +190,10 @@ export function redisStore(options: RedisStoreOptions): Store {
     template: TombstoneTemplate,
     exceptId: string | undefined,
   ): Promise<string[]> => {
-    const ids = (await liveMembers(key)).filter((id) => id !== exceptId);
+    const listed = await liveMembers(key);
+    // A family's head is not in its index (see indexRecord).
+    if (field === 'f' && !listed.includes(expected)) listed.push(expected);
+    const ids = listed.filter((id) => id !== exceptId);
     const outcomes = await Promise.all(
       ids.map(
         (id) =>

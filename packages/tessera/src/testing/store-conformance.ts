@@ -10,8 +10,8 @@
  * import { defineStoreConformanceSuite } from '@tessera-sessions/core/testing';
  * defineStoreConformanceSuite('my store', async () => {
  *   const client = await connect();
- *   return { store: myStore({ client }), teardown: () => client.quit() };
- * }, { skip: { 'sweep/bounded-batch': 'TTL does the expiry; sweep is a no-op' } });
+ *   return { store: myStore({ client, prefix: freshPrefix() }), teardown: () => client.quit() };
+ * });
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';

@@ -37,7 +37,9 @@ if (skip) {
   before(async () => {
     server = await startRedis();
   });
+  const caches: Array<{ close?: () => Promise<void> }> = [];
   after(async () => {
+    for (const c of caches) await c.close?.();
     for (const c of clients) c.disconnect();
     await server.destroy();
   });
@@ -51,6 +53,7 @@ if (skip) {
       const inner = redisStore({ client: c, prefix });
       const cached = nearCache(inner, { bus: redisInvalidation({ client: c, channel }), ttlMs, now });
       await cached.start();
+      caches.push(cached);
       return { inner, cached, client: c };
     };
     return { a: await make(), b: await make() };

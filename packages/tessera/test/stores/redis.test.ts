@@ -180,15 +180,23 @@ if (skip) {
       assert.equal(await client.exists(`${prefix}x:sub:${encodeURIComponent(iss)}:alice`), 0);
     });
 
-    test('the store holds no token and no readable data beyond the sealed envelope', async () => {
+    test('keys: a record, its user index; a family index only once the family has a rotated member', async () => {
       const { client } = await getSingle();
       const store = redisStore({ client, prefix: `keys${++n}:` });
       const r = sampleRecord();
       await store.create(r);
-      const keys = await client.keys(`keys${n}:*`);
+      const keys = async () => (await client.keys(`keys${n}:*`)).sort();
+      assert.deepEqual(await keys(), [`keys${n}:u:user-1`, `keys${n}:{${r.id}}`].sort());
+      const next = sampleRecord({ family: r.family, version: 2 });
+      assert.equal(await store.rotate(r.id, 1, next, sampleTombstone(r, 'rotated-renewal')), true);
       assert.deepEqual(
-        keys.sort(),
-        [`keys${n}:f:${r.family}`, `keys${n}:u:user-1`, `keys${n}:{${r.id}}`].sort(),
+        await keys(),
+        [
+          `keys${n}:f:${r.family}`,
+          `keys${n}:u:user-1`,
+          `keys${n}:{${next.id}}`,
+          `keys${n}:{${r.id}}:t`,
+        ].sort(),
       );
     });
 
