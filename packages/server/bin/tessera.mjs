@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// tessera: the package ships TypeScript sources; tsx loads them.
-import { register } from 'tsx/esm/api';
+// tessera: runs the built CLI (dist/cli.js). Inside the Tessera repository, with
+// `--conditions=tessera-source` and the tsx loader, `#cli` resolves to src/cli.ts instead.
+import { run } from '#cli';
 
-register();
-const { run } = await import('../src/cli.ts');
 await run();

@@ -8,6 +8,7 @@ import { loadConfigFromArgs } from './cli-config.ts';
 import { CliError, operatorCommands } from './commands.ts';
 import { listen } from './listen.ts';
 import { createService } from './service.ts';
+import { VERSION } from './version.ts';
 
 const common = {
   config: {
@@ -65,7 +66,7 @@ const serveCommand = defineCommand({
 
 /** The root command. */
 export const main = defineCommand({
-  meta: { name: 'tessera', description: 'Tessera session service' },
+  meta: { name: 'tessera', version: VERSION, description: 'Tessera session service' },
   subCommands: {
     serve: serveCommand,
     ...operatorCommands,
@@ -74,7 +75,8 @@ export const main = defineCommand({
 
 /** Entry point of the bin: runs the command; configuration and usage errors become one clear line (status 2). */
 export async function run(rawArgs: string[] = process.argv.slice(2)): Promise<void> {
-  if (rawArgs.length === 0 || rawArgs.some((a) => a === '--help' || a === '-h'))
+  const version = rawArgs.length === 1 && rawArgs[0] === '--version';
+  if (version || rawArgs.length === 0 || rawArgs.some((a) => a === '--help' || a === '-h'))
     return runMain(main, { rawArgs });
   try {
     await runCommand(main, { rawArgs });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,8 @@ import { resolveConfig } from '../src/config.ts';
 import { createService } from '../src/service.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/tessera.mjs');
+/** The bin runs the sources here: tsx, and `#cli` resolved through the tessera-source condition. */
+const ON_SOURCES = ['--import', 'tsx', '--conditions=tessera-source'];
 
 describe('tessera operator commands', () => {
   let dir = '';
@@ -117,7 +119,7 @@ describe('tessera operator commands', () => {
 
 describe('the tessera bin', () => {
   test('a bad PORT: one line naming it, exit status 2, no stack trace', () => {
-    const r = spawnSync(process.execPath, [BIN, 'serve'], {
+    const r = spawnSync(process.execPath, [...ON_SOURCES, BIN, 'serve'], {
       env: { ...process.env, PORT: 'eighty' },
       encoding: 'utf8',
     });
@@ -127,7 +129,7 @@ describe('the tessera bin', () => {
 
   test('serve prints the URLs and the one-time bootstrap code, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, [...ON_SOURCES, BIN, 'serve', '--port', '0'], {
       env: { ...process.env, TESSERA_DATA_DIR: dir, STORE: 'sqlite', PASSWORD_COST: '10' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -153,4 +155,13 @@ describe('the tessera bin', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('tessera --version prints the version in package.json', () => {
+  const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as {
+    version: string;
+  };
+  const r = spawnSync(process.execPath, [...ON_SOURCES, BIN, '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), manifest.version);
 });
