@@ -97,6 +97,14 @@ const VARIANTS: Variant[] = [
     target: 0.85,
   },
   {
+    name: 'node:http + tessera (memory, monitoring on)',
+    group: 'node:http',
+    file: 'node-tessera.ts',
+    env: { STORE: 'memory', MONITOR: '1' },
+    session: true,
+    target: 0.85,
+  },
+  {
     name: 'node:http + tessera (sqlite)',
     group: 'node:http',
     file: 'node-tessera.ts',

@@ -1,8 +1,9 @@
 /**
  * The example app on Express 5 (also runs on Express 4: pass it to `createApp`). Same routes as
  * every other example: GET /login, POST /login, GET /account, POST /cart, POST /logout, GET /me,
- * POST /reauth, POST /checkout.
- * Run: `npm start` or `npx tsx --conditions=tessera-source examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory).
+ * POST /reauth, POST /checkout; and POST /logout-everywhere (ends every session of the user, on
+ * every app server sharing the store).
+ * Run: `npm start` or `npx tsx --conditions=tessera-source examples/express/server.ts` (PORT, HOST, STORE=sqlite|memory|redis://…|postgres://…).
  */
 
 import { type SessionManager, UnauthenticatedError } from '@tessera-sessions/core';
@@ -92,6 +93,18 @@ export function createApp(
   app.post(
     '/logout',
     handle(async (req, res) => {
+      await req.session.logout();
+      res.redirect(303, '/login');
+    }),
+  );
+
+  app.post(
+    '/logout-everywhere',
+    requireAuth(),
+    handle(async (req, res) => {
+      await manager.revokeAllForUser(req.session.userId!, {
+        exceptSessionId: req.session.id ?? undefined,
+      });
       await req.session.logout();
       res.redirect(303, '/login');
     }),

@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the HTTP benchmark servers: the session manager (STORE=memory|sqlite), the
+ * Shared pieces of the HTTP benchmark servers: the session manager (STORE=memory|sqlite; MONITOR=1), the
  * bench user, and the start-up handshake with the runner (one JSON line on stdout).
  *
  * Every server answers `GET /me` with `{"userId":"alice"}` (401 without a session) and, for the
@@ -7,14 +7,18 @@
  * It is a GET only to keep the runner simple; never ship a login on a safe method.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeyRing, createSessionManager, type SessionManager } from '@tessera-sessions/core';
+import { createAuditLog, memoryAuditBackend } from '@tessera-sessions/core/audit-log';
+import { auditSink, createDetector, logSink } from '@tessera-sessions/core/monitor';
+import { prometheusSink } from '@tessera-sessions/core/monitor/prometheus';
 import { memoryStore } from '@tessera-sessions/core/stores/memory';
 import { sqliteStore } from '@tessera-sessions/core/stores/sqlite';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 
 export const USER = 'alice';
 
@@ -30,11 +34,19 @@ export function benchManager(): SessionManager {
         exclusive: kind === 'sqlite-exclusive',
       })
     : memoryStore();
-  return createSessionManager({
+  const manager = createSessionManager({
     store,
     keys: createKeyRing([{ id: 'bench', key: randomBytes(32) }]),
     creationRateLimit: false,
   });
+  // MONITOR=1: every sink on — Prometheus (times each validation), pino logs, detector, audit sink.
+  if (process.env.MONITOR === '1') {
+    const detector = createDetector(manager);
+    prometheusSink(manager, { detector });
+    logSink(manager, pino(createWriteStream('/dev/null')));
+    auditSink(manager, createAuditLog({ backend: memoryAuditBackend() }));
+  }
+  return manager;
 }
 
 /** Tells the runner where the server listens (the first line on stdout). */

@@ -14,6 +14,7 @@ import { loadProfile, parseProfile } from '../src/profile.ts';
 import { type Format, render } from '../src/report/index.ts';
 import { EXPRESS_PROFILE, startExpressDefault } from '../test/fixtures/express-default.ts';
 import { FIXTURE_PROFILE, type FixtureOptions, startFixture } from '../test/fixtures/flawed-app.ts';
+import { startDjango, startPhp, startTomcat } from '../test/fixtures/real-targets.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OUT = resolve(ROOT, 'docs/examples');
@@ -111,3 +112,22 @@ try {
   await express.close();
 }
 await tessera();
+
+// Real stacks (skipped when not installed): PHP's built-in server, Django, Tomcat 10.
+for (const [name, start] of [
+  ['php-native-sessions', startPhp],
+  ['django-default', startDjango],
+  ['tomcat10-jsp', startTomcat],
+] as const) {
+  const target = await start();
+  if (typeof target === 'string') {
+    console.log(`${name}: skipped (${target})`);
+    continue;
+  }
+  try {
+    const report = await runAudit({ target: target.url, profile: parseProfile(target.profile) });
+    await write(name, report, ['md', 'html', 'sarif']);
+  } finally {
+    await target.close();
+  }
+}

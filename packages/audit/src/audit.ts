@@ -24,6 +24,7 @@ import { Throttle } from './http/limits.ts';
 import { makeRedactor, redactDeep } from './http/redact.ts';
 import { type Credentials, type Profile, resolveCredentials, resolveLimits } from './profile.ts';
 import { login, newClient, type ProbeContext, type ProgressEvent, rememberCookieValues } from './session.ts';
+import { detectStack, fixHint, STACK_NAMES } from './stack.ts';
 import type { RandomnessReport } from './token-analysis.ts';
 import { VERSION } from './version.ts';
 
@@ -45,6 +46,8 @@ export interface AuditOptions {
   /** Environment for `*Env` credentials (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   onProgress?: (event: ProgressEvent) => void;
+  /** Called as each check ends (for per-check progress lines). */
+  onCheck?: (result: CheckResult) => void;
   /** Injectable sleep, for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -58,6 +61,8 @@ export interface AuditReport {
   finishedAt: string;
   durationMs: number;
   sessionCookie: string | null;
+  /** The stack recognised from outside (cookie names, headers), for fix hints; null if none. */
+  stack: string | null;
   requestsSent: number;
   checks: CheckResult[];
   findings: Finding[];
@@ -159,7 +164,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const target = parseTarget(options.target);
   const profile = options.profile;
   const credentials: Credentials = resolveCredentials(profile, options.env ?? process.env);
-  const throttle = new Throttle(resolveLimits(profile));
+  const throttle = new Throttle(resolveLimits(profile, target));
   const log: Exchange[] = [];
   const ctx: ProbeContext = {
     target,
@@ -196,7 +201,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     const reason = identification.summary.replace(/^error: /, '');
     throw new AuditError('SESSION_COOKIE_NOT_FOUND', reason);
   }
-  if (selected.has('session-cookie')) results.push(strip(identification));
+  if (selected.has('session-cookie')) {
+    results.push(strip(identification));
+    options.onCheck?.(strip(identification));
+  }
 
   let randomness: RandomnessReport | null = null;
   let sampling: SamplingStats | null = null;
@@ -209,8 +217,15 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     if (extra?.report) randomness = extra.report;
     if (extra?.sampling) sampling = extra.sampling;
     results.push(strip(r));
+    options.onCheck?.(strip(r));
   }
 
+  const stack = detectStack(ctx.sessionCookie, log);
+  const withHint = (f: Finding): Finding => {
+    const hint = fixHint(stack, f.ruleId);
+    return hint && stack ? { ...f, fix: { stack: STACK_NAMES[stack], hint } } : f;
+  };
+  for (const r of results) r.findings = r.findings.map(withHint);
   const findings = results
     .flatMap((r) => r.findings)
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
@@ -222,6 +237,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     sessionCookie: ctx.sessionCookie ?? null,
+    stack: stack ? STACK_NAMES[stack] : null,
     requestsSent: throttle.sent,
     checks: results,
     findings,

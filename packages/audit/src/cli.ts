@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { type ArgsDef, defineCommand, parseArgs, renderUsage } from 'citty';
-import { type AuditReport, failsGate, runAudit } from './audit.ts';
+import { type AuditReport, failsGate, parseTarget, runAudit } from './audit.ts';
 import { AuditError, isAuditError } from './errors.ts';
 import { CHECK_IDS, type CheckId, type Severity } from './findings.ts';
+import { discover, profileYaml } from './init.ts';
 import { loadProfile } from './profile.ts';
-import { progressBar } from './progress.ts';
+import { type ProgressReporter, progressReporter, wantsColor } from './progress.ts';
 import { FORMATS, type Format, render } from './report/index.ts';
 import type { ProgressEvent } from './session.ts';
 import { analyzeTokenFile, tokensMarkdown } from './tokens-command.ts';
@@ -23,6 +24,8 @@ export interface CliIo {
   color?: boolean;
   /** Progress for long phases (the bar in a terminal). */
   onProgress?: (e: ProgressEvent) => void;
+  /** Per-check lines, phases and the closing summary (the binary's stderr). */
+  progress?: ProgressReporter;
 }
 
 const FAIL_ON = ['high', 'medium', 'low'] as const;
@@ -80,6 +83,51 @@ const tokensCommand = defineCommand({
   args: tokensArgs,
 });
 
+const initArgs = {
+  target: { type: 'positional', required: true, description: 'Base URL or login page of the application' },
+  out: { type: 'string', default: 'tessera-audit.yaml', description: 'Where to write the profile' },
+  'username-env': {
+    type: 'string',
+    default: 'TESSERA_AUDIT_USERNAME',
+    description: 'Environment variable holding the username',
+  },
+  'password-env': {
+    type: 'string',
+    default: 'TESSERA_AUDIT_PASSWORD',
+    description: 'Environment variable holding the password',
+  },
+} as const satisfies ArgsDef;
+
+const initCommand = defineCommand({
+  meta: {
+    name: 'init',
+    description: 'Discover the login form and pages and write a commented audit profile',
+  },
+  args: initArgs,
+});
+
+/** `tessera-audit init <url>`: discovers the login and writes a profile; credentials stay in the environment. */
+async function initMain(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, initArgs);
+  const target = String(args.target);
+  parseTarget(target);
+  const env = io.env ?? {};
+  const names = { username: String(args['username-env']), password: String(args['password-env']) };
+  const username = env[names.username];
+  const password = env[names.password];
+  const credentials = username && password ? { username, password } : undefined;
+  const discovery = await discover(target, credentials);
+  const yaml = profileYaml(new URL(target).origin, discovery, names);
+  const out = String(args.out);
+  await writeFile(out, yaml, { flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EEXIST') throw new AuditError('USAGE', `${out} exists; remove it or pass --out`);
+    throw err;
+  });
+  for (const n of discovery.notes) io.stderr(`${n}\n`);
+  io.stderr(`profile written to ${out}; review it, then: tessera-audit --profile ${out}\n`);
+  return EXIT.CLEAN;
+}
+
 function parseOnly(value: string | undefined): CheckId[] | undefined {
   if (!value) return undefined;
   const list = value
@@ -133,7 +181,7 @@ export function outputPaths(out: string, formats: readonly Format[]): Map<Format
 async function emit(io: CliIo, text: string, out: string | undefined): Promise<void> {
   if (out) {
     await writeFile(out, text);
-    io.stderr(`report written to ${out}\n`);
+    if (!io.progress) io.stderr(`report written to ${out}\n`);
   } else io.stdout(text);
 }
 
@@ -193,11 +241,16 @@ async function tokensMain(argv: string[], io: CliIo): Promise<number> {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const args = [...argv];
   const isTokens = args[0] === 'tokens';
-  const rest = isTokens ? args.slice(1) : args;
+  const isInit = args[0] === 'init';
+  const rest = isTokens || isInit ? args.slice(1) : args;
   if (rest.includes('--help') || rest.includes('-h') || args.length === 0) {
-    const usage = isTokens ? await renderUsage(tokensCommand) : await renderUsage(auditCommand);
+    const usage = isTokens
+      ? await renderUsage(tokensCommand)
+      : isInit
+        ? await renderUsage(initCommand)
+        : await renderUsage(auditCommand);
     io.stdout(
-      `${io.color ? usage : stripVTControlCharacters(usage)}\n${isTokens ? '' : '\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
+      `${io.color ? usage : stripVTControlCharacters(usage)}\n${isTokens || isInit ? '' : '\n  tessera-audit init <url> [--out tessera-audit.yaml]\n  tessera-audit tokens --file tokens.txt [--format json|md]\n'}`,
     );
     return args.length === 0 ? EXIT.ERROR : EXIT.CLEAN;
   }
@@ -206,6 +259,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.CLEAN;
   }
   try {
+    if (isInit) return await initMain(rest, io);
     return isTokens ? await tokensMain(rest, io) : (await auditMain(rest, io)).code;
   } catch (err) {
     if (isAuditError(err)) io.stderr(`tessera-audit: ${err.code}: ${err.message}\n`);
@@ -221,16 +275,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 /** Entry point of the `tessera-audit` binary: the only code that touches process.argv and exit status. */
 export async function main(): Promise<void> {
-  const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+  const color = wantsColor(process.stderr, process.env);
+  const progress = progressReporter((t) => process.stderr.write(t), process.stderr, {
+    tty: process.stderr.isTTY === true,
+    color,
+  });
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => {
-      bar?.stop();
+      progress.stop();
       process.stderr.write(t);
     },
     env: process.env,
-    ...(bar ? { onProgress: bar.update } : {}),
+    color,
+    progress,
   });
-  bar?.stop();
+  progress.stop();
   process.exitCode = code;
 }

@@ -62,6 +62,8 @@ export interface Finding {
   steps: Step[];
   recommendation: string;
   mapping: Mapping;
+  /** How to fix it on the recognised stack, when the auditor recognised one. */
+  fix?: { stack: string; hint: string };
 }
 
 /** The outcome of one check: passed with no findings, failed with findings, skipped or errored. */

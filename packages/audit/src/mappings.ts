@@ -416,3 +416,26 @@ export const RULES: Readonly<Record<RuleId, Rule>> = rules;
 export function cweUrl(cwe: number): string {
   return `https://cwe.mitre.org/data/definitions/${cwe}.html`;
 }
+
+/** The OWASP Web Security Testing Guide page of a WSTG id (e.g. WSTG-SESS-03). */
+export function wstgUrl(id: string): string {
+  const pages: Record<string, string> = {
+    'WSTG-SESS-01': '01-Testing_for_Session_Management_Schema',
+    'WSTG-SESS-02': '02-Testing_for_Cookies_Attributes',
+    'WSTG-SESS-03': '03-Testing_for_Session_Fixation',
+    'WSTG-SESS-04': '04-Testing_for_Exposed_Session_Variables',
+    'WSTG-SESS-05': '05-Testing_for_Cross_Site_Request_Forgery',
+    'WSTG-SESS-06': '06-Testing_for_Logout_Functionality',
+    'WSTG-SESS-07': '07-Testing_Session_Timeout',
+    'WSTG-SESS-11': '11-Testing_for_Concurrent_Sessions',
+  };
+  const page = pages[id];
+  return page
+    ? `https://owasp.org/www-project-web-security-testing-guide/latest/4-Web_Application_Security_Testing/06-Session_Management_Testing/${page}`
+    : 'https://owasp.org/www-project-web-security-testing-guide/';
+}
+
+/** The OWASP ASVS 5.0 document (requirement ids are anchors in its chapters). */
+export function asvsUrl(_id: string): string {
+  return 'https://github.com/OWASP/ASVS/tree/master/5.0/en';
+}

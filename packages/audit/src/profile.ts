@@ -204,11 +204,26 @@ export function resolveCredentials(profile: Profile, env: NodeJS.ProcessEnv = pr
   return { username, password };
 }
 
-/** The effective limits: profile values over the defaults. */
-export function resolveLimits(profile: Profile): Limits {
+/** The request-rate cap on loopback targets (in effect, none: concurrency bounds the load). */
+export const LOOPBACK_REQUESTS_PER_SECOND = 10_000;
+
+/** True for 127.0.0.0/8, ::1 and localhost: the auditor's own machine. */
+export function isLoopback(url: URL): boolean {
+  const h = url.hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/**
+ * The effective limits: profile values over the defaults. A target on the loopback interface
+ * is the user's own machine: no request-rate cap there unless the profile sets one (concurrency
+ * still bounds the load); elsewhere the polite default of {@link DEFAULT_LIMITS}.
+ */
+export function resolveLimits(profile: Profile, target?: URL): Limits {
   const l = profile.limits ?? {};
+  const local = target !== undefined && isLoopback(target);
   return {
-    requestsPerSecond: l.requestsPerSecond ?? DEFAULT_LIMITS.requestsPerSecond,
+    requestsPerSecond:
+      l.requestsPerSecond ?? (local ? LOOPBACK_REQUESTS_PER_SECOND : DEFAULT_LIMITS.requestsPerSecond),
     concurrency: l.concurrency ?? DEFAULT_LIMITS.concurrency,
     maxRequests: l.maxRequests ?? DEFAULT_LIMITS.maxRequests,
     totalTimeMs: l.totalTime ?? DEFAULT_LIMITS.totalTimeMs,

@@ -5,7 +5,7 @@
 import { isTesseraError } from '@tessera-sessions/core';
 import { type CommandDef, defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { loadConfigFromArgs } from './cli-config.ts';
-import { CliError, operatorCommands } from './commands.ts';
+import { AuditBrokenError, CliError, operatorCommands } from './commands.ts';
 import { listen } from './listen.ts';
 import { createService } from './service.ts';
 import { VERSION } from './version.ts';
@@ -75,12 +75,16 @@ export const main = defineCommand({
 
 /** Entry point of the bin: runs the command; configuration and usage errors become one clear line (status 2). */
 export async function run(rawArgs: string[] = process.argv.slice(2)): Promise<void> {
-  const version = rawArgs.length === 1 && rawArgs[0] === '--version';
-  if (version || rawArgs.length === 0 || rawArgs.some((a) => a === '--help' || a === '-h'))
+  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+    console.log(VERSION);
+    return;
+  }
+  if (rawArgs.length === 0 || rawArgs.some((a) => a === '--help' || a === '-h'))
     return runMain(main, { rawArgs });
   try {
     await runCommand(main, { rawArgs });
   } catch (err) {
+    if (err instanceof AuditBrokenError) process.exit(1);
     if (isTesseraError(err) || err instanceof CliError) {
       console.error(`tessera: ${(err as Error).message}`);
       process.exit(2);

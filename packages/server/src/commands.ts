@@ -16,6 +16,14 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/** The audit chain does not verify (exit status 1, not 2: the command worked, the log did not). */
+export class AuditBrokenError extends Error {
+  override readonly name = 'AuditBrokenError';
+  constructor(readonly brokenAt: number) {
+    super(`the audit log is broken at entry #${brokenAt}.`);
+  }
+}
+
 /** Where commands write (tests swap it). */
 export const output = { write: (line: string) => console.log(line) };
 
@@ -257,11 +265,26 @@ const auditLogCommand = defineCommand({
   meta: { name: 'audit-log', description: 'The tamper-evident audit log' },
   subCommands: {
     verify: defineCommand({
-      meta: { name: 'verify', description: 'Check the hash chain of the audit log' },
-      async run() {
-        throw new CliError(
-          'this version of Tessera has no hash-chained audit log yet; `audit-log verify` arrives with it.',
-        );
+      meta: {
+        name: 'verify',
+        description: 'Check the hash chain of the audit log (exit status 1 when broken)',
+      },
+      args: { ...common },
+      async run({ args }) {
+        await withService(args, async (s) => {
+          output.write('Verifying the audit log…');
+          const r = await s.audit.verify();
+          if (r.ok) {
+            output.write(
+              `Audit log OK: ${r.entries} entries, head ${r.head ? `#${r.head.seq} ${r.head.hash}` : '(empty)'}.`,
+            );
+            return;
+          }
+          output.write(
+            `Audit log BROKEN at entry #${r.brokenAt} (${r.reason}): ${r.message} (${r.entries} entries sound before it).`,
+          );
+          throw new AuditBrokenError(r.brokenAt);
+        });
       },
     }),
   },

@@ -6,7 +6,21 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Clock, createSessionManager, type Logger, type SessionManager } from '@tessera-sessions/core';
+import {
+  type Clock,
+  createSessionManager,
+  ephemeralKeyRing,
+  type KeyRing,
+  type Logger,
+  type SessionManager,
+} from '@tessera-sessions/core';
+import { type AuditLog, createAuditLog, sqliteAuditBackend } from '@tessera-sessions/core/audit-log';
+import {
+  auditSink,
+  createDetector,
+  type Detector,
+  sqliteDetectionStore,
+} from '@tessera-sessions/core/monitor';
 import type { Database } from 'better-sqlite3';
 import { Activity } from './activity.ts';
 import { adminApp } from './admin/app.ts';
@@ -38,6 +52,12 @@ export interface ServiceContext {
   adminThrottle: LoginThrottle;
   keyThrottle: KeyThrottle;
   activity: Activity;
+  /** The hash-chained audit log (session events of both managers, console actions, detections). */
+  audit: AuditLog;
+  /** Detection rules over the users' sessions, with the detections the console lists. */
+  detector: Detector;
+  /** Records an administrator's action in the audit log (never a token). */
+  recordAdmin(kind: string, admin: string, data: Record<string, unknown>): Promise<void>;
   metrics: ServiceMetrics;
   logger: Logger;
   clock: Clock;
@@ -78,6 +98,13 @@ function dataKeys(stores: OpenStores, logger: Logger): string | undefined {
   return readFileSync(file, 'utf8').trim();
 }
 
+function developmentKeyRing(logger: Logger): KeyRing {
+  logger.warn(
+    'tessera: no data-encryption key configured (TESSERA_KEYS); using a random development key. Session data will not survive a restart. Never run production like this.',
+  );
+  return ephemeralKeyRing();
+}
+
 /** Builds the service from a validated configuration. */
 export async function createService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
@@ -85,13 +112,24 @@ export async function createService(config: ServerConfig, options: ServiceOption
   const stores = await openStores(config.store, config.dataDir);
   try {
     migrateServerTables(stores.db);
-    const keys = dataKeys(stores, logger);
+    await stores.migrate?.();
+    // One key ring for both managers (in memory: one development key, one warning).
+    const keys =
+      dataKeys(stores, logger) ??
+      (process.env.TESSERA_KEYS || process.env.NODE_ENV === 'production'
+        ? undefined
+        : developmentKeyRing(logger));
     const common = { keys, clock, logger, stepUpMaxAge: config.stepUpMaxAge };
     const sessions = createSessionManager({
       ...common,
       store: stores.sessions,
       creationRateLimit:
-        config.sessionCreationLimit === false ? false : { points: config.sessionCreationLimit, window: '1m' },
+        config.sessionCreationLimit === false
+          ? false
+          : (stores.creationLimiter?.(config.sessionCreationLimit) ?? {
+              points: config.sessionCreationLimit,
+              window: '1m',
+            }),
     });
     const admin = createSessionManager({
       ...common,
@@ -101,7 +139,7 @@ export async function createService(config: ServerConfig, options: ServiceOption
       maxSessionsPerUser: 5,
     });
     const stopSweepers =
-      stores.kind === 'sqlite'
+      stores.kind === 'sqlite' || stores.kind === 'postgres'
         ? [sessions.startSweeper({ every: '5m' }), admin.startSweeper({ every: '5m' })]
         : [];
     const users = new UserDirectory(stores.db, { passwordCost: config.passwordCost });
@@ -109,6 +147,17 @@ export async function createService(config: ServerConfig, options: ServiceOption
     const activity = new Activity();
     activity.follow(sessions, 'sessions');
     activity.follow(admin, 'admin');
+    // The audit log and the detections live beside the service's tables (the session store's own
+    // SQLite file by default), so they survive restarts and `tessera audit-log verify` finds them.
+    const audit = createAuditLog({ backend: sqliteAuditBackend({ database: stores.db }), clock });
+    const sinks = [auditSink(sessions, audit), auditSink(admin, audit)];
+    const detector = createDetector(sessions, {
+      store: sqliteDetectionStore({ database: stores.db }),
+      audit,
+      clock,
+      onError: (err) =>
+        logger.warn(`tessera: detection action failed: ${err instanceof Error ? err.message : String(err)}`),
+    });
     const ctx: ServiceContext = {
       config,
       stores,
@@ -121,6 +170,15 @@ export async function createService(config: ServerConfig, options: ServiceOption
       adminThrottle: new LoginThrottle({ perAccount: 5, perAddress: 20 }),
       keyThrottle: new KeyThrottle(),
       activity,
+      audit,
+      detector,
+      async recordAdmin(kind, by, data) {
+        try {
+          await audit.append(`admin.${kind}`, { admin: by, ...data });
+        } catch (err) {
+          logger.warn(`tessera: audit append failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      },
       metrics: createMetrics({ sessions, admin }, stores.sessions),
       logger,
       clock,
@@ -152,6 +210,9 @@ export async function createService(config: ServerConfig, options: ServiceOption
       },
       async close() {
         for (const stop of stopSweepers) stop();
+        detector.stop();
+        await detector.settle().catch(() => {});
+        for (const sink of sinks) await sink.stop().catch(() => {});
         await stores.close();
       },
     };

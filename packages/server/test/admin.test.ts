@@ -170,12 +170,37 @@ describe('admin console', () => {
     assert.ok(detail.includes('&lt;script&gt;window.__ua=1&lt;/script&gt;'));
   });
 
+  test('audit trail: console actions are recorded and the chain verifies; detections can be acknowledged', async () => {
+    const page = await (await admin.get('/admin/audit?kind=admin.')).text();
+    assert.match(page, /Hash chain verified/);
+    assert.match(page, /admin\.session_revoked/);
+    assert.match(page, /admin\.all_sessions_revoked/);
+    // A reuse detection: replay a token that a privilege rotation replaced, a minute later.
+    const issued = await t.svc.sessions.login(null, 'ivy', {}, {});
+    await t.svc.sessions.rotate(issued.session, {}, {});
+    clock.advance(MIN);
+    try {
+      assert.equal((await t.svc.sessions.validate(issued.token, {})).ok, false);
+      await t.svc.detector.settle();
+      const list = await (await admin.get('/admin/detections')).text();
+      assert.match(list, /<code>reuse<\/code>/);
+      const id = /name="id" value="([0-9a-f-]{36})"/.exec(list)?.[1];
+      assert.ok(id);
+      const ack = await admin.post('/admin/detections/acknowledge', { id }, '/admin/detections');
+      assert.equal(ack.headers.get('location'), '/admin/detections?m=acknowledged');
+      assert.match(await (await admin.get('/admin/detections?all=1')).text(), /acknowledged by root/);
+    } finally {
+      clock.offset = 0;
+    }
+  });
+
   test('every console form is CSRF-protected', async () => {
     for (const [path, fields] of [
       ['/admin/sessions/revoke', { id: 'A'.repeat(43) }],
       ['/admin/users/revoke-all', { userId: 'alice' }],
       ['/admin/sessions/revoke-everyone', {}],
       ['/admin/keys', { name: 'x', validate: '1' }],
+      ['/admin/detections/acknowledge', { id: '00000000-0000-0000-0000-000000000000' }],
       ['/admin/logout', {}],
     ] as const) {
       const res = await admin.post(path, fields as Record<string, string>);

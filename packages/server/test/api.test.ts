@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { openApiDocument } from '../src/api/openapi.ts';
-import { Client, startService, type TestService } from './helpers.ts';
+import { Client, ShiftedClock, startService, type TestService } from './helpers.ts';
 
 const ajv = new Ajv2020({ strict: false, validateFormats: false });
 ajv.addSchema({ ...openApiDocument, $id: 'openapi' } as object);
@@ -323,6 +323,50 @@ describe('session API', () => {
   });
 });
 
+describe('session API: detections and the audit trail', () => {
+  test('a replayed rotated-away token raises a reuse detection; the audit chain verifies', async () => {
+    const clock = new ShiftedClock();
+    const t = await startService({}, clock);
+    try {
+      const manage = t.svc.apiKeys.create('m', ['validate', 'manage']).key;
+      const admin = t.svc.apiKeys.create('a', ['admin']).key;
+      const post = (path: string, body: unknown) =>
+        fetch(t.url + path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${manage}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const issued = (await (await post('/v1/sessions', { userId: 'hank' })).json()) as { token: string };
+      await post('/v1/sessions/rotate', { token: issued.token });
+      clock.advance(60_000);
+      const replay = (await (await post('/v1/sessions/validate', { token: issued.token })).json()) as {
+        reason: string;
+      };
+      assert.equal(replay.reason, 'reuse');
+      await t.svc.detector.settle();
+      const get = (path: string) => fetch(t.url + path, { headers: { authorization: `Bearer ${admin}` } });
+      const det = (await conforms(await get('/v1/detections?open=true'), '/v1/detections', 'get')) as {
+        detections: Array<{ rule: string; userId: string }>;
+      };
+      assert.ok(
+        det.detections.some((d) => d.rule === 'reuse' && d.userId === 'hank'),
+        JSON.stringify(det),
+      );
+      const audit = (await conforms(await get('/v1/audit?limit=1000'), '/v1/audit', 'get')) as {
+        chain: { ok: boolean };
+        entries: Array<{ kind: string }>;
+      };
+      assert.equal(audit.chain.ok, true);
+      assert.ok(audit.entries.some((e) => e.kind === 'session.reuse'));
+      assert.ok(!JSON.stringify(audit).includes(issued.token), 'no token in the audit trail');
+      const bad = await get('/v1/audit?fromSeq=0');
+      assert.equal(((await conforms(bad, '/v1/audit', 'get')) as { field: string }).field, 'fromSeq');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('session API: bad keys are throttled per address', () => {
   let t: TestService;
   before(async () => {
@@ -348,15 +392,28 @@ describe('session API: bad keys are throttled per address', () => {
   });
 });
 
-describe('readiness with the store down', () => {
-  test('/readyz answers 503 when the SQLite file is closed; /healthz still 200', async () => {
+describe('the store down: fail closed', () => {
+  test('/readyz 503, the API 503 problem, the shop 503 page — never a session; /healthz still 200', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'tessera-server-'));
     const t = await startService({ store: `sqlite:${join(dir, 't.db')}`, dataDir: dir });
     try {
+      const key = t.svc.apiKeys.create('k', ['validate']).key;
+      const browser = new Client(t.url);
+      await browser.login();
       t.svc.stores.db.close();
+      const api = await fetch(`${t.url}/v1/sessions/validate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ token: 'x'.repeat(43) }),
+      });
+      assert.equal(api.status, 503);
+      assert.equal(((await api.json()) as { code: string }).code, 'STORE_UNAVAILABLE');
+      const page = await browser.get('/account');
+      assert.equal(page.status, 503);
+      assert.doesNotMatch(await page.text(), /Hello alice/);
       const res = await fetch(`${t.url}/readyz`);
       assert.equal(res.status, 503);
       assert.equal(((await res.json()) as { status: string }).status, 'unavailable');

@@ -209,6 +209,25 @@ describe('demo shop', () => {
     );
   });
 
+  test('logins are throttled per address too: 30 failures over many accounts lock the address out', async () => {
+    const t3 = await startService();
+    try {
+      const c = new Client(t3.url);
+      for (let i = 0; i < 30; i++) assert.equal((await c.login(`user${i}`, 'guess-password')).status, 401);
+      assert.equal((await c.login('alice', 'wonderland')).status, 429);
+    } finally {
+      await t3.stop();
+    }
+  });
+
+  test('a form body over 16 KiB is refused with 413, nothing stored', async () => {
+    const c = new Client(t.url);
+    await c.get('/login');
+    const res = await c.post('/cart', { item: 'cobalt', pad: 'x'.repeat(20_000) }, '/login');
+    assert.equal(res.status, 413);
+    assert.doesNotMatch(await (await c.get('/cart')).text(), /Cobalt tile/);
+  });
+
   test('security headers: strict CSP without inline script, no framing, nosniff', async () => {
     for (const path of ['/', '/login', '/security', '/admin/login']) {
       const res = await fetch(t.url + path);

@@ -1,7 +1,8 @@
 import type { AuditReport } from '../audit.ts';
 import { SEVERITIES } from '../findings.ts';
-import { cweUrl } from '../mappings.ts';
+import { asvsUrl, cweUrl, wstgUrl } from '../mappings.ts';
 import { bitBiasChart, esc, positionChart, severityChart } from './charts.ts';
+import { samplingLine } from './markdown.ts';
 import { executiveSummary, fmtNumber, mappingLine, recommendations, SEVERITY_LABEL } from './text.ts';
 
 /** Escapes, then renders `inline code` spans. */
@@ -26,12 +27,13 @@ export function renderHtml(report: AuditReport): string {
   );
   o.push(`<h1>Session management audit: ${esc(report.target)}</h1>`);
   o.push(
-    `<p class="meta">${esc(report.tool.name)} ${esc(report.tool.version)} · ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.requestsSent} requests · session cookie <code>${esc(report.sessionCookie ?? 'unknown')}</code></p>`,
+    `<p class="meta">${esc(report.tool.name)} ${esc(report.tool.version)} · ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.requestsSent} requests · session cookie <code>${esc(report.sessionCookie ?? 'unknown')}</code>${report.stack ? ` · stack: ${esc(report.stack)}` : ''}${esc(samplingLine(report))}</p>`,
   );
   o.push('<h2>Executive summary</h2>', `<p>${esc(executiveSummary(report))}</p>`);
   o.push('<table><tr><th>Severity</th><th>Findings</th></tr>');
   for (const s of SEVERITIES) o.push(`<tr><td>${sev(s)}</td><td>${report.counts[s]}</td></tr>`);
-  o.push('</table>', severityChart(report.counts));
+  // A chart of nothing says nothing: only when there are findings.
+  o.push('</table>', report.findings.length > 0 ? severityChart(report.counts) : '');
   if (report.findings.length) {
     o.push(
       '<table><tr><th>#</th><th>Severity</th><th>Finding</th><th>ASVS</th><th>WSTG</th><th>CWE</th></tr>',
@@ -46,7 +48,7 @@ export function renderHtml(report: AuditReport): string {
   o.push('<h2>Checks performed</h2><table><tr><th>Check</th><th>Result</th><th>Notes</th></tr>');
   for (const c of report.checks)
     o.push(
-      `<tr><td>${esc(c.check)}</td><td>${esc(`${c.status}: ${c.summary}`)}</td><td>${esc(c.notes.join(' '))}</td></tr>`,
+      `<tr><td>${esc(c.check)}</td><td>${esc(`${c.status}: ${c.summary}`)}</td><td>${c.notes.map(esc).join('<br>')}</td></tr>`,
     );
   o.push('</table>');
 
@@ -70,16 +72,21 @@ export function renderHtml(report: AuditReport): string {
       if (s.response) o.push(s.request ? `<pre>${esc(s.response)}</pre>` : `<p>${esc(s.response)}</p>`);
       o.push('</li>');
     }
-    o.push(
-      '</ol>',
-      '<h3>Recommendations for developers</h3>',
-      `<p>${inline(f.recommendation)}</p></section>`,
-    );
+    o.push('</ol>', '<h3>Recommendations for developers</h3>', `<p>${inline(f.recommendation)}</p>`);
+    if (f.fix) o.push(`<p><strong>How to fix in ${esc(f.fix.stack)}:</strong> ${inline(f.fix.hint)}</p>`);
+    const refs = [
+      ...f.mapping.asvs.map((a) => `<a href="${asvsUrl(a)}">ASVS ${esc(a)}</a>`),
+      ...f.mapping.wstg.map((w) => `<a href="${wstgUrl(w)}">${esc(w)}</a>`),
+      ...f.mapping.cwe.map((c) => `<a href="${cweUrl(c)}">CWE-${c}</a>`),
+    ];
+    o.push(`<p class="meta">References: ${refs.join(' · ')}</p></section>`);
   });
 
   const r = report.randomness;
   if (r) {
     o.push('<h2>Token randomness</h2>');
+    if (r.tokenStructure) o.push(`<p>Analysed: ${esc(r.tokenStructure)}.</p>`);
+    if (r.bitSource) o.push(`<p>Bits for the bit-level tests: ${esc(r.bitSource)}.</p>`);
     o.push(
       `<p>${r.sampleSize} tokens · encoding ${esc(r.encoding)} · length ${r.length.min}–${r.length.max} · alphabet ${r.alphabetSize} symbols · ${r.bitsAnalyzed} bits analysed · min-entropy ${r.minEntropyPerBit.toFixed(4)} bits/bit · entropy: ${Math.floor(r.nominalBits)} bits nominal, ${r.effectiveEntropyBits.toFixed(1)} by min-entropy estimate, ${r.assessedEntropyBits.toFixed(1)} assessed · verdict <strong>${esc(r.verdict)}</strong></p><p>${esc(r.summary)}</p>`,
     );

@@ -1,5 +1,6 @@
 import type { AuditReport } from '../audit.ts';
 import { SEVERITIES } from '../findings.ts';
+import { asvsUrl, cweUrl, wstgUrl } from '../mappings.ts';
 import { executiveSummary, fmtNumber, mappingLine, recommendations, SEVERITY_LABEL } from './text.ts';
 
 function cell(s: string): string {
@@ -19,7 +20,7 @@ export function renderMarkdown(report: AuditReport): string {
   const out: string[] = [];
   out.push(`# Session management audit: ${report.target}`, '');
   out.push(
-    `*${report.tool.name} ${report.tool.version} · ${report.startedAt} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.requestsSent} requests · session cookie \`${report.sessionCookie ?? 'unknown'}\`*`,
+    `*${report.tool.name} ${report.tool.version} · ${report.startedAt} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.requestsSent} requests · session cookie \`${report.sessionCookie ?? 'unknown'}\`${report.stack ? ` · stack: ${report.stack}` : ''}${samplingLine(report)}*`,
     '',
   );
   out.push('## Executive summary', '', executiveSummary(report), '');
@@ -55,11 +56,22 @@ export function renderMarkdown(report: AuditReport): string {
       out.push('');
     });
     out.push('### Recommendations for developers', '', f.recommendation, '');
+    if (f.fix) out.push(`**How to fix in ${f.fix.stack}:** ${f.fix.hint}`, '');
+    out.push(
+      `References: ${[
+        ...f.mapping.asvs.map((a) => `[ASVS ${a}](${asvsUrl(a)})`),
+        ...f.mapping.wstg.map((w) => `[${w}](${wstgUrl(w)})`),
+        ...f.mapping.cwe.map((c) => `[CWE-${c}](${cweUrl(c)})`),
+      ].join(' · ')}`,
+      '',
+    );
   });
 
   if (report.randomness) {
     const r = report.randomness;
     out.push('## Token randomness', '');
+    if (r.tokenStructure) out.push(`Analysed: ${r.tokenStructure}.`, '');
+    if (r.bitSource) out.push(`Bits for the bit-level tests: ${r.bitSource}.`, '');
     out.push(
       `${r.sampleSize} tokens · encoding ${r.encoding} · length ${r.length.min}–${r.length.max} · alphabet ${r.alphabetSize} symbols · ${r.bitsAnalyzed} bits analysed · ` +
         `min-entropy ${r.minEntropyPerBit.toFixed(4)} bits/bit · entropy: ${Math.floor(r.nominalBits)} bits nominal, ${r.effectiveEntropyBits.toFixed(1)} by min-entropy estimate, ${r.assessedEntropyBits.toFixed(1)} assessed · verdict **${r.verdict}**`,
@@ -84,6 +96,14 @@ export function renderMarkdown(report: AuditReport): string {
   for (const [i, r] of recs.entries()) out.push(`${i + 1}. ${r.text} *(${r.findings.join('; ')})*`);
   out.push('');
   return out.join('\n');
+}
+
+/** " · 4,000 tokens sampled in 8.0 s (500 requests/s)" */
+export function samplingLine(report: AuditReport): string {
+  const s = report.sampling;
+  if (!s) return '';
+  const rps = Math.round((s.requestsSent * 1000) / Math.max(1, s.durationMs));
+  return ` · ${s.collected} tokens sampled in ${(s.durationMs / 1000).toFixed(1)} s (${rps} requests/s)`;
 }
 
 function indent(s: string): string {

@@ -15,10 +15,12 @@ export function executiveSummary(report: AuditReport): string {
   const c = report.counts;
   const total = report.findings.length;
   const errors = report.checks.filter((ch) => ch.status === 'error').length;
-  const ran = report.checks.filter((ch) => ch.status !== 'skipped').length;
+  const skipped = report.checks.filter((ch) => ch.status === 'skipped').length;
+  // Counts that agree with the "Checks performed" table: every row is counted, skipped ones named.
+  const ran = `${report.checks.length - skipped} of ${report.checks.length} session-management checks${skipped ? ` (${skipped} skipped)` : ''}`;
   if (total === 0) {
     return (
-      `The audit of ${report.target} ran ${ran} session-management checks and found no weakness. ` +
+      `The audit of ${report.target} ran ${ran} and found no weakness. ` +
       (errors > 0 ? `${errors} check(s) could not complete; see "Checks performed". ` : '') +
       'Session tokens, cookies, login, logout and cross-site requests behaved as the OWASP testing guide expects.'
     );
@@ -36,7 +38,7 @@ export function executiveSummary(report: AuditReport): string {
         ? 'No direct session takeover was found, but the findings weaken the defences that prevent one.'
         : 'Only hardening issues were found.';
   return (
-    `The audit of ${report.target} ran ${ran} session-management checks and found ${total} issue${total === 1 ? '' : 's'} (${parts.join(', ')}). ` +
+    `The audit of ${report.target} ran ${ran} and found ${total} issue${total === 1 ? '' : 's'} (${parts.join(', ')}). ` +
     `The most serious: ${top.join('; ')}. ${risk}` +
     (errors > 0 ? ` ${errors} check(s) could not complete; see "Checks performed".` : '')
   );

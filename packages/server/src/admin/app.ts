@@ -20,7 +20,9 @@ import type { Notice } from '../web/layout.ts';
 import {
   type AdminView,
   activityPage,
+  auditPage,
   dashboardPage,
+  detectionsPage,
   keysPage,
   loginPage,
   reauthPage,
@@ -49,6 +51,7 @@ const MESSAGES: Record<string, (n: string | undefined) => Notice> = {
   'key-revoked': () => ({ kind: 'success', text: 'API key revoked.' }),
   expired: () => ({ kind: 'warning', text: 'Your console session ended. Please log in again.' }),
   welcome: () => ({ kind: 'success', text: 'Administrator created. Welcome!' }),
+  acknowledged: () => ({ kind: 'success', text: 'Detection acknowledged.' }),
 };
 
 /** The console's Hono app. */
@@ -124,6 +127,7 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
       );
     }
     await svc.users.create(f.username!, f.password!, 'admin');
+    await svc.recordAdmin('admin_created', f.username!, { via: 'bootstrap-code' });
     await c.get('session').login(f.username!);
     return c.redirect('/admin?m=welcome', 303);
   });
@@ -217,7 +221,7 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
         storeKind: svc.stores.kind,
         storeOk: await probe(store),
         series,
-        detections: series.reduce((n, m) => n + m.detections, 0),
+        detections: (await svc.detector.list({ acknowledged: false, limit: 1000 }).catch(() => [])).length,
         keys: svc.apiKeys.list().filter((k) => k.revokedAt === null).length,
         notices: notices(c),
       }),
@@ -264,6 +268,7 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
     if (!SESSION_ID.test(id)) return c.text('Bad session id.', 400);
     if (!fresh(c)) return stepUp(c, `/admin/sessions/${id}`);
     const done = await svc.sessions.revoke(id);
+    if (done) await svc.recordAdmin('session_revoked', c.get('session').userId!, { sessionId: id });
     return c.redirect(`/admin/sessions?m=${done ? 'revoked' : 'gone'}`, 303);
   });
 
@@ -272,6 +277,7 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
     if (userId.length < 1 || userId.length > 256) return c.text('Bad user id.', 400);
     if (!fresh(c)) return stepUp(c, `/admin/sessions?q=${encodeURIComponent(userId)}`);
     const n = await svc.sessions.revokeAllForUser(userId);
+    await svc.recordAdmin('user_sessions_revoked', c.get('session').userId!, { userId, count: n });
     return c.redirect(`/admin/sessions?m=revoked-user&n=${n}`, 303);
   });
 
@@ -286,6 +292,7 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
       for (const user of new Set(batch.map((r) => r.userId!)))
         total += await svc.sessions.revokeAllForUser(user);
     }
+    await svc.recordAdmin('all_sessions_revoked', c.get('session').userId!, { count: total });
     return c.redirect(`/admin/sessions?m=revoked-everyone&n=${total}`, 303);
   });
 
@@ -302,6 +309,34 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
     });
     void DETECTION_TYPES;
     return c.html(activityPage(await view(c), { detectionsOnly, events, notices: notices(c) }));
+  });
+
+  // ---------------------------------------------------------------- audit trail and detections
+
+  app.get('/admin/audit', async (c) => {
+    const kind = (c.req.query('kind') ?? '').trim().slice(0, 100);
+    const user = (c.req.query('user') ?? '').trim().slice(0, 256);
+    const verify = await svc.audit.verify();
+    const last = verify.ok ? (verify.head?.seq ?? 0) : verify.brokenAt;
+    const from = Math.max(1, last - 999);
+    const entries = (await svc.audit.read({ fromSeq: from, limit: 1000 }))
+      .filter((e) => (!kind || e.kind.startsWith(kind)) && (!user || e.body.includes(JSON.stringify(user))))
+      .reverse()
+      .slice(0, 200);
+    return c.html(auditPage(await view(c), { verify, kind, user, entries, notices: notices(c) }));
+  });
+
+  app.get('/admin/detections', async (c) => {
+    const open = c.req.query('all') !== '1';
+    const rows = await svc.detector.list({ ...(open ? { acknowledged: false } : {}), limit: 200 });
+    return c.html(detectionsPage(await view(c), { open, rows, notices: notices(c) }));
+  });
+
+  app.post('/admin/detections/acknowledge', async (c) => {
+    const id = (await formFields(c)).id ?? '';
+    const admin = c.get('session').userId!;
+    const d = /^[0-9a-f-]{36}$/.test(id) ? await svc.detector.acknowledge(id, admin) : null;
+    return c.redirect(`/admin/detections?m=${d ? 'acknowledged' : 'gone'}`, 303);
   });
 
   // ---------------------------------------------------------------- API keys
@@ -324,6 +359,11 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
     const name = (f.name ?? '').trim();
     if (name.length < 1 || name.length > 100) return fail('The name needs 1 to 100 characters.');
     const created = svc.apiKeys.create(name, scopes);
+    await svc.recordAdmin('api_key_created', c.get('session').userId!, {
+      keyId: created.info.id,
+      name,
+      scopes,
+    });
     return c.html(
       keysPage(await view(c), { keys: svc.apiKeys.list(), created: { key: created.key, name }, notices: [] }),
       201,
@@ -333,7 +373,8 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
   app.post('/admin/keys/revoke', async (c) => {
     const id = (await formFields(c)).id ?? '';
     if (!fresh(c)) return stepUp(c, '/admin/keys');
-    svc.apiKeys.revoke(id);
+    if (svc.apiKeys.revoke(id))
+      await svc.recordAdmin('api_key_revoked', c.get('session').userId!, { keyId: id });
     return c.redirect('/admin/keys?m=key-revoked', 303);
   });
 

@@ -38,6 +38,8 @@ ${
     ? html`<nav aria-label="Console"><ul class="admin-nav">
 ${link('/admin', 'Dashboard', 'dashboard')}
 ${link('/admin/sessions', 'Sessions', 'sessions')}
+${link('/admin/detections', 'Detections', 'detections')}
+${link('/admin/audit', 'Audit trail', 'audit')}
 ${link('/admin/activity', 'Activity', 'activity')}
 ${link('/admin/keys', 'API keys', 'keys')}
 </ul></nav>
@@ -128,7 +130,7 @@ export function dashboardPage(
 <div class="stats">
 ${stat('Live sessions', o.live === null ? 'n/a' : String(o.live))}
 ${stat('Signed-in sessions', o.authenticated === null ? 'n/a' : String(o.authenticated))}
-${stat('Detections (60 min)', String(o.detections), html`<a class="stat-link" href="/admin/activity?detections=1">View</a>`)}
+${stat('Open detections', String(o.detections), html`<a class="stat-link" href="/admin/detections">View</a>`)}
 ${stat('Store', `${o.storeKind}: ${o.storeOk ? 'healthy' : 'unavailable'}`)}
 </div>
 <section class="panel">
@@ -276,7 +278,7 @@ export function activityPage(
     notices: o.notices,
     main: html`<h1>${o.detectionsOnly ? 'Detections' : 'Activity'}</h1>
 <p><a href="/admin/activity">All events</a> · <a href="/admin/activity?detections=1">Detections only</a></p>
-<p class="muted">The most recent events of this process (no tokens or session data). The tamper-evident audit log will replace this list.</p>
+<p class="muted">The most recent events of this process (no tokens or session data). The permanent, tamper-evident record is the <a href="/admin/audit">audit trail</a>.</p>
 ${
   o.events.length === 0
     ? html`<p class="empty">Nothing yet.</p>`
@@ -349,5 +351,87 @@ ${csrfField(v.csrf)}
 <button class="button" type="submit">Confirm</button>
 </form>
 </section>`,
+  });
+}
+
+/** GET /admin/audit */
+export function auditPage(
+  v: AdminView,
+  o: {
+    verify: { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; message: string };
+    kind: string;
+    user: string;
+    entries: Array<{ seq: number; at: number; kind: string; body: string; hash: string }>;
+    notices: readonly Notice[];
+  },
+): Html {
+  return shell(v, {
+    title: 'Audit trail',
+    active: 'audit',
+    notices: o.notices,
+    main: html`<h1>Audit trail</h1>
+${
+  o.verify.ok
+    ? html`<p class="notice notice-success" role="status">Hash chain verified: ${o.verify.entries} entries, no link broken.</p>`
+    : html`<p class="notice notice-error" role="alert">Hash chain BROKEN at entry ${o.verify.brokenAt}: ${o.verify.message}</p>`
+}
+<form method="get" action="/admin/audit" class="search" role="search">
+<label for="kind">Kind starts with</label>
+<input id="kind" name="kind" value="${o.kind}" placeholder="session.revoked, admin., detection." maxlength="100">
+<label for="user">User</label>
+<input id="user" name="user" value="${o.user}" maxlength="256">
+<button class="button" type="submit">Filter</button>
+</form>
+${
+  o.entries.length === 0
+    ? html`<p class="empty">No entries match.</p>`
+    : html`<div class="table-wrap"><table class="table"><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Facts</th><th scope="col">Hash</th></tr></thead>
+<tbody>${o.entries.map(
+        (e) =>
+          html`<tr><td>${e.seq}</td><td>${iso(e.at)}</td><td><code>${e.kind}</code></td><td class="ua">${e.body}</td><td><code title="${e.hash}">${e.hash.slice(0, 12)}…</code></td></tr>`,
+      )}</tbody></table></div>`
+}`,
+  });
+}
+
+/** A detection as the console lists it. */
+export interface DetectionRow {
+  id: string;
+  rule: string;
+  action: string;
+  severity: string;
+  at: number;
+  userId: string | null;
+  ip: string | null;
+  summary: string;
+  acknowledged: { at: number; by: string; note: string | null } | null;
+}
+
+/** GET /admin/detections */
+export function detectionsPage(
+  v: AdminView,
+  o: { open: boolean; rows: DetectionRow[]; notices: readonly Notice[] },
+): Html {
+  return shell(v, {
+    title: 'Detections',
+    active: 'detections',
+    notices: o.notices,
+    main: html`<h1>Detections</h1>
+<p><a href="/admin/detections"${o.open ? html` aria-current="page"` : ''}>Open</a> · <a href="/admin/detections?all=1"${o.open ? '' : html` aria-current="page"`}>All</a></p>
+${
+  o.rows.length === 0
+    ? html`<p class="empty">${o.open ? 'No open detections.' : 'No detections yet.'}</p>`
+    : html`<div class="table-wrap"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Rule</th><th scope="col">Severity</th><th scope="col">User</th><th scope="col">Address</th><th scope="col">What happened</th><th scope="col">Status</th></tr></thead>
+<tbody>${o.rows.map(
+        (
+          d,
+        ) => html`<tr><td>${iso(d.at)}</td><td><code>${d.rule}</code> → ${d.action}</td><td><span class="tag sev-${d.severity}">${d.severity}</span></td><td>${d.userId ?? '—'}</td><td>${d.ip ?? '—'}</td><td>${d.summary}</td>
+<td>${
+          d.acknowledged
+            ? html`acknowledged by ${d.acknowledged.by}`
+            : html`<form method="post" action="/admin/detections/acknowledge" class="inline">${csrfField(v.csrf)}<input type="hidden" name="id" value="${d.id}"><button class="link-button" type="submit">Acknowledge</button></form>`
+        }</td></tr>`,
+      )}</tbody></table></div>`
+}`,
   });
 }

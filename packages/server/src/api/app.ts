@@ -80,7 +80,18 @@ export function apiApp(svc: ServiceContext): Hono<ApiEnv> {
       });
     const auth = c.req.header('authorization') ?? '';
     const m = /^Bearer ([\x21-\x7e]{1,200})$/.exec(auth);
-    const info = m ? svc.apiKeys.verify(m[1]!) : null;
+    let info: ApiKeyInfo | null;
+    try {
+      info = m ? svc.apiKeys.verify(m[1]!) : null;
+    } catch (err) {
+      // The service's own tables are unreachable: fail closed, and say so.
+      throw Object.assign(
+        new ApiError(503, 'STORE_UNAVAILABLE', 'The key store failed; nothing was changed.'),
+        {
+          cause: err,
+        },
+      );
+    }
     if (!info) {
       await svc.keyThrottle.failed(address);
       throw new ApiError(401, 'API_KEY_INVALID', 'Send a valid API key as "Authorization: Bearer tsk_…".');
@@ -279,6 +290,82 @@ export function apiApp(svc: ServiceContext): Hono<ApiEnv> {
       .filter((e) => e.source === 'sessions')
       .map(({ source: _s, at, ...e }) => ({ ...e, at: new Date(at).toISOString() }));
     return c.json({ events });
+  });
+
+  const limitOf = (q: Record<string, string>, allowed: string[], max: number) => {
+    for (const k of Object.keys(q))
+      if (!allowed.includes(k))
+        throw new ApiError(400, 'REQUEST_INVALID', `Invalid request: unknown query parameter "${k}".`, {
+          field: k,
+        });
+    const n = q.limit === undefined ? 100 : Number(q.limit);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new ApiError(400, 'REQUEST_INVALID', `Invalid request: limit: an integer from 1 to ${max}.`, {
+        field: 'limit',
+      });
+    return n;
+  };
+
+  app.get('/v1/detections', scope('admin'), async (c) => {
+    const q = c.req.query();
+    const limitN = limitOf(q, ['limit', 'open', 'userId'], 1000);
+    if (q.open !== undefined && q.open !== 'true' && q.open !== 'false')
+      throw new ApiError(400, 'REQUEST_INVALID', 'Invalid request: open: true or false.', { field: 'open' });
+    const list = await svc.detector.list({
+      limit: limitN,
+      ...(q.open === 'true' ? { acknowledged: false } : {}),
+      ...(q.userId ? { userId: q.userId } : {}),
+    });
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return c.json({
+      detections: list.map((d) => ({
+        id: d.id,
+        rule: d.rule,
+        action: d.action,
+        severity: d.severity,
+        at: iso(d.at),
+        sessionId: d.sessionId,
+        userId: d.userId,
+        ip: d.ip,
+        summary: d.summary,
+        acknowledged: d.acknowledged
+          ? { at: iso(d.acknowledged.at), by: d.acknowledged.by, note: d.acknowledged.note }
+          : null,
+      })),
+    });
+  });
+
+  app.get('/v1/audit', scope('admin'), async (c) => {
+    const q = c.req.query();
+    const limitN = limitOf(q, ['limit', 'fromSeq'], 1000);
+    const fromSeq = q.fromSeq === undefined ? 1 : Number(q.fromSeq);
+    if (!Number.isInteger(fromSeq) || fromSeq < 1)
+      throw new ApiError(400, 'REQUEST_INVALID', 'Invalid request: fromSeq: a positive integer.', {
+        field: 'fromSeq',
+      });
+    const [entries, verify] = await Promise.all([
+      svc.audit.read({ fromSeq, limit: limitN }),
+      svc.audit.verify(),
+    ]);
+    return c.json({
+      chain: verify.ok
+        ? { ok: true, entries: verify.entries, head: verify.head }
+        : {
+            ok: false,
+            entries: verify.entries,
+            brokenAt: verify.brokenAt,
+            reason: verify.reason,
+            message: verify.message,
+          },
+      entries: entries.map((e) => ({
+        seq: e.seq,
+        at: new Date(e.at).toISOString(),
+        kind: e.kind,
+        data: JSON.parse(e.body) as unknown,
+        prevHash: e.prevHash,
+        hash: e.hash,
+      })),
+    });
   });
 
   // For reverse proxies (nginx `auth_request`): the user's own Cookie header is forwarded; 200 with

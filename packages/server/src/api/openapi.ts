@@ -163,6 +163,39 @@ export const openApiDocument = {
           },
         ],
       },
+      Detection: {
+        type: 'object',
+        required: [
+          'id',
+          'rule',
+          'action',
+          'severity',
+          'at',
+          'sessionId',
+          'userId',
+          'ip',
+          'summary',
+          'acknowledged',
+        ],
+        properties: {
+          id: { type: 'string' },
+          rule: { type: 'string' },
+          action: { enum: ['flag', 'step-up', 'revoke', 'throttle'] },
+          severity: { enum: ['low', 'medium', 'high'] },
+          at: iso,
+          sessionId: nullableString,
+          userId: nullableString,
+          ip: nullableString,
+          summary: { type: 'string' },
+          acknowledged: {
+            type: ['object', 'null'],
+            required: ['at', 'by', 'note'],
+            properties: { at: iso, by: { type: 'string' }, note: nullableString },
+            additionalProperties: false,
+          },
+        },
+        additionalProperties: false,
+      },
       Event: {
         type: 'object',
         required: ['type', 'at', 'sessionId', 'userId', 'ip'],
@@ -327,6 +360,84 @@ export const openApiDocument = {
               type: 'object',
               required: ['events'],
               properties: { events: { type: 'array', items: ref('Event') } },
+              additionalProperties: false,
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/detections': {
+      get: {
+        summary: 'Detections raised by the rules, newest first (scope admin)',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          {
+            name: 'open',
+            in: 'query',
+            schema: { type: 'boolean' },
+            description: 'Only those not acknowledged.',
+          },
+          { name: 'userId', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'The detections (no tokens).',
+            content: json({
+              type: 'object',
+              required: ['detections'],
+              properties: { detections: { type: 'array', items: ref('Detection') } },
+              additionalProperties: false,
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/audit': {
+      get: {
+        summary: "The hash-chained audit trail, with the chain's verification (scope admin)",
+        parameters: [
+          { name: 'fromSeq', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+        ],
+        responses: {
+          '200': {
+            description: 'Entries in sequence order and whether the whole chain verifies.',
+            content: json({
+              type: 'object',
+              required: ['chain', 'entries'],
+              properties: {
+                chain: {
+                  type: 'object',
+                  required: ['ok', 'entries'],
+                  properties: {
+                    ok: { type: 'boolean' },
+                    entries: { type: 'integer' },
+                    head: { type: ['object', 'null'] },
+                    brokenAt: { type: 'integer' },
+                    reason: { type: 'string' },
+                    message: { type: 'string' },
+                  },
+                  additionalProperties: false,
+                },
+                entries: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['seq', 'at', 'kind', 'data', 'prevHash', 'hash'],
+                    properties: {
+                      seq: { type: 'integer', minimum: 1 },
+                      at: iso,
+                      kind: { type: 'string' },
+                      data: { type: 'object' },
+                      prevHash: { type: 'string' },
+                      hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                    },
+                    additionalProperties: false,
+                  },
+                },
+              },
               additionalProperties: false,
             }),
           },

@@ -20,6 +20,8 @@ export interface Session {
   readonly rememberMe: boolean;
   /** A binding policy asked for re-authentication before sensitive actions. */
   readonly stepUpRequired: boolean;
+  /** A browser key is registered for this session (Device Bound Session Credentials). */
+  readonly deviceBound: boolean;
   readonly device: Readonly<SessionDevice>;
 }
 
@@ -41,6 +43,7 @@ class SessionView implements Session {
   readonly rotatedAt: number;
   readonly rememberMe: boolean;
   readonly stepUpRequired: boolean;
+  readonly deviceBound: boolean;
   readonly device: Readonly<SessionDevice>;
   readonly #record: SessionRecord;
 
@@ -57,6 +60,7 @@ class SessionView implements Session {
     this.rotatedAt = record.rotatedAt;
     this.rememberMe = record.rememberMe;
     this.stepUpRequired = record.stepUpRequired;
+    this.deviceBound = record.deviceBinding != null;
     this.device = record.device;
     this.#record = record;
     // Not frozen (freezing costs more than the rest of a validation): the engine reads only the

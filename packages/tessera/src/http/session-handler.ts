@@ -92,6 +92,11 @@ export class SessionHandler {
     this.#dbsc = dbsc ? new DeviceBoundSessions(manager, this.cookie, dbsc) : null;
   }
 
+  /** True when the handler has endpoints of its own (DBSC on); adapters may skip `serveEndpoint` otherwise. */
+  get servesEndpoints(): boolean {
+    return this.#dbsc !== null;
+  }
+
   /**
    * Answers Tessera's own endpoints (the DBSC registration and refresh endpoints); null — at once,
    * without a promise — when the request is not for one of them. Adapters call it first and, when

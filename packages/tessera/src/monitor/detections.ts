@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { Pool } from 'pg';
 
 /** The rules of the detector. */
 export type RuleId =
@@ -7,7 +8,8 @@ export type RuleId =
   | 'distant-networks'
   | 'invalid-token-flood'
   | 'anonymous-flood'
-  | 'session-limit';
+  | 'session-limit'
+  | 'device-proof';
 
 /** What a rule does when it fires. Every action but `off` also records a detection. */
 export type RuleAction = 'off' | 'flag' | 'step-up' | 'revoke' | 'throttle';
@@ -165,6 +167,85 @@ export function sqliteDetectionStore(options: { database: Database; tablePrefix?
       const next = { ...d, acknowledged: { at: Date.now(), by, note } };
       ack.run(JSON.stringify(next), id);
       return parse(getOne.get(id));
+    },
+  };
+}
+
+/**
+ * Detections in PostgreSQL (`tessera_detections`), shared by every app server, so one console sees
+ * them all. Takes the caller's node-postgres `Pool`; creates its table on first use.
+ */
+export async function postgresDetectionStore(options: {
+  pool: Pool;
+  tablePrefix?: string;
+}): Promise<DetectionStore> {
+  const { pool } = options;
+  const p = options.tablePrefix ?? 'tessera_';
+  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tessera-detections-ddl:${p}`]);
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS ${p}detections (
+         id TEXT PRIMARY KEY,
+         at BIGINT NOT NULL,
+         seq BIGSERIAL,
+         rule TEXT NOT NULL,
+         user_id TEXT,
+         acknowledged BOOLEAN NOT NULL DEFAULT false,
+         body TEXT NOT NULL
+       );
+       CREATE INDEX IF NOT EXISTS ${p}detections_at ON ${p}detections (at DESC, seq DESC);`,
+    );
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+  const one = async (id: string) => {
+    const r = await pool.query<{ body: string }>(`SELECT body FROM ${p}detections WHERE id = $1`, [id]);
+    return r.rows[0] ? (JSON.parse(r.rows[0].body) as Detection) : null;
+  };
+  return {
+    async add(d) {
+      await pool.query(
+        `INSERT INTO ${p}detections (id, at, rule, user_id, acknowledged, body) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [d.id, d.at, d.rule, d.userId, d.acknowledged !== null, JSON.stringify(d)],
+      );
+    },
+    get: one,
+    async list(q = {}) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      const add = (sql: string, v: unknown) => {
+        args.push(v);
+        where.push(sql.replace('?', `$${args.length}`));
+      };
+      if (q.rule) add('rule = ?', q.rule);
+      if (q.userId !== undefined) add('user_id = ?', q.userId);
+      if (q.acknowledged !== undefined) add('acknowledged = ?', q.acknowledged);
+      if (q.before !== undefined) add('at < ?', q.before);
+      args.push(limitOf(q));
+      const r = await pool.query<{ body: string }>(
+        `SELECT body FROM ${p}detections ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, seq DESC LIMIT $${args.length}`,
+        args,
+      );
+      return r.rows.map((row) => JSON.parse(row.body) as Detection);
+    },
+    async acknowledge(id, by, note = null) {
+      const d = await one(id);
+      if (!d) return null;
+      if (d.acknowledged) return d;
+      const next = { ...d, acknowledged: { at: Date.now(), by, note } };
+      // Only the first acknowledgement sticks, even when two admins click at once.
+      await pool.query(
+        `UPDATE ${p}detections SET acknowledged = true, body = $1 WHERE id = $2 AND NOT acknowledged`,
+        [JSON.stringify(next), id],
+      );
+      return one(id);
     },
   };
 }

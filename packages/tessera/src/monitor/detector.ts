@@ -66,6 +66,13 @@ export interface DetectorOptions {
     anonymousFlood?: { action?: RuleAction; maxAnonymous?: number };
     /** A user went over the concurrent-session limit. Default `flag`; `step-up` / `revoke` act on all their sessions. */
     sessionLimit?: { action?: RuleAction };
+    /**
+     * Device Bound Session Credentials: a bound session without its bound cookie (the engine has
+     * already revoked or flagged it), a refresh proof signed by another key, or a registration with
+     * another session's challenge. A stale challenge at refresh (a network race) is not reported.
+     * Default `flag`; `revoke` also ends every session of the user.
+     */
+    deviceProof?: { action?: RuleAction };
   };
   /** Where detections are kept (default: in memory, newest 10,000). */
   store?: DetectionStore;
@@ -102,6 +109,7 @@ const DEFAULTS: Record<RuleId, RuleAction> = {
   'invalid-token-flood': 'throttle',
   'anonymous-flood': 'revoke',
   'session-limit': 'flag',
+  'device-proof': 'flag',
 };
 
 const actionSchema = new Set<RuleAction>(['off', 'flag', 'step-up', 'revoke', 'throttle']);
@@ -142,6 +150,7 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
     flood: action('invalid-token-flood', r.invalidTokenFlood?.action, 'rules.invalidTokenFlood.action'),
     anon: action('anonymous-flood', r.anonymousFlood?.action, 'rules.anonymousFlood.action'),
     limit: action('session-limit', r.sessionLimit?.action, 'rules.sessionLimit.action'),
+    device: action('device-proof', r.deviceProof?.action, 'rules.deviceProof.action'),
   };
   const bindings = new Set(r.bindingMismatch?.bindings ?? ['user-agent']);
   const distantWindow = parseDuration(r.distantNetworks?.window ?? '30m', 'rules.distantNetworks.window');
@@ -227,7 +236,10 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
 
   const throttle = (ip: string | null, ms = blockFor) => {
     if (!ip) return;
-    blocked.set(keyOf(ip), clock.now() + ms);
+    const now = clock.now();
+    // Many addresses blocked at once (a distributed guess): forget the expired ones so the map stays bounded.
+    if (blocked.size >= 10_000) for (const [k, until] of blocked) if (until <= now) blocked.delete(k);
+    blocked.set(keyOf(ip), now + ms);
   };
   /** The generic part of an action: step-up or revoke the session, throttle the address. */
   const apply = (taken: RuleAction, e: Pick<SessionEvent, 'sessionId' | 'ip'>) => {
@@ -265,6 +277,29 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
       });
       if (act.reuse === 'revoke' && e.userId) track(manager.revokeAllForUser(e.userId, { actor: 'system' }));
       else if (act.reuse === 'throttle') throttle(e.ip);
+    });
+
+  // ---- device-bound sessions (DBSC)
+  if (act.device !== 'off')
+    on('session.dbsc_proof_failed', (e) => {
+      const theft =
+        e.stage === 'request' ||
+        (e.stage === 'refresh' && (e.reason === 'signature' || e.reason === 'algorithm')) ||
+        (e.stage === 'registration' && e.reason === 'challenge');
+      if (!theft) return;
+      raise('device-proof', act.device, e, {
+        severity: e.stage === 'registration' ? 'medium' : 'high',
+        summary:
+          e.stage === 'request'
+            ? `A device-bound session was used without its bound cookie (${e.reason}); engine policy: ${e.action}.`
+            : e.stage === 'refresh'
+              ? 'A device-bound session refresh was signed with a key that is not the registered one.'
+              : 'A device key registration presented a challenge that was not offered to this session.',
+        parties: [partyOf('client', e)],
+        details: { stage: e.stage, reason: e.reason, enginePolicy: e.action },
+      });
+      if (act.device === 'revoke' && e.userId) track(manager.revokeAllForUser(e.userId, { actor: 'system' }));
+      else apply(act.device, e);
     });
 
   // ---- binding mismatch and distant networks

@@ -11,6 +11,7 @@ export {
   type DetectionQuery,
   type DetectionStore,
   memoryDetectionStore,
+  postgresDetectionStore,
   type RuleAction,
   type RuleId,
   sqliteDetectionStore,

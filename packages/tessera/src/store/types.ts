@@ -64,20 +64,48 @@ export interface Store {
   /** Removes up to `limit` expired records and expired tombstones; returns how many were removed. */
   sweep(now: number, limit: number): Promise<number>;
   /**
-   * Optional; required by OpenID Connect back-channel logout. Every record whose `federated.iss`
-   * equals `issuer` and whose `federated.sid` (or `federated.sub`) equals the one given, in any
-   * order. Stores keep an index on (iss, sid) and (iss, sub) so this never scans every session.
-   */
-  listByFederated?(issuer: string, by: FederatedLookup): Promise<SessionRecord[]>;
-  /**
    * Optional (admin consoles): live records — both deadlines after `query.now` — matching the query,
    * most recent activity first, at most `query.limit`. Stores that cannot search leave it out.
    */
   search?(query: SessionSearch): Promise<SessionRecord[]>;
   /** Optional (dashboards): how many records are live at `now`, and how many of them have a user. */
   countLive?(now: number): Promise<SessionCounts>;
+  /**
+   * Optional; required by OpenID Connect back-channel logout. Every record whose `federated.iss`
+   * equals `issuer` and whose `federated.sid` (or `federated.sub`) equals the one given, in any
+   * order. Stores keep an index on (iss, sid) and (iss, sub) so this never scans every session.
+   */
+  listByFederated?(issuer: string, by: FederatedLookup): Promise<SessionRecord[]>;
   /** Releases resources the store itself opened (never the caller's client). */
   close?(): Promise<void>;
+}
+
+/** What {@link Store.search} looks for. */
+export interface SessionSearch {
+  /** Only records live at this time. */
+  now: number;
+  /** Case-insensitive substring of the user id, the first or last address, the browser, the OS or the raw User-Agent. */
+  text?: string;
+  /** Only records with a user. */
+  authenticatedOnly?: boolean;
+  /** At most this many records. */
+  limit: number;
+}
+
+/** What {@link Store.countLive} answers. */
+export interface SessionCounts {
+  live: number;
+  authenticated: number;
+}
+
+/** True when the record matches a search's text (the rule every store's `search` follows). */
+export function matchesSearchText(record: SessionRecord, text: string | undefined): boolean {
+  if (!text) return true;
+  const needle = text.toLowerCase();
+  const d = record.device;
+  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os, d.userAgent ?? null].some(
+    (v) => v?.toLowerCase().includes(needle) === true,
+  );
 }
 
 /** What {@link Store.listByFederated} looks up: the provider's session id, or its subject. */
@@ -112,34 +140,6 @@ export interface DeviceBinding {
   readonly challenge: string | null;
   /** When that challenge stops being accepted (ms). */
   readonly challengeExpiresAt: number;
-}
-
-/** What {@link Store.search} looks for. */
-export interface SessionSearch {
-  /** Only records live at this time. */
-  now: number;
-  /** Case-insensitive substring of the user id, the first or last address, the browser, the OS or the raw User-Agent. */
-  text?: string;
-  /** Only records with a user. */
-  authenticatedOnly?: boolean;
-  /** At most this many records. */
-  limit: number;
-}
-
-/** What {@link Store.countLive} answers. */
-export interface SessionCounts {
-  live: number;
-  authenticated: number;
-}
-
-/** True when the record matches a search's text (the rule every store's `search` follows). */
-export function matchesSearchText(record: SessionRecord, text: string | undefined): boolean {
-  if (!text) return true;
-  const needle = text.toLowerCase();
-  const d = record.device;
-  return [record.userId, d.firstIp, d.lastIp, d.browser, d.os, d.userAgent ?? null].some(
-    (v) => v?.toLowerCase().includes(needle) === true,
-  );
 }
 
 /** What a touch changes. */

@@ -19,7 +19,10 @@ export interface PostgresStoreOptions {
   timeoutMs?: number;
 }
 
-/** Schema migrations, applied in order, each once, in a transaction under an advisory lock. */
+/**
+ * Schema migrations, applied in order, each once, in a transaction under an advisory lock. Never
+ * edit a released step: append a new one.
+ */
 function migrations(p: string): string[] {
   return [
     `CREATE TABLE ${p}sessions (
@@ -43,6 +46,16 @@ function migrations(p: string): string[] {
        body text NOT NULL
      );
      CREATE INDEX ${p}tombstones_expires ON ${p}tombstones (expires_at);`,
+    // 2: the federated identity (OpenID Connect iss/sub/sid) as columns, indexed for back-channel
+    // logout; rows written before it get theirs from the record body.
+    `ALTER TABLE ${p}sessions ADD COLUMN fed_iss text, ADD COLUMN fed_sub text, ADD COLUMN fed_sid text;
+     UPDATE ${p}sessions SET
+       fed_iss = (body::jsonb) -> 'federated' ->> 'iss',
+       fed_sub = (body::jsonb) -> 'federated' ->> 'sub',
+       fed_sid = (body::jsonb) -> 'federated' ->> 'sid'
+     WHERE body LIKE '%"federated":{%';
+     CREATE INDEX ${p}sessions_fed_sid ON ${p}sessions (fed_iss, fed_sid) WHERE fed_sid IS NOT NULL;
+     CREATE INDEX ${p}sessions_fed_sub ON ${p}sessions (fed_iss, fed_sub) WHERE fed_iss IS NOT NULL;`,
   ];
 }
 
@@ -57,7 +70,8 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Sessions in PostgreSQL (node-postgres). Versioned migrations (run once, under an advisory lock,
- * when the store is created); indexes on user, family and expiry; every operation is ONE SQL
+ * when the store is created); indexes on user, family, expiry and federated (issuer, sid) and
+ * (issuer, sub); every operation is ONE SQL
  * statement (compare-and-set by `version`; rotate, delete and the bulk deletes with their
  * tombstones in data-modifying CTEs), so each is atomic without a client-side transaction; a sweep
  * that deletes expired rows in bounded batches with `FOR UPDATE SKIP LOCKED`, so several app
@@ -108,9 +122,14 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
     r.device.lastIp,
     String(recordExpiresAt(r)),
     JSON.stringify(r),
+    r.federated?.iss ?? null,
+    r.federated?.sub ?? null,
+    r.federated?.sid ?? null,
   ];
   const COLS =
-    'id, user_id, family, version, absolute_expires_at, idle_expires_at, last_seen_at, last_ip, expires_at, body';
+    'id, user_id, family, version, absolute_expires_at, idle_expires_at, last_seen_at, last_ip, expires_at, body, ' +
+    'fed_iss, fed_sub, fed_sid';
+  const VALUES = '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13';
   const parse = (row: Row): SessionRecord => {
     const r = JSON.parse(row.body) as SessionRecord;
     return Object.freeze({
@@ -146,11 +165,7 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
     migrate: ready,
     async create(record) {
       try {
-        await q(
-          'create',
-          `INSERT INTO ${S} (${COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          columns(record),
-        );
+        await q('create', `INSERT INTO ${S} (${COLS}) VALUES (${VALUES})`, columns(record));
       } catch (err) {
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new DuplicateSessionError();
         throw err;
@@ -164,8 +179,8 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
       const res = await q(
         'update',
         `UPDATE ${S} SET user_id = $2, family = $3, version = $4, absolute_expires_at = $5, idle_expires_at = $6,
-           last_seen_at = $7, last_ip = $8, expires_at = $9, body = $10
-         WHERE id = $1 AND version = $11`,
+           last_seen_at = $7, last_ip = $8, expires_at = $9, body = $10, fed_iss = $11, fed_sub = $12, fed_sid = $13
+         WHERE id = $1 AND version = $14`,
         [...columns(next), expectedVersion],
       );
       return res.rowCount === 1;
@@ -185,11 +200,11 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
         const res = await q<{ n: number }>(
           'rotate',
           `WITH old AS (
-             DELETE FROM ${S} WHERE id = $11 AND version = $12 RETURNING id
+             DELETE FROM ${S} WHERE id = $14 AND version = $15 RETURNING id
            ), tomb AS (
-             INSERT INTO ${T} (id, expires_at, body) SELECT id, $13, $14 FROM old ${UPSERT_TOMB}
+             INSERT INTO ${T} (id, expires_at, body) SELECT id, $16, $17 FROM old ${UPSERT_TOMB}
            ), ins AS (
-             INSERT INTO ${S} (${COLS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM old RETURNING 1
+             INSERT INTO ${S} (${COLS}) SELECT ${VALUES} FROM old RETURNING 1
            )
            SELECT count(*)::int AS n FROM ins`,
           [...columns(next), oldId, expectedVersion, String(tombstone.expiresAt), JSON.stringify(tombstone)],
@@ -217,6 +232,23 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
     },
     async listByUser(userId) {
       const res = await q<Row>('listByUser', `SELECT ${READ} FROM ${S} WHERE user_id = $1`, [userId]);
+      return res.rows.map(parse);
+    },
+    async listByFederated(issuer, by) {
+      // One index scan: (fed_iss, fed_sid) or (fed_iss, fed_sub). The columns are written in the same
+      // statement as the body, so they follow every write, delete and sweep with it.
+      const res =
+        'sid' in by
+          ? await q<Row>(
+              'listByFederatedSid',
+              `SELECT ${READ} FROM ${S} WHERE fed_iss = $1 AND fed_sid = $2`,
+              [issuer, by.sid],
+            )
+          : await q<Row>(
+              'listByFederatedSub',
+              `SELECT ${READ} FROM ${S} WHERE fed_iss = $1 AND fed_sub = $2`,
+              [issuer, by.sub],
+            );
       return res.rows.map(parse);
     },
     async deleteByUser(userId, template, exceptId) {

@@ -1,8 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { parseDuration } from '../duration.ts';
-import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
+import type {
+  FederatedIdentity,
+  FederatedLookup,
+  SessionRecord,
+  Store,
+  Tombstone,
+  TombstoneTemplate,
+} from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { InvalidationBus } from './near-cache.ts';
 import {
   CREATE,
   DELETE,
@@ -38,16 +46,19 @@ export interface RedisStoreOptions {
   timeoutMs?: number;
 }
 
-type Fields = [string, string, string, string, string, string, string, string];
+type Fields = [string, string, string, string, string, string, string, string, string];
 
 /**
  * Sessions in Redis, Valkey or Redis Cluster (ioredis). Each record is a small hash whose TTL is
  * the nearer of its idle and absolute deadlines; tombstones are strings with their own TTL; a sorted
  * set per user and per rotation family (score = absolute deadline) makes listing and revoke-all
- * cost O(sessions of that user). Every change to one record is a Lua script on that record's hash
- * slot, so compare-and-set, touch, delete-with-tombstone and the rotate step are atomic on a single
- * server and on Cluster alike; index changes are ordered so that no partial state can hide a live
- * session from "revoke all" (see docs/deploy.md). Expiry is Redis's TTL: `sweep` has nothing to do.
+ * cost O(sessions of that user), and one per federated (issuer, sid) and (issuer, sub) makes
+ * back-channel logout cost O(sessions it names). Every change to one record is a Lua script on that
+ * record's hash slot, so compare-and-set, touch, delete-with-tombstone and the rotate step are atomic
+ * on a single server and on Cluster alike; index changes are ordered so that no partial state can
+ * hide a live session from "revoke all" or a provider's logout, and every index entry is checked
+ * against its record when read (see docs/federated-logout-stores.md). Expiry is Redis's TTL: `sweep` has
+ * nothing to do.
  *
  * @example
  * import { Redis } from 'ioredis';
@@ -69,6 +80,27 @@ export function redisStore(options: RedisStoreOptions): Store {
   const tombKey = (id: string) => `${p}{${id}}:t`;
   const userKey = (userId: string) => `${p}u:${userId}`;
   const familyKey = (family: string) => `${p}f:${family}`;
+  // Federated indexes: `x:sid:` / `x:sub:` + issuer + value, each part URI-encoded (so ':' and the
+  // Cluster hash-tag braces never appear inside a part and two pairs never share a key).
+  const federatedKey = (issuer: string, by: FederatedLookup) =>
+    'sid' in by
+      ? `${p}x:sid:${encodeURIComponent(issuer)}:${encodeURIComponent(by.sid)}`
+      : `${p}x:sub:${encodeURIComponent(issuer)}:${encodeURIComponent(by.sub)}`;
+  const federatedKeys = (f: FederatedIdentity | null | undefined): string[] =>
+    f
+      ? f.sid === null
+        ? [federatedKey(f.iss, { sub: f.sub })]
+        : [federatedKey(f.iss, { sub: f.sub }), federatedKey(f.iss, { sid: f.sid })]
+      : [];
+  /** The federated identity kept in the record's `o` field ('' or absent: none). */
+  const storedFederated = (o: string | null | undefined): FederatedIdentity | null =>
+    o ? (JSON.parse(o) as FederatedIdentity) : null;
+  /**
+   * A federated index member names a record AND the version it was written for: `id:version`. Each
+   * write that makes a version visible adds its member first; a member whose record is gone, or has
+   * moved past that version, can never become true again, so it may be removed at any time.
+   */
+  const fedMember = (id: string, version: number | string) => `${id}:${version}`;
 
   const run = async (script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> => {
     try {
@@ -93,16 +125,34 @@ export function redisStore(options: RedisStoreOptions): Store {
     String(r.lastSeenAt),
     String(r.idleExpiresAt),
     JSON.stringify(r.device.lastIp),
+    r.federated ? JSON.stringify(r.federated) : '',
   ];
   const expireAt = (r: SessionRecord) => String(recordExpiresAt(r) + grace);
   const indexScore = (r: SessionRecord) => String(r.absoluteExpiresAt + grace);
 
-  /** Adds a record to its user's and family's index (before the record can be seen under them). */
+  /**
+   * Adds a record to its user's, family's and federated indexes (before the record can be seen
+   * under them).
+   */
   const indexRecord = (r: SessionRecord) =>
     Promise.all([
       r.userId === null ? null : run(INDEX_ADD, [userKey(r.userId)], [indexScore(r), r.id]),
       run(INDEX_ADD, [familyKey(r.family)], [indexScore(r), r.id]),
+      ...federatedKeys(r.federated).map((key) =>
+        run(INDEX_ADD, [key], [indexScore(r), fedMember(r.id, r.version)]),
+      ),
     ]);
+  /** Removes a version's federated entries, which can never be true again (best effort). */
+  const unindexFederated = (
+    federated: FederatedIdentity | null | undefined,
+    id: string,
+    version: number | string | null,
+  ) =>
+    version === null
+      ? undefined
+      : bestEffort(
+          Promise.all(federatedKeys(federated).map((key) => client.zrem(key, fedMember(id, version)))),
+        );
   const unindex = (id: string, userId: string | null, family: string | null) =>
     bestEffort(
       Promise.all([
@@ -127,7 +177,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   const readRecord = async (id: string) => parse(await client.hmget(recKey(id), 'b', 'ls', 'ie', 'ip'));
 
   /** Live members of an index, after dropping those past their absolute deadline. */
-  const members = async (key: string): Promise<string[]> => {
+  const liveMembers = async (key: string): Promise<string[]> => {
     await client.zremrangebyscore(key, '-inf', `(${Date.now()}`);
     return client.zrange(key, '0', '-1');
   };
@@ -139,7 +189,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     template: TombstoneTemplate,
     exceptId: string | undefined,
   ): Promise<string[]> => {
-    const ids = (await members(key)).filter((id) => id !== exceptId);
+    const ids = (await liveMembers(key)).filter((id) => id !== exceptId);
     const outcomes = await Promise.all(
       ids.map(
         (id) =>
@@ -156,12 +206,17 @@ export function redisStore(options: RedisStoreOptions): Store {
               String(template.extendMs),
               String(grace),
             ],
-          ) as Promise<number>,
+          ) as Promise<[number, string | null, string | null] | [number]>,
       ),
     );
-    const deleted = ids.filter((_, i) => outcomes[i] === 1);
-    const gone = ids.filter((_, i) => outcomes[i] !== -1);
-    if (gone.length > 0) await bestEffort(client.zrem(key, ...gone));
+    const deleted = ids.filter((_, i) => outcomes[i]![0] === 1);
+    const gone = ids.filter((_, i) => outcomes[i]![0] !== -1);
+    await Promise.all([
+      gone.length > 0 ? bestEffort(client.zrem(key, ...gone)) : null,
+      ...outcomes.map((o, i) =>
+        o[0] === 1 ? unindexFederated(storedFederated(o[1]), ids[i]!, o[2] ?? null) : null,
+      ),
+    ]);
     return deleted;
   };
 
@@ -198,10 +253,14 @@ export function redisStore(options: RedisStoreOptions): Store {
             UPDATE,
             [recKey(next.id)],
             [String(expectedVersion), ...fields(next), expireAt(next)],
-          )) as string | null;
+          )) as [string, string | null] | null;
           if (previous === null) return false;
-          const prevUser = JSON.parse(previous) as string | null;
-          if (prevUser !== null && prevUser !== next.userId) await unindex(next.id, prevUser, null);
+          const prevUser = JSON.parse(previous[0]) as string | null;
+          await Promise.all([
+            prevUser !== null && prevUser !== next.userId ? unindex(next.id, prevUser, null) : null,
+            // The previous version's federated entries are stale now, whatever the new identity is.
+            unindexFederated(storedFederated(previous[1]), next.id, expectedVersion),
+          ]);
           return true;
         })(),
       );
@@ -232,21 +291,28 @@ export function redisStore(options: RedisStoreOptions): Store {
           const created = await run(CREATE, [recKey(next.id)], [...fields(next), expireAt(next)]);
           if (created !== 1) return false;
           let won = false;
+          let oldFederated: FederatedIdentity | null = null;
           try {
             await indexRecord(next);
-            won =
-              (await run(
-                ROTATE_OUT,
-                [recKey(oldId), tombKey(oldId)],
-                [String(expectedVersion), ...tombArgs(tombstone)],
-              )) === 1;
+            const out = (await run(
+              ROTATE_OUT,
+              [recKey(oldId), tombKey(oldId)],
+              [String(expectedVersion), ...tombArgs(tombstone)],
+            )) as [number, string | null] | [number];
+            won = out[0] === 1;
+            oldFederated = storedFederated(out[1]);
           } finally {
             if (!won) {
               await bestEffort(client.del(recKey(next.id)));
               await unindex(next.id, next.userId, next.family);
+              await unindexFederated(next.federated, next.id, next.version);
             }
           }
-          if (won) await unindex(oldId, tombstone.userId, tombstone.family);
+          if (won)
+            await Promise.all([
+              unindex(oldId, tombstone.userId, tombstone.family),
+              unindexFederated(oldFederated, oldId, expectedVersion),
+            ]);
           return won;
         })(),
       );
@@ -255,12 +321,17 @@ export function redisStore(options: RedisStoreOptions): Store {
       return bounded(
         'delete',
         (async () => {
-          const [n, u] = (await run(DELETE, [recKey(id), tombKey(id)], tombArgs(tombstone))) as [
+          const [n, u, o, v] = (await run(DELETE, [recKey(id), tombKey(id)], tombArgs(tombstone))) as [
             number,
+            string | null,
+            string | null,
             string | null,
           ];
           const userId = u ? (JSON.parse(u) as string | null) : tombstone.userId;
-          await unindex(id, userId, tombstone.family);
+          await Promise.all([
+            unindex(id, userId, tombstone.family),
+            unindexFederated(storedFederated(o), id, v),
+          ]);
           return n === 1;
         })(),
       );
@@ -279,7 +350,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         'listByUser',
         (async () => {
           const key = userKey(userId);
-          const ids = await members(key);
+          const ids = await liveMembers(key);
           const records = await Promise.all(ids.map(readRecord));
           // A missing record is gone for good (ids are never reused): prune it. A record now owned by
           // someone else is skipped but kept until its deadline (an update may be moving it here).
@@ -297,6 +368,35 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     deleteFamily(family, template) {
       return bounded('deleteFamily', deleteMany(familyKey(family), 'f', family, template, undefined));
+    },
+    listByFederated(issuer, by) {
+      return bounded(
+        'listByFederated',
+        (async () => {
+          const key = federatedKey(issuer, by);
+          const members = await liveMembers(key);
+          const entries = members.map((m) => {
+            const at = m.lastIndexOf(':');
+            return { member: m, id: m.slice(0, at), version: Number(m.slice(at + 1)) };
+          });
+          const ids = [...new Set(entries.map((e) => e.id))];
+          const records = new Map(
+            (await Promise.all(ids.map(readRecord))).map((r, i) => [ids[i]!, r] as const),
+          );
+          const names = (r: SessionRecord) =>
+            r.federated?.iss === issuer &&
+            ('sid' in by ? r.federated.sid === by.sid : r.federated.sub === by.sub);
+          // Verify every entry against its record. An entry for a version the record has left (or a
+          // record that is gone; ids are never reused) can never become true again: prune it. One for
+          // a later version than the record's is a write under way: keep it, it proves nothing yet.
+          const stale = entries.filter(({ id, version }) => {
+            const r = records.get(id);
+            return !r || r.version > version || (r.version === version && !names(r));
+          });
+          if (stale.length > 0) await bestEffort(client.zrem(key, ...stale.map((e) => e.member)));
+          return [...records.values()].filter((r): r is SessionRecord => r !== null && names(r));
+        })(),
+      );
     },
     async sweep() {
       // Redis drops expired records and tombstones by TTL, and index members past their
@@ -324,3 +424,61 @@ export function redisRateLimiter(
   });
 }
 export type { SharedRateLimitOptions } from './shared/rate-limit.ts';
+
+/** Options of {@link redisInvalidation}. */
+export interface RedisInvalidationOptions {
+  /** The client that publishes (the store's own client is fine). */
+  client: Redis | Cluster;
+  /** A connection for listening (default `client.duplicate()`; a subscribed connection can do nothing else). */
+  subscriber?: Redis | Cluster;
+  /** Channel name (default `tessera:invalidate`). */
+  channel?: string;
+}
+
+/**
+ * Near-cache invalidation over Redis pub/sub (see `nearCache`). Reports "not listening" from the
+ * moment the subscriber connection closes until it has subscribed again, so the cache is off
+ * while announcements could be missed.
+ */
+export function redisInvalidation(options: RedisInvalidationOptions): InvalidationBus {
+  const channel = options.channel ?? 'tessera:invalidate';
+  const client = options.client;
+  return {
+    async publish(ids) {
+      await client.publish(channel, ids.join(','));
+    },
+    async subscribe(onIds, onState) {
+      const sub: Redis | Cluster =
+        options.subscriber ??
+        ('isCluster' in client && client.isCluster
+          ? (client as Cluster).duplicate()
+          : (client as Redis).duplicate());
+      let up = false;
+      const state = (next: boolean) => {
+        if (next !== up) {
+          up = next;
+          onState(next);
+        }
+      };
+      const listen = () =>
+        sub.subscribe(channel).then(
+          () => state(true),
+          () => state(false),
+        );
+      sub.on('message', (ch: string, message: string) => {
+        if (ch === channel && message) onIds(message.split(','));
+      });
+      sub.on('close', () => state(false));
+      sub.on('end', () => state(false));
+      sub.on('error', () => state(false));
+      sub.on('ready', () => {
+        if (!up) void listen();
+      });
+      await listen();
+      return async () => {
+        state(false);
+        if (!options.subscriber) sub.disconnect();
+      };
+    },
+  };
+}

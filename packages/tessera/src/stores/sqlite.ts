@@ -95,14 +95,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     getTomb: db.prepare(`SELECT body FROM ${p}tombstones WHERE id = ?`),
     byUser: db.prepare(`SELECT body FROM ${p}sessions WHERE user_id = ?`),
     byFamily: db.prepare(`SELECT body FROM ${p}sessions WHERE family = ?`),
-    byFedSid: db.prepare(
-      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
-         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sid') = ?`,
-    ),
-    byFedSub: db.prepare(
-      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
-         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sub') = ?`,
-    ),
     search: db
       .prepare(
         `SELECT body FROM ${p}sessions WHERE expires_at > @now AND (@auth = 0 OR user_id IS NOT NULL)
@@ -117,6 +109,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       .pluck(),
     count: db.prepare(
       `SELECT count(*) AS live, count(user_id) AS authenticated FROM ${p}sessions WHERE expires_at > ?`,
+    ),
+    byFedSid: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sid') = ?`,
+    ),
+    byFedSub: db.prepare(
+      `SELECT body FROM ${p}sessions WHERE json_extract(body, '$.federated.iss') IS NOT NULL
+         AND json_extract(body, '$.federated.iss') = ? AND json_extract(body, '$.federated.sub') = ?`,
     ),
     sweepSessions: db.prepare(
       `DELETE FROM ${p}sessions WHERE id IN (SELECT id FROM ${p}sessions WHERE expires_at <= ? LIMIT ?)`,

@@ -61,6 +61,8 @@ export const STORE_CONFORMANCE_CASES = [
   'listByFederated/by-sid',
   'listByFederated/by-sub',
   'listByFederated/follows-writes',
+  'listByFederated/follows-expiry',
+  'listByFederated/concurrent-updates',
   'deleteByUser/all',
   'deleteByUser/except',
   'deleteFamily/whole-chain',
@@ -575,7 +577,7 @@ export function defineStoreConformanceSuite(
     // ------------------------------------------------------------------ optional record fields
     c(
       'optional-fields/round-trip',
-      'federated and deviceBinding survive create, update and rotate, field for field',
+      'federated and deviceBinding survive create, touch, update and rotate, field for field',
       async (store) => {
         const r = sampleRecord({
           federated: { iss: 'https://idp.example/realms/shop', sub: 'sub-1', sid: 'sid-1' },
@@ -601,6 +603,45 @@ export function defineStoreConformanceSuite(
         const rotated = { ...next, id: randomSessionId(), version: 3 };
         assert.equal(await store.rotate(r.id, 2, rotated, sampleTombstone(r, 'rotated-renewal')), true);
         assert.deepEqual(plain(await store.get(rotated.id)), plain(rotated));
+        // A touch rewrites only lastSeenAt, idleExpiresAt and lastIp; the optional fields stay.
+        const now = Date.now();
+        assert.equal(
+          await store.touch(rotated.id, {
+            lastSeenAt: now,
+            idleExpiresAt: now + HOUR,
+            lastIp: '198.51.100.4',
+          }),
+          true,
+        );
+        const touched = {
+          ...rotated,
+          lastSeenAt: now,
+          idleExpiresAt: now + HOUR,
+          device: { ...rotated.device, lastIp: '198.51.100.4' },
+        };
+        assert.deepEqual(plain(await store.get(rotated.id)), plain(touched));
+        // The other shapes: an RSA key, a provider without sid; then both cleared by an update.
+        const rsa = {
+          ...touched,
+          federated: { iss: 'https://login.example.com', sub: 'sub-2', sid: null },
+          deviceBinding: {
+            id: 'dbsc-2',
+            alg: 'RS256' as const,
+            jwk: { kty: 'RSA', n: 'modulus-base64url', e: 'AQAB' },
+            boundAt: now,
+            secret: randomBytes(32).toString('base64url'),
+            challenge: 'another-hash',
+            challengeExpiresAt: now + 60_000,
+          },
+          version: 4,
+        };
+        assert.equal(await store.update(rsa, 3), true);
+        assert.deepEqual(plain(await store.get(rotated.id)), plain(rsa));
+        const cleared = { ...rsa, federated: null, deviceBinding: null, version: 5 };
+        assert.equal(await store.update(cleared, 4), true);
+        const back5 = await store.get(rotated.id);
+        assert.ok(back5 && (back5.federated ?? null) === null && (back5.deviceBinding ?? null) === null);
+        assert.deepEqual(plain({ ...back5, federated: null, deviceBinding: null }), plain(cleared));
         const plainOne = sampleRecord();
         await store.create(plainOne);
         const back = await store.get(plainOne.id);
@@ -634,6 +675,21 @@ export function defineStoreConformanceSuite(
       assert.deepEqual(plain([...found].sort(byId)), plain([...mine].sort(byId)));
       assert.deepEqual(await store.listByFederated(ISS, { sid: 'nope' }), []);
       assert.deepEqual(await store.listByFederated(`${ISS}/`, { sid: 'S1' }), [], 'issuers compare exactly');
+      // Any characters: braces (Redis Cluster hash tags), quotes, separators, non-ASCII.
+      const odd = sampleRecord({
+        federated: { iss: 'https://idp.example/{realm}"x"', sub: 'ä:{1}', sid: "s 1\n';--" },
+      });
+      await store.create(odd);
+      assert.deepEqual(
+        (await store.listByFederated('https://idp.example/{realm}"x"', { sid: "s 1\n';--" })).map(
+          (r) => r.id,
+        ),
+        [odd.id],
+      );
+      assert.deepEqual(
+        (await store.listByFederated('https://idp.example/{realm}"x"', { sub: 'ä:{1}' })).map((r) => r.id),
+        [odd.id],
+      );
     });
 
     c('listByFederated/by-sub', 'listByFederated finds every record of (iss, sub)', async (s) => {
@@ -679,6 +735,47 @@ export function defineStoreConformanceSuite(
         await store.deleteFamily(c2.family, sampleTemplate('reuse'));
         assert.deepEqual(await ids(), []);
         assert.deepEqual(await store.listByFederated(ISS, { sub: 'alice' }), []);
+      },
+    );
+
+    c(
+      'listByFederated/concurrent-updates',
+      'racing updates that change the identity: the index names exactly what the winner wrote, once',
+      async (s) => {
+        const store = federatedStore(s);
+        const x = { iss: ISS, sub: 'alice', sid: 'SX' };
+        const y = { iss: ISS, sub: 'bob', sid: 'SY' };
+        const list = async (by: { sid: string } | { sub: string }) =>
+          (await store.listByFederated(ISS, by)).map((r) => r.id);
+        let cur = sampleRecord({ federated: x });
+        await store.create(cur);
+        for (let round = 0; round < 12; round++) {
+          // Several writers from the same version, half moving it to x, half to y: one wins.
+          const attempts = Array.from({ length: 4 }, (_, i) => ({
+            ...cur,
+            federated: (i + round) % 2 === 0 ? x : y,
+            data: `writer-${i}`,
+            version: cur.version + 1,
+          }));
+          const wins = await Promise.all(attempts.map((a) => store.update(a, cur.version)));
+          assert.equal(wins.filter(Boolean).length, 1, 'exactly one compare-and-set wins');
+          cur = (await store.get(cur.id))!;
+          const onX = cur.federated?.sid === 'SX';
+          assert.deepEqual(await list({ sid: 'SX' }), onX ? [cur.id] : [], `round ${round}: sid SX`);
+          assert.deepEqual(await list({ sid: 'SY' }), onX ? [] : [cur.id], `round ${round}: sid SY`);
+          assert.deepEqual(await list({ sub: 'alice' }), onX ? [cur.id] : [], `round ${round}: sub alice`);
+          assert.deepEqual(await list({ sub: 'bob' }), onX ? [] : [cur.id], `round ${round}: sub bob`);
+        }
+        // Back and forth in sequence, with touches between: still exactly one entry, never two.
+        for (let i = 0; i < 10; i++) {
+          const next = { ...cur, federated: i % 2 === 0 ? x : y, version: cur.version + 1 };
+          assert.equal(await store.update(next, cur.version), true);
+          const now = Date.now();
+          await store.touch(cur.id, { lastSeenAt: now, idleExpiresAt: now + HOUR, lastIp: null });
+          cur = next;
+        }
+        assert.deepEqual(await list({ sid: 'SY' }), [cur.id]);
+        assert.deepEqual(await list({ sid: 'SX' }), []);
       },
     );
 
@@ -803,6 +900,27 @@ export function defineStoreConformanceSuite(
         `removed more than expired: ${batches}`,
       );
     });
+
+    c(
+      'listByFederated/follows-expiry',
+      'once expired records are swept (or dropped by TTL), listByFederated no longer names them',
+      async (s) => {
+        const store = federatedStore(s);
+        const now = Date.now();
+        const fed = { iss: ISS, sub: 'carol', sid: 'SE' };
+        const expired = [
+          sampleRecord({ federated: fed, idleExpiresAt: now - HOUR }),
+          sampleRecord({ federated: fed, idleExpiresAt: now + HOUR, absoluteExpiresAt: now - HOUR }),
+        ];
+        const live = sampleRecord({ federated: fed });
+        for (const r of [...expired, live]) await store.create(r);
+        await sweepAll(store, now, 1000);
+        for (const by of [{ sid: 'SE' }, { sub: 'carol' }]) {
+          const found = await store.listByFederated(ISS, by);
+          assert.deepEqual(plain(found), plain([live]), `by ${JSON.stringify(by)}`);
+        }
+      },
+    );
 
     c('sweep/keeps-live', 'sweep never removes a live record or tombstone', async (store) => {
       const s = await seedExpiry(store);

@@ -85,7 +85,7 @@ export function defineDbscSuite(
 
   describe(`DBSC through ${name}`, () => {
     test('login offers registration; the browser registers a P-256 key and gets a bound cookie and instructions', () =>
-      withApp({}, async ({ browser, records, events }) => {
+      withApp({}, async ({ browser, records, events, manager }) => {
         const b = browser();
         const offer = await offered(b);
         assert.deepEqual(offer.algorithms, ['ES256', 'RS256']);
@@ -118,6 +118,8 @@ export function defineDbscSuite(
           y: b.session!.key.jwk.y,
         });
         assert.equal((await me(await b.request('/me'))).deviceBound, true, '"this device is bound"');
+        const [listed] = await manager.listForUser('alice');
+        assert.equal(listed?.deviceBound, true, 'the devices page can show which sessions are bound');
         assert.ok(events.some((e) => e.type === 'session.dbsc_registered'));
         // No event, log or header carries a token.
         assert.ok(!JSON.stringify(events).includes(b.cookie('__Host-sid')!));
@@ -394,7 +396,30 @@ export function defineDbscSuite(
           clock.advance(12 * MINUTE);
           assert.equal((await me(await b.request('/me'))).deviceBound, false);
         }
+        assert.equal((await records())[0]?.deviceBinding ?? null, null);
         assert.equal((await records()).length, 1);
+      }));
+
+    test('step-up offers registration to an unbound session, and never to a bound one', () =>
+      withApp({}, async ({ browser }) => {
+        const plain = browser({ supportsDbsc: false });
+        await plain.login();
+        const reauth = await plain.request('/reauth', { form: { password: 'wonderland' } });
+        assert.equal(reauth.status, 200);
+        const offer = parseRegistration(reauth.headers.get('secure-session-registration'));
+        assert.ok(offer, 'an unbound session is offered registration at step-up');
+        const bound = browser();
+        await bound.login();
+        const again = await bound.request('/reauth', { form: { password: 'wonderland' } });
+        assert.equal(again.status, 200);
+        assert.equal(again.headers.get('secure-session-registration'), null);
+        assert.equal(
+          (await me(await bound.request('/me'))).deviceBound,
+          true,
+          'the binding survives the rotation',
+        );
+        // Ordinary responses never offer registration (a copied cookie must not be able to bind itself).
+        assert.equal((await plain.request('/me')).headers.get('secure-session-registration'), null);
       }));
 
     test('required-for: a fresh proof is demanded at once; a DBSC browser passes by itself, a copied jar is revoked', () =>

@@ -6,7 +6,7 @@
  * A missing binary skips the tests loudly; under CI=true it fails them (see {@link serverSkip}).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -96,8 +96,8 @@ export interface RedisServer {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
-  /** Stops the process (data stays in `dir`). */
-  stop(): Promise<void>;
+  /** Stops the process (data stays in `dir`); SIGKILL simulates a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and directory (AOF, if on, is replayed). */
   start(): Promise<void>;
   /** Stops and removes the directory. */
@@ -136,8 +136,8 @@ export async function startRedis(
       child = spawn(which('redis-server')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       await waitForOutput(child, /Ready to accept connections/, 'redis-server');
     },
-    async stop() {
-      if (child) await stopChild(child, 'SIGTERM');
+    async stop(signal = 'SIGTERM') {
+      if (child) await stopChild(child, signal);
       child = null;
     },
     async destroy() {
@@ -300,4 +300,105 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   await server.start();
   return server;
+}
+
+/** A running child process (an app server). */
+export interface RunningProcess {
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** SIGKILL: the process dies mid-request, as a crashed node would. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx <script>` with PORT set, once it prints `readyPattern`. */
+export async function startNodeApp(
+  script: string,
+  env: Record<string, string>,
+  readyPattern: RegExp,
+): Promise<RunningProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForOutput(child, readyPattern, script, 30_000);
+  return {
+    port,
+    child,
+    kill: () => stopChild(child, 'SIGKILL'),
+    stop: () => stopChild(child, 'SIGTERM'),
+  };
+}
+
+/** A running nginx. */
+export interface NginxServer {
+  readonly port: number;
+  readonly url: string;
+  destroy(): Promise<void>;
+}
+
+/**
+ * nginx in the foreground on a free port, round-robin over `upstreams` (127.0.0.1 ports), retrying
+ * the next upstream when one refuses or drops a connection. Adds `X-Upstream` to every response.
+ */
+export async function startNginx(upstreams: readonly number[]): Promise<NginxServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-nginx-'));
+  const port = await freePort();
+  const conf = `daemon off;
+master_process off;
+worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream app {
+${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n')}
+    keepalive 16;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_connect_timeout 1s;
+      proxy_read_timeout 10s;
+      proxy_next_upstream error timeout;
+      add_header X-Upstream $upstream_addr always;
+    }
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = spawn(which('nginx')!, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode})`);
+    const ok = await fetch(`http://127.0.0.1:${port}/login`).then(
+      () => true,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('nginx did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async destroy() {
+      await stopChild(child, 'SIGQUIT');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

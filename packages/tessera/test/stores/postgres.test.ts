@@ -50,10 +50,54 @@ if (skip) {
       const rows = await pool.query(`SELECT version FROM ${prefix}schema_migrations`);
       assert.deepEqual(
         rows.rows.map((r) => r.version),
-        [1],
+        [1, 2],
       );
       await pool.query(`INSERT INTO ${prefix}schema_migrations VALUES (99, 0)`);
       await assert.rejects(postgresStore({ pool, tablePrefix: prefix }).migrate(), /newer than this version/);
+    });
+
+    test('migration 2 gives rows written before it their federated columns, and lookups use the index', async () => {
+      const { pool } = await getServer();
+      const prefix = `fedmig${++n}_`;
+      const store = postgresStore({ pool, tablePrefix: prefix });
+      const iss = 'https://idp.example/realms/shop';
+      const fed = sampleRecord({ federated: { iss, sub: 'alice', sid: 'S1' } });
+      const noSid = sampleRecord({ federated: { iss, sub: 'alice', sid: null } });
+      const plain = sampleRecord();
+      for (const r of [fed, noSid, plain]) await store.create(r);
+      // Back to a version-1 database holding these rows (as one written by an older Tessera would).
+      await pool.query(
+        `ALTER TABLE ${prefix}sessions DROP COLUMN fed_iss, DROP COLUMN fed_sub, DROP COLUMN fed_sid;
+         DELETE FROM ${prefix}schema_migrations WHERE version = 2`,
+      );
+      const upgraded = postgresStore({ pool, tablePrefix: prefix });
+      await upgraded.migrate();
+      const ids = async (by: { sid: string } | { sub: string }) =>
+        (await upgraded.listByFederated!(iss, by)).map((r) => r.id).sort();
+      assert.deepEqual(await ids({ sid: 'S1' }), [fed.id]);
+      assert.deepEqual(await ids({ sub: 'alice' }), [fed.id, noSid.id].sort());
+      const cols = await pool.query(`SELECT fed_iss, fed_sid FROM ${prefix}sessions WHERE id = $1`, [
+        plain.id,
+      ]);
+      assert.deepEqual(cols.rows[0], { fed_iss: null, fed_sid: null });
+
+      const client = await pool.connect();
+      try {
+        await client.query('SET enable_seqscan = off');
+        for (const [col, index] of [
+          ['fed_sid', 'sessions_fed_sid'],
+          ['fed_sub', 'sessions_fed_sub'],
+        ] as const) {
+          const plan = await client.query(
+            `EXPLAIN SELECT body FROM ${prefix}sessions WHERE fed_iss = 'x' AND ${col} = 'y'`,
+          );
+          const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+          assert.match(text, new RegExp(`${prefix}${index}`), text);
+        }
+      } finally {
+        await client.query('RESET enable_seqscan');
+        client.release();
+      }
     });
 
     test('two sweepers at once never collide: together they remove each expired row exactly once', async () => {
@@ -106,6 +150,7 @@ if (skip) {
         () => store.get(r.id),
         () => store.create(sampleRecord()),
         () => store.listByUser('x'),
+        () => store.listByFederated!('https://idp.example', { sub: 'x' }),
       ]) {
         const start = Date.now();
         await assert.rejects(op());

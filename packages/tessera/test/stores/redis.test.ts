@@ -106,6 +106,80 @@ if (skip) {
       assert.equal(await client.exists(`idx${n}:u:alice`), 0, 'an empty index is removed');
     });
 
+    test('federated index: one entry per live version, whatever the number of writes; stale entries pruned on read, pending ones kept', async () => {
+      const { client } = await getSingle();
+      const prefix = `fed${++n}:`;
+      const store = redisStore({ client, prefix });
+      const iss = 'https://idp.example/realms/a:b{c}';
+      const sidKey = `${prefix}x:sid:${encodeURIComponent(iss)}:S1`;
+      const subKey = `${prefix}x:sub:${encodeURIComponent(iss)}:alice`;
+      const fed = { iss, sub: 'alice', sid: 'S1' };
+      let cur = sampleRecord({ federated: fed });
+      await store.create(cur);
+      for (let v = 1; v <= 40; v++) {
+        const next = { ...cur, data: `update-${v}`, version: v + 1 };
+        assert.equal(await store.update(next, v), true);
+        cur = next;
+      }
+      const rotated = { ...cur, id: sampleRecord().id, version: cur.version + 1 };
+      assert.equal(
+        await store.rotate(cur.id, cur.version, rotated, sampleTombstone(cur, 'rotated-renewal')),
+        true,
+      );
+      // O(sessions named): 41 writes and a rotation left one entry, for the live version only.
+      assert.deepEqual(await client.zrange(sidKey, '0', '-1'), [`${rotated.id}:${rotated.version}`]);
+      assert.deepEqual(await client.zrange(subKey, '0', '-1'), [`${rotated.id}:${rotated.version}`]);
+
+      // Entries a failed clean-up (or a lost race) could leave: a gone record, a left version, a
+      // version whose winner wrote another identity. And one for a write still under way.
+      const other = sampleRecord({ federated: { iss, sub: 'bob', sid: 'S2' } });
+      await store.create(other);
+      const stale = [`${cur.id}:${cur.version}`, `${rotated.id}:1`, `${other.id}:${other.version}`];
+      const pending = `${rotated.id}:${rotated.version + 1}`;
+      for (const m of [...stale, pending]) await client.zadd(sidKey, String(rotated.absoluteExpiresAt), m);
+      const found = await store.listByFederated!(iss, { sid: 'S1' });
+      assert.deepEqual(
+        found.map((r) => r.id),
+        [rotated.id],
+        'each record once, only if it names the pair',
+      );
+      assert.deepEqual(
+        (await client.zrange(sidKey, '0', '-1')).sort(),
+        [`${rotated.id}:${rotated.version}`, pending].sort(),
+        'stale entries pruned, the pending one kept',
+      );
+      // Deletes clear the live entries (sid and sub alike).
+      await store.delete(rotated.id, sampleTombstone(rotated));
+      assert.deepEqual(await client.zrange(subKey, '0', '-1'), []);
+      assert.deepEqual(await client.zrange(sidKey, '0', '-1'), [pending]);
+      assert.deepEqual(await store.listByFederated!(iss, { sid: 'S1' }), []);
+      assert.equal(await client.zcard(sidKey), 0, 'an entry for a gone record is pruned on read');
+    });
+
+    test('a record written before the federated index (no o field) is indexed from its next write', async () => {
+      const { client } = await getSingle();
+      const prefix = `legacy${++n}:`;
+      const store = redisStore({ client, prefix });
+      const iss = 'https://idp.example';
+      const r = sampleRecord({ federated: { iss, sub: 'alice', sid: 'S1' } });
+      await store.create(r);
+      // As an older Tessera left it: the record, no federated field, no index entries.
+      await client.hdel(`${prefix}{${r.id}}`, 'o');
+      await client.del(
+        `${prefix}x:sid:${encodeURIComponent(iss)}:S1`,
+        `${prefix}x:sub:${encodeURIComponent(iss)}:alice`,
+      );
+      assert.deepEqual(await store.listByFederated!(iss, { sid: 'S1' }), []);
+      assert.equal(await store.update({ ...r, version: 2 }, 1), true);
+      assert.deepEqual(
+        (await store.listByFederated!(iss, { sid: 'S1' })).map((x) => x.id),
+        [r.id],
+      );
+      assert.equal(await store.delete(r.id, sampleTombstone(r)), true);
+      assert.deepEqual(await store.listByFederated!(iss, { sub: 'alice' }), []);
+      assert.equal(await client.exists(`${prefix}x:sub:${encodeURIComponent(iss)}:alice`), 0);
+    });
+
     test('the store holds no token and no readable data beyond the sealed envelope', async () => {
       const { client } = await getSingle();
       const store = redisStore({ client, prefix: `keys${++n}:` });
@@ -134,6 +208,7 @@ if (skip) {
         ['touch', () => store.touch(r.id, { lastSeenAt: 1, idleExpiresAt: Date.now() + 1000, lastIp: null })],
         ['delete', () => store.delete(r.id, sampleTombstone(r))],
         ['deleteByUser', () => store.deleteByUser('user-1', sampleTemplate())],
+        ['listByFederated', () => store.listByFederated!('https://idp.example', { sid: 'S1' })],
       ];
       for (const [name, op] of ops) {
         const start = Date.now();

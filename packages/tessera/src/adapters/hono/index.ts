@@ -83,7 +83,7 @@ export function tesseraSession<E extends TesseraEnv = TesseraEnv>(
 
   const middleware: MiddlewareHandler<E> = async (c, next) => {
     const ip = clientIp ? (clientIp(c) ?? null) : nodeServerAddress(c.env);
-    const endpoint = handler.serveEndpoint(webRequestInfo(c.req.raw, ip));
+    const endpoint = handler.servesEndpoints ? handler.serveEndpoint(webRequestInfo(c.req.raw, ip)) : null;
     // Tessera's own endpoint (DBSC registration or refresh): answered here, routes never run.
     if (endpoint) return endpointResponse(await endpoint);
     const web = await webSession(handler, c.req.raw, ip);

@@ -11,7 +11,7 @@ import type { RequestContext } from '../../engine/binding.ts';
 import type { DbscFailureReason, SessionEvent } from '../../engine/events.ts';
 import { patchRecord, revokeFamily } from '../../engine/internal.ts';
 import type { Session } from '../../engine/session.ts';
-import { recordOf } from '../../engine/session.ts';
+import { recordOf, toSession } from '../../engine/session.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import type { DeviceBinding } from '../../store/types.ts';
 import { DUPLICATE, sessionCookieValue } from '../cookie-header.ts';
@@ -157,7 +157,8 @@ export class DeviceBoundSessions {
     const flagged = await this.#manager[patchRecord](session, (r) =>
       r.deviceBinding ? { stepUpRequired: true } : null,
     );
-    return { kind: 'step-up', session: flagged ?? session };
+    // Lost to a concurrent write (or the binding is gone): this request is still held to step-up.
+    return { kind: 'step-up', session: flagged ?? toSession({ ...recordOf(session), stepUpRequired: true }) };
   }
 
   /** Answers the registration or refresh endpoint for the request's session (null: none). */
@@ -343,6 +344,7 @@ export class DeviceBoundSessions {
       sessionId: session?.id ?? null,
       userId: session?.userId ?? null,
       ip: ctx.ip ?? null,
+      userAgent: ctx.userAgent ?? null,
       ...extra,
     } as SessionEvent);
   }

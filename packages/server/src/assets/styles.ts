@@ -1,4 +1,5 @@
-/* Tessera Tiles — the demo shop. System fonts, one accent, AA contrast, works from 320 px up. */
+/** The stylesheet of the shop and the console (served at /assets/site.css). Plain CSS in a string, so the build needs no copying. */
+export const SITE_CSS = `/* Tessera Tiles — the demo shop. System fonts, one accent, AA contrast, works from 320 px up. */
 :root {
   --bg: #f7f5f0;
   --surface: #ffffff;
@@ -699,6 +700,9 @@ body.admin {
   word-break: break-all;
   font-size: 0.95rem;
 }
+  .sev-high { background: #fee2e2; color: #7f1d1d; }
+  .sev-medium { background: #fef3c7; color: #78350f; }
+  .sev-low { background: #e0f2fe; color: #0c4a6e; }
 fieldset {
   border: 1px solid var(--border);
   border-radius: 8px;
@@ -716,3 +720,4 @@ legend {
   margin-right: 1rem;
   font-weight: 400;
 }
+`;

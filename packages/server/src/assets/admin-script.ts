@@ -1,4 +1,5 @@
-// Tessera admin console: progressive enhancement only (pages work without it). Served from
+/** The console's only script (served at /assets/admin.js): draws the dashboard chart from data-* attributes; pages work without it. */
+export const ADMIN_JS = `// Tessera admin console: progressive enhancement only (pages work without it). Served from
 // /assets under a CSP that forbids inline script; reads its data from data-* attributes.
 (() => {
   const canvas = document.getElementById('activity-chart');
@@ -39,3 +40,4 @@
     }
   }
 })();
+`;

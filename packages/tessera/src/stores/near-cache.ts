@@ -1,0 +1,174 @@
+import type { SessionRecord, Store } from '../store/types.ts';
+
+/**
+ * How the processes sharing a store tell each other which session ids changed. `redisInvalidation`
+ * (`@tessera-sessions/core/stores/redis`) uses Redis pub/sub.
+ */
+export interface InvalidationBus {
+  /** Announces changed or deleted ids to every other process (and this one). */
+  publish(ids: readonly string[]): Promise<void>;
+  /**
+   * Starts listening. `onIds` gets every announced batch; `onState(false)` whenever the listening
+   * connection is lost (announcements may be missed from then on), `onState(true)` once it listens again.
+   * Resolves with a function that stops listening.
+   */
+  subscribe(
+    onIds: (ids: string[]) => void,
+    onState: (listening: boolean) => void,
+  ): Promise<() => Promise<void>>;
+}
+
+/** Options of {@link nearCache}. */
+export interface NearCacheOptions {
+  /** Cross-process invalidation. */
+  bus: InvalidationBus;
+  /** At most this many records are kept (least recently used go first). Default 10,000. */
+  maxEntries?: number;
+  /**
+   * No record is served from the cache longer than this after it was read from the store (default
+   * 1,000 ms): the bound on staleness even if an announcement is lost.
+   */
+  ttlMs?: number;
+  /** Clock (milliseconds), for tests. */
+  now?: () => number;
+}
+
+/** A store with a near-cache in front (see {@link nearCache}). */
+export interface NearCachedStore extends Store {
+  /** Whether records are currently served from the cache (false while the bus is not listening). */
+  readonly cacheActive: boolean;
+  /** Counters for dashboards and benchmarks. */
+  readonly stats: { hits: number; misses: number; invalidations: number; disabledPeriods: number };
+  /** Starts listening for invalidations; the cache serves nothing until this has resolved. */
+  start(): Promise<void>;
+}
+
+interface Entry {
+  record: SessionRecord;
+  at: number;
+}
+
+/**
+ * An optional per-process cache of hot sessions in front of a shared store (Redis, PostgreSQL): a
+ * bounded LRU with a short TTL, invalidated across processes through `bus`. A revoke, rotation,
+ * update or touch on any process evicts the id everywhere (typically within a millisecond or two);
+ * however an announcement is lost, no record is served more than `ttlMs` after it was read. When
+ * the bus stops listening the cache empties and turns itself off until it listens again (then it
+ * empties once more: announcements in the gap were missed). Writes always go to the store.
+ *
+ * @example
+ * const store = nearCache(redisStore({ client }), { bus: redisInvalidation({ client }) });
+ * await store.start();
+ */
+export function nearCache(inner: Store, options: NearCacheOptions): NearCachedStore {
+  const max = options.maxEntries ?? 10_000;
+  const ttl = options.ttlMs ?? 1_000;
+  const now = options.now ?? Date.now;
+  if (!Number.isInteger(max) || max < 1)
+    throw new TypeError('nearCache: maxEntries must be a positive integer.');
+  if (!Number.isInteger(ttl) || ttl < 0) throw new TypeError('nearCache: ttlMs must be an integer >= 0.');
+  const entries = new Map<string, Entry>();
+  // Bumped by every invalidation: a read that started before one must not fill the cache after it.
+  let epoch = 0;
+  let listening = false;
+  const stats = { hits: 0, misses: 0, invalidations: 0, disabledPeriods: 0 };
+
+  const evict = (ids: readonly string[]) => {
+    epoch++;
+    for (const id of ids) entries.delete(id);
+    stats.invalidations += ids.length;
+  };
+  const setListening = (up: boolean) => {
+    if (!up && listening) stats.disabledPeriods++;
+    listening = up;
+    epoch++;
+    entries.clear();
+  };
+  /** Evicts here at once, then tells the others (a lost announcement is bounded by the TTL). */
+  const announce = async (ids: readonly string[]) => {
+    if (ids.length === 0) return;
+    evict(ids);
+    await options.bus.publish(ids).catch(() => undefined);
+  };
+
+  const store: NearCachedStore = {
+    get cacheActive() {
+      return listening;
+    },
+    stats,
+    async start() {
+      await options.bus.subscribe(evict, setListening);
+    },
+    async create(record) {
+      await inner.create(record);
+    },
+    async get(id) {
+      if (listening) {
+        const hit = entries.get(id);
+        if (hit && now() - hit.at < ttl) {
+          // Most recently used goes last.
+          entries.delete(id);
+          entries.set(id, hit);
+          stats.hits++;
+          return hit.record;
+        }
+        if (hit) entries.delete(id);
+      }
+      stats.misses++;
+      const seenEpoch = epoch;
+      const at = now();
+      const record = await inner.get(id);
+      if (record && listening && epoch === seenEpoch) {
+        if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+        entries.set(id, { record, at });
+      }
+      return record;
+    },
+    async update(next, expectedVersion) {
+      try {
+        return await inner.update(next, expectedVersion);
+      } finally {
+        await announce([next.id]);
+      }
+    },
+    async touch(id, patch) {
+      try {
+        return await inner.touch(id, patch);
+      } finally {
+        await announce([id]);
+      }
+    },
+    async rotate(oldId, expectedVersion, next, tombstone) {
+      try {
+        return await inner.rotate(oldId, expectedVersion, next, tombstone);
+      } finally {
+        await announce([oldId]);
+      }
+    },
+    async delete(id, tombstone) {
+      try {
+        return await inner.delete(id, tombstone);
+      } finally {
+        await announce([id]);
+      }
+    },
+    getTombstone: (id) => inner.getTombstone(id),
+    listByUser: (userId) => inner.listByUser(userId),
+    async deleteByUser(userId, template, exceptId) {
+      const ids = await inner.deleteByUser(userId, template, exceptId);
+      await announce(ids);
+      return ids;
+    },
+    async deleteFamily(family, template) {
+      const ids = await inner.deleteFamily(family, template);
+      await announce(ids);
+      return ids;
+    },
+    sweep: (now, limit) => inner.sweep(now, limit),
+    async close() {
+      setListening(false);
+      await inner.close?.();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { nearCache } from '../../src/stores/near-cache.ts';
+import { redisInvalidation, redisStore } from '../../src/stores/redis.ts';
+import {
+  defineStoreConformanceSuite,
+  sampleRecord,
+  sampleTemplate,
+  sampleTombstone,
+} from '../../src/testing/index.ts';
+import { type RedisServer, serverSkip, startRedis } from '../servers/index.ts';
+
+const skip = serverSkip('redis');
+
+/** Resolves once `cond()` holds (checked every 2 ms), or rejects after `ms`. */
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+if (skip) {
+  test('near-cache', { skip }, () => {});
+} else {
+  let server: RedisServer;
+  const clients: Redis[] = [];
+  const client = () => {
+    const c = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  };
+  let n = 0;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await server.destroy();
+  });
+
+  /** Two "app servers": own connections, own caches, one Redis. */
+  async function pair(ttlMs = 60_000, now?: () => number) {
+    const prefix = `nc${++n}:`;
+    const channel = `inv${n}`;
+    const make = async () => {
+      const c = client();
+      const inner = redisStore({ client: c, prefix });
+      const cached = nearCache(inner, { bus: redisInvalidation({ client: c, channel }), ttlMs, now });
+      await cached.start();
+      return { inner, cached, client: c };
+    };
+    return { a: await make(), b: await make() };
+  }
+
+  defineStoreConformanceSuite('near-cache over redis', async () => {
+    const { a } = await pair();
+    return { store: a.cached };
+  });
+
+  describe('near-cache', () => {
+    test('a revoke on one process evicts the record on the other (not the TTL: it is a minute)', async () => {
+      const { a, b } = await pair();
+      const r = sampleRecord();
+      await a.cached.create(r);
+      assert.equal((await b.cached.get(r.id))?.id, r.id);
+      assert.equal((await b.cached.get(r.id))?.id, r.id);
+      assert.equal(b.cached.stats.hits, 1, 'served from the cache');
+      const seen = b.cached.stats.invalidations;
+      await a.cached.delete(r.id, sampleTombstone(r));
+      await until(() => b.cached.stats.invalidations > seen, 2000, 'the announcement');
+      assert.equal(await b.cached.get(r.id), null);
+    });
+
+    test('rotation, update, touch and revoke-all are announced too', async () => {
+      const { a, b } = await pair();
+      const r = sampleRecord({ userId: 'alice' });
+      const other = sampleRecord({ userId: 'alice' });
+      await a.cached.create(r);
+      await a.cached.create(other);
+      const warm = async () => {
+        await b.cached.get(r.id);
+        await b.cached.get(other.id);
+      };
+      await warm();
+      let seen = b.cached.stats.invalidations;
+      await a.cached.touch(r.id, {
+        lastSeenAt: 1,
+        idleExpiresAt: r.idleExpiresAt + 1000,
+        lastIp: '192.0.2.1',
+      });
+      await until(() => b.cached.stats.invalidations > seen, 2000, 'touch announcement');
+      assert.equal((await b.cached.get(r.id))?.device.lastIp, '192.0.2.1');
+      seen = b.cached.stats.invalidations;
+      assert.equal(await a.cached.update({ ...r, data: 'changed', version: 2 }, 1), true);
+      await until(() => b.cached.stats.invalidations > seen, 2000, 'update announcement');
+      assert.equal((await b.cached.get(r.id))?.data, 'changed');
+      await warm();
+      seen = b.cached.stats.invalidations;
+      assert.equal((await a.cached.deleteByUser('alice', sampleTemplate())).length, 2);
+      await until(() => b.cached.stats.invalidations >= seen + 2, 2000, 'revoke-all announcement');
+      assert.equal(await b.cached.get(r.id), null);
+      assert.equal(await b.cached.get(other.id), null);
+    });
+
+    test('no announcement at all: a record is never served longer than ttlMs after it was read', async () => {
+      let t = 1_000_000;
+      const { a, b } = await pair(500, () => t);
+      const r = sampleRecord();
+      await a.inner.create(r);
+      assert.ok(await b.cached.get(r.id));
+      await a.inner.delete(r.id, sampleTombstone(r)); // behind the cache's back: nothing announced
+      t += 499;
+      assert.ok(await b.cached.get(r.id), 'within the bound the stale copy may be served');
+      t += 1;
+      assert.equal(await b.cached.get(r.id), null, 'at the bound it is not');
+    });
+
+    test('the pub/sub connection drops: the cache turns itself off at once, and back on (empty) when it returns', async () => {
+      const { a, b } = await pair();
+      const r = sampleRecord();
+      await a.inner.create(r);
+      await b.cached.get(r.id);
+      assert.equal(b.cached.cacheActive, true);
+      // Kill every subscriber connection on the server (both processes' listeners).
+      await a.client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await until(() => !b.cached.cacheActive, 2000, 'the cache to turn off');
+      // A revoke whose announcement cannot reach B: B asks Redis, so it rejects at once.
+      await a.inner.delete(r.id, sampleTombstone(r));
+      assert.equal(await b.cached.get(r.id), null);
+      await until(() => b.cached.cacheActive, 5000, 'the cache to come back');
+      const r2 = sampleRecord();
+      await a.cached.create(r2);
+      await b.cached.get(r2.id);
+      const seen = b.cached.stats.invalidations;
+      await a.cached.delete(r2.id, sampleTombstone(r2));
+      await until(() => b.cached.stats.invalidations > seen, 2000, 'announcements after reconnecting');
+      assert.equal(await b.cached.get(r2.id), null);
+      assert.ok(b.cached.stats.disabledPeriods >= 1);
+    });
+  });
+}
