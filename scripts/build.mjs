@@ -6,9 +6,9 @@
 // transformer does the same in the .d.ts files (tsc keeps `.ts` there, which editors other than
 // VS Code and TypeScript before 5.0 do not follow). Packages build in dependency order, so a
 // package that imports another workspace package compiles against that package's built .d.ts,
-// exactly as a user's project does. Files in src/ that are not TypeScript (stylesheets, scripts
-// and images a server reads beside its code) are copied to the same place under dist/; Markdown
-// notes for maintainers are not.
+// exactly as a user's project does. Files in src/ that are not TypeScript (stylesheets or images
+// that code reads from beside itself) are copied to the same place under dist/; Markdown notes
+// for maintainers are not.
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
