@@ -6,8 +6,10 @@
 // transformer does the same in the .d.ts files (tsc keeps `.ts` there, which editors other than
 // VS Code and TypeScript before 5.0 do not follow). Packages build in dependency order, so a
 // package that imports another workspace package compiles against that package's built .d.ts,
-// exactly as a user's project does.
-import { existsSync, rmSync } from 'node:fs';
+// exactly as a user's project does. Files in src/ that are not TypeScript (stylesheets or images
+// that code reads from beside itself) are copied to the same place under dist/; Markdown notes
+// for maintainers are not.
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { root, workspaces } from './lib/workspaces.mjs';
@@ -67,6 +69,18 @@ function rewriteDeclarationSpecifiers(context) {
   return (file) => (ts.isSourceFile(file) ? ts.visitEachChild(file, visit, context) : file);
 }
 
+/** Copies every file under `from` that is neither TypeScript nor Markdown to the same path under `to`. */
+function copyAssets(from, to) {
+  let n = 0;
+  for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || /\.(ts|md)$/.test(entry.name)) continue;
+    const file = join(entry.parentPath, entry.name);
+    cpSync(file, join(to, relative(from, file)));
+    n += 1;
+  }
+  return n;
+}
+
 const host = {
   getCanonicalFileName: (f) => f,
   getCurrentDirectory: () => root,
@@ -110,9 +124,10 @@ for (const w of selected) {
     failed = true;
     continue;
   }
+  const assets = copyAssets(src, join(w.dir, 'dist'));
   const ms = Math.round(performance.now() - started);
   console.log(
-    `built ${w.name} → ${relative(root, join(w.dir, 'dist'))} (${config.fileNames.length} files, ${ms} ms)`,
+    `built ${w.name} → ${relative(root, join(w.dir, 'dist'))} (${config.fileNames.length} files${assets ? `, ${assets} assets` : ''}, ${ms} ms)`,
   );
 }
 process.exit(failed ? 1 : 0);

@@ -100,8 +100,9 @@ function packedFiles(w) {
     encoding: 'utf8',
   });
   const files = JSON.parse(out)[0].files.map((f) => f.path);
+  // dist/ holds the compiled JavaScript and declarations, and the assets the build copies from src/.
   const allowed =
-    /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts)|bin\/[^/]+\.(mjs|js)|schema\/.+\.json)$/;
+    /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts|css|svg|png|ico|html|json)|bin\/[^/]+\.(mjs|js)|schema\/.+\.json)$/;
   const problems = files
     .filter((f) => !allowed.test(f))
     .map((f) => `tarball holds ${f} (not something users need)`);

@@ -123,7 +123,7 @@ async function start(
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -358,4 +358,41 @@ describe('command-line tools from the tarball, each installed on its own', () =>
       });
     }
   }
+
+  test('tessera serve from the tarball: starts, answers, serves its assets, stops on SIGTERM', {
+    timeout: INSTALL_TIMEOUT,
+    skip: packages.some((w) => w.name === '@tessera-sessions/server') ? false : 'no server package',
+  }, async () => {
+    const dir = join(work, 'bin-tessera');
+    assert.ok(existsSync(join(dir, 'node_modules/.bin/tessera')), 'needs the project of the bin test above');
+    const child = spawn(process.execPath, [join(dir, 'node_modules/.bin/tessera'), 'serve', '--port', '0'], {
+      cwd: dir,
+      env: userEnv({ TESSERA_DATA_DIR: join(dir, 'data'), PASSWORD_COST: '10' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.stderr?.on('data', (d) => {
+      out += d;
+    });
+    try {
+      const until = Date.now() + 30_000;
+      while (!/Demo shop\s+http:\/\/localhost:\d+/.test(out) && Date.now() < until && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 100));
+      const base = /Demo shop\s+(http:\/\/localhost:\d+)/.exec(out)?.[1]?.replace('localhost', '127.0.0.1');
+      assert.ok(base, `tessera serve did not start:\n${out}`);
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${base}/`)).status, 200, 'the demo shop page');
+      for (const asset of ['site.css', 'favicon.svg', 'admin.js', 'chart.umd.js']) {
+        const res: Response = await fetch(`${base}/assets/${asset}`);
+        assert.equal(res.status, 200, `/assets/${asset}`);
+        assert.ok((await res.arrayBuffer()).byteLength > 0, `/assets/${asset} is empty`);
+      }
+    } finally {
+      await stop(child);
+    }
+    assert.equal(child.exitCode, 0, out);
+  });
 });
