@@ -9,7 +9,6 @@ import type { SessionRecord } from '@tessera-sessions/core';
 import { type TesseraEnv, tesseraSession } from '@tessera-sessions/core/hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { DETECTION_TYPES } from '../activity.ts';
 import { probe } from '../health.ts';
 import type { ServiceContext } from '../service.ts';
 import { SCOPES, type Scope } from '../state/api-keys.ts';
@@ -307,7 +306,6 @@ export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
         .join(' ');
       return { type, at, userId, ip, sessionId, source, detail };
     });
-    void DETECTION_TYPES;
     return c.html(activityPage(await view(c), { detectionsOnly, events, notices: notices(c) }));
   });
 

@@ -66,8 +66,8 @@ export function apiApp(svc: ServiceContext): Hono<ApiEnv> {
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');
   });
-  app.onError((err, c) => problemResponse(c, err));
-  app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'No such endpoint.')));
+  app.onError((err) => problemResponse(err));
+  app.notFound(() => problemResponse(new ApiError(404, 'NOT_FOUND', 'No such endpoint.')));
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
 

@@ -1,6 +1,5 @@
 /** RFC 9457 problem responses of the session API, with stable codes. */
 import { isTesseraError, type TesseraErrorCode } from '@tessera-sessions/core';
-import type { Context } from 'hono';
 
 /** Codes the API adds to the engine's. */
 export type ApiErrorCode =
@@ -54,7 +53,7 @@ export class ApiError extends Error {
 }
 
 /** The problem response for an error (Tessera errors keep their code; unknown errors leak nothing). */
-export function problemResponse(c: Context, err: unknown): Response {
+export function problemResponse(err: unknown): Response {
   let p: ApiProblem;
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
@@ -90,6 +89,5 @@ export function problemResponse(c: Context, err: unknown): Response {
       code: 'INTERNAL_ERROR',
     };
   }
-  void c;
   return new Response(JSON.stringify(p), { status: p.status, headers });
 }

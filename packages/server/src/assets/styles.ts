@@ -703,6 +703,8 @@ body.admin {
   .sev-high { background: #fee2e2; color: #7f1d1d; }
   .sev-medium { background: #fef3c7; color: #78350f; }
   .sev-low { background: #e0f2fe; color: #0c4a6e; }
+  .search input:not([type='checkbox']) { max-width: 320px; flex: 1 1 200px; width: auto; }
+  .search > label:not(.check) { font-weight: 600; }
 fieldset {
   border: 1px solid var(--border);
   border-radius: 8px;

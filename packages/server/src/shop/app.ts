@@ -238,7 +238,7 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
   });
 
   /** Runs a step-up action for the signed-in user; returns where to go next. */
-  const perform = async (c: Context<ShopEnv>, session: Session, then: string): Promise<string> => {
+  const perform = async (session: Session, then: string): Promise<string> => {
     if (then === 'checkout') return '/checkout?m=confirmed';
     if (then === 'revoke-others') {
       const n = await svc.sessions.revokeAllForUser(session.userId!, { exceptSessionId: session.id });
@@ -249,7 +249,6 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
       const done = id !== session.id && (await svc.sessions.revoke(id, { userId: session.userId! }));
       return `/account/devices?m=${done ? 'device-signed-out' : 'device-gone'}`;
     }
-    void c;
     return '/account?m=confirmed';
   };
   const validThen = (v: unknown): string | null =>
@@ -264,14 +263,14 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     const id = (await formFields(c)).id ?? '';
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return c.text('Bad session id.', 400);
     if (!isFresh(session)) return c.redirect(`/reauth?action=${encodeURIComponent(`revoke:${id}`)}`, 303);
-    return c.redirect(await perform(c, session, `revoke:${id}`), 303);
+    return c.redirect(await perform(session, `revoke:${id}`), 303);
   });
 
   app.post('/account/devices/revoke-others', async (c) => {
     const session = needUser(c, '/account/devices');
     if (session instanceof Response) return session;
     if (!isFresh(session)) return c.redirect('/reauth?action=revoke-others', 303);
-    return c.redirect(await perform(c, session, 'revoke-others'), 303);
+    return c.redirect(await perform(session, 'revoke-others'), 303);
   });
 
   app.get('/reauth', async (c) => {
@@ -310,7 +309,7 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     }
     await svc.loginThrottle.succeeded(userId);
     const fresh = await c.get('session').reauthenticate();
-    return c.redirect(then ? await perform(c, fresh, then) : '/account?m=confirmed', 303);
+    return c.redirect(then ? await perform(fresh, then) : '/account?m=confirmed', 303);
   });
 
   app.get('/account/password', async (c) => {

@@ -123,6 +123,15 @@ describe('admin console in Chromium', { skip: !available && 'Chromium is not ins
     await shot(page, 'console-keys');
   });
 
+  test('the audit trail records the revocation and its hash chain verifies', async () => {
+    const { page } = admin;
+    await page.goto(`${base}/admin/audit`);
+    await assertLabelled(page);
+    await assert.doesNotReject(page.getByText(/Hash chain verified: \d+ entries/).waitFor());
+    await assert.doesNotReject(page.getByText('admin.session_revoked').first().waitFor());
+    await shot(page, 'console-audit');
+  });
+
   test('no CSP violation, script error or dialog in either browser', () => {
     for (const { problems } of [admin, victim]) {
       assert.deepEqual(problems.csp, []);

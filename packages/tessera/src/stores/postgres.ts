@@ -267,6 +267,28 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
       ]);
       return res.rows.map((r) => r.id);
     },
+    async search(query) {
+      const text = query.text ? query.text.toLowerCase() : null;
+      const res = await q<Row>(
+        'search',
+        `SELECT ${READ} FROM ${S}
+          WHERE expires_at > $1 AND ($2::boolean IS FALSE OR user_id IS NOT NULL)
+            AND ($3::text IS NULL OR strpos(lower(concat_ws(E'\\n', user_id, last_ip,
+                  body::jsonb #>> '{device,firstIp}', body::jsonb #>> '{device,browser}',
+                  body::jsonb #>> '{device,os}', body::jsonb #>> '{device,userAgent}')), $3) > 0)
+          ORDER BY last_seen_at DESC LIMIT $4`,
+        [String(query.now), query.authenticatedOnly === true, text, query.limit],
+      );
+      return res.rows.map(parse);
+    },
+    async countLive(now) {
+      const res = await q<{ live: number; authenticated: number }>(
+        'countLive',
+        `SELECT count(*)::int AS live, count(user_id)::int AS authenticated FROM ${S} WHERE expires_at > $1`,
+        [String(now)],
+      );
+      return { live: res.rows[0]?.live ?? 0, authenticated: res.rows[0]?.authenticated ?? 0 };
+    },
     async sweep(now, limit) {
       // SKIP LOCKED: rows another sweeper (or a request) holds are left for the next batch.
       const sweepOne = (table: string, n: number) =>
