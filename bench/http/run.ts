@@ -1,6 +1,12 @@
 /**
  * HTTP benchmark: authenticated `GET /me` under load, one process per variant, all variants in
- * the same run, several interleaved rounds.
+ * the same run, several interleaved rounds, for two workloads:
+ *
+ * - realistic (the default table): a browser User-Agent on every request, a 3-item cart sealed in
+ *   the session, 50 connections, and 10,000 other logged-in sessions (with carts) live in the
+ *   store, so the peak RSS column says what sessions cost in memory;
+ * - light (rows marked `[light]`): a short bench User-Agent, no session data, 32 connections,
+ *   no other sessions — the workload of the first HTTP sessions, kept for comparison.
  *
  * Each server runs pinned to core 0 (`taskset -c 0`), wrk runs with one thread pinned to core 1,
  * so the server owns one core and the load generator the other. Per round and variant: start the
@@ -9,8 +15,9 @@
  * when the server process got less than 90 % of its core (CPU time from /proc/<pid>/stat against
  * wall time), when wrk saw errors or non-2xx answers, or when other processes loaded core 0.
  *
- *   npx tsx --conditions=tessera-source bench/http/run.ts [--rounds 3] [--duration 5] [--warmup 2] [--connections 32]
- *                             [--only <regex>] [--json <file>]
+ *   npx tsx --conditions=tessera-source bench/http/run.ts [--rounds 5] [--duration 5] [--warmup 2]
+ *       [--workload realistic|light|both] [--sessions 10000] [--connections N (both workloads)]
+ *       [--only <regex>] [--json <file>]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -89,39 +96,33 @@ const VARIANTS: Variant[] = [
     target: 0.75,
   },
   { name: 'fastify + @fastify/session', group: 'fastify', file: 'fastify-session.mjs', session: true },
-  // Shared-store comparison: a 3-item cart in every session, all on one Redis server (issue 10).
+  // Shared-store comparison: every session server on one Redis server (issue 10). The workload
+  // (cart, User-Agent, seeded sessions) is the same as for every other variant.
   ...(['express', 'fastify'] as const).flatMap((g): Variant[] => [
     {
-      name: `${g} + tessera (memory, cart)`,
+      name: `${g} + tessera (redis)`,
       group: g,
       file: `${g}-tessera.ts`,
-      env: { STORE: 'memory', BENCH_CART: '1' },
-      session: true,
-    },
-    {
-      name: `${g} + tessera (redis, cart)`,
-      group: g,
-      file: `${g}-tessera.ts`,
-      env: { STORE: 'redis', BENCH_CART: '1' },
+      env: { STORE: 'redis' },
       session: true,
       redis: true,
     },
     {
-      name: `${g} + tessera (redis + near-cache, cart)`,
+      name: `${g} + tessera (redis + near-cache)`,
       group: g,
       file: `${g}-tessera.ts`,
-      env: { STORE: 'redis-near', BENCH_CART: '1' },
+      env: { STORE: 'redis-near' },
       session: true,
       redis: true,
     },
     {
       name:
         g === 'express'
-          ? 'express + express-session + connect-redis (cart)'
-          : 'fastify + @fastify/session + connect-redis (cart)',
+          ? 'express + express-session + connect-redis'
+          : 'fastify + @fastify/session + connect-redis',
       group: g,
       file: `${g}-session.mjs`,
-      env: { BENCH_CART: '1' },
+      env: { SESSION_STORE: 'redis' },
       session: true,
       redis: true,
     },
@@ -161,16 +162,43 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) tessera-bench';
+type Workload = 'realistic' | 'light';
+
+/** What each workload sends: User-Agent, connections, whether the login stores a cart, sessions seeded. */
+interface WorkloadSpec {
+  ua: string;
+  connections: number;
+  cart: boolean;
+  seed: number;
+  suffix: string;
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i !== -1 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
-const ROUNDS = Number(arg('rounds', '3'));
+const ROUNDS = Number(arg('rounds', '5'));
 const DURATION = Number(arg('duration', '5'));
 const WARMUP = Number(arg('warmup', '2'));
-const CONNECTIONS = Number(arg('connections', '32'));
+const CONNECTIONS = arg('connections', '');
+const WORKLOADS: Workload[] =
+  arg('workload', 'both') === 'both' ? ['realistic', 'light'] : [arg('workload', 'both') as Workload];
+const SPECS: Record<Workload, WorkloadSpec> = {
+  realistic: {
+    ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    connections: Number(CONNECTIONS || 50),
+    cart: true,
+    seed: Number(arg('sessions', '10000')),
+    suffix: '',
+  },
+  light: {
+    ua: 'Mozilla/5.0 (X11; Linux x86_64) tessera-bench',
+    connections: Number(CONNECTIONS || 32),
+    cart: false,
+    seed: 0,
+    suffix: ' [light]',
+  },
+};
 const ONLY = new RegExp(arg('only', '.'));
 const JSON_OUT = arg('json', '');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -184,6 +212,8 @@ interface Round {
   cpuShare: number;
   /** Core 0 busy time not spent by the server, per wall second. */
   foreignLoad: number;
+  /** The server's peak resident set (VmHWM) at the end of the round, in MiB. */
+  peakRssMiB: number;
   errors: string[];
 }
 
@@ -204,6 +234,12 @@ function processTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Peak resident set size of a process (VmHWM), in MiB. */
+function peakRss(pid: number): number {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 interface Started {
@@ -248,25 +284,27 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function login(base: string): Promise<string> {
-  const res = await fetch(`${base}/bench-login`, { headers: { 'user-agent': UA } });
+async function login(base: string, w: WorkloadSpec): Promise<string> {
+  const res = await fetch(`${base}/bench-login${w.cart ? '?cart=1' : ''}`, {
+    headers: { 'user-agent': w.ua },
+  });
   if (res.status >= 400) throw new Error(`bench-login answered ${res.status}`);
   const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
   if (cookies.length === 0) throw new Error('bench-login set no cookie');
   return cookies.join('; ');
 }
 
-function wrk(url: string, cookie: string, seconds: number): Promise<string> {
+function wrk(url: string, cookie: string, seconds: number, w: WorkloadSpec): Promise<string> {
   const args = [
     '-c',
     '1',
     'wrk',
     '-t1',
-    `-c${CONNECTIONS}`,
+    `-c${w.connections}`,
     `-d${seconds}s`,
     '--latency',
     '-H',
-    `User-Agent: ${UA}`,
+    `User-Agent: ${w.ua}`,
   ];
   if (cookie) args.push('-H', `Cookie: ${cookie}`);
   args.push(url);
@@ -299,10 +337,10 @@ function parseWrk(out: string): { rps: number; requests: number; p99Ms: number; 
   return { rps, requests, p99Ms, errors };
 }
 
-async function runOnce(v: Variant): Promise<Round> {
+async function runOnce(v: Variant, w: WorkloadSpec): Promise<Round> {
   const { child, port, pid, stderr } = await startServer(v);
   try {
-    return await measure(v, port, pid);
+    return await measure(v, w, port, pid);
   } catch (err) {
     const tail = stderr();
     throw new Error(`${err instanceof Error ? err.message : String(err)}${tail ? ` (server: ${tail})` : ''}`);
@@ -311,19 +349,25 @@ async function runOnce(v: Variant): Promise<Round> {
   }
 }
 
-async function measure(v: Variant, port: number, pid: number): Promise<Round> {
+async function measure(v: Variant, w: WorkloadSpec, port: number, pid: number): Promise<Round> {
   const base = `http://127.0.0.1:${port}`;
+  const UA = w.ua;
   // Bare servers get a session-shaped cookie they ignore: a browser sends it either way, and the same
   // request bytes keep header parsing out of the comparison.
-  const cookie = v.session ? await login(base) : `__Host-sid=${'A'.repeat(43)}`;
+  const cookie = v.session ? await login(base, w) : `__Host-sid=${'A'.repeat(43)}`;
+  if (v.session && w.seed > 0) {
+    const seeded = await fetch(`${base}/bench-seed?n=${w.seed}`, { headers: { 'user-agent': UA } });
+    await seeded.arrayBuffer();
+    if (seeded.status >= 400) throw new Error(`${v.name}: bench-seed answered ${seeded.status}`);
+  }
   const check = await fetch(`${base}/me`, { headers: { 'user-agent': UA, cookie } });
   if (check.status !== 200) throw new Error(`${v.name}: GET /me answered ${check.status} before the run`);
   await check.arrayBuffer();
-  await wrk(`${base}/me`, cookie, WARMUP);
+  await wrk(`${base}/me`, cookie, WARMUP, w);
   const busy0 = cpuBusy();
   const ticks0 = processTicks(pid);
   const t0 = process.hrtime.bigint();
-  const out = await wrk(`${base}/me`, cookie, DURATION);
+  const out = await wrk(`${base}/me`, cookie, DURATION, w);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const ticks1 = processTicks(pid);
   const busy1 = cpuBusy();
@@ -339,6 +383,7 @@ async function measure(v: Variant, port: number, pid: number): Promise<Round> {
     cpuUs: (serverSeconds / parsed.requests) * 1e6,
     cpuShare: serverSeconds / wall,
     foreignLoad: Math.max(0, core0Seconds - serverSeconds) / wall,
+    peakRssMiB: peakRss(pid),
     errors: parsed.errors,
   };
 }
@@ -358,8 +403,21 @@ function flagsOf(r: Round): string[] {
   return f;
 }
 
+interface Job extends Variant {
+  workload: WorkloadSpec;
+  /** Bare-framework key: the framework and the workload. */
+  key: string;
+}
+
 async function main(): Promise<void> {
-  const variants = VARIANTS.filter((v) => ONLY.test(v.name));
+  const variants: Job[] = WORKLOADS.flatMap((wl) =>
+    VARIANTS.filter((v) => ONLY.test(v.name)).map((v) => ({
+      ...v,
+      name: `${v.name}${SPECS[wl].suffix}`,
+      workload: SPECS[wl],
+      key: `${v.group}|${wl}`,
+    })),
+  );
   if (variants.some((v) => v.redis)) {
     const { startRedis } = await import('../../packages/tessera/test/servers/index.ts');
     const redis = await startRedis();
@@ -369,7 +427,7 @@ async function main(): Promise<void> {
   const results = new Map<string, Round[]>(variants.map((v) => [v.name, []]));
   console.log(
     `bench/http: ${variants.length} variants × ${ROUNDS} rounds × ${DURATION}s (warm-up ${WARMUP}s), ` +
-      `wrk -t1 -c${CONNECTIONS} on core 1, servers on core 0, node ${process.version}`,
+      `workloads ${WORKLOADS.join(', ')}, wrk -t1 on core 1, servers on core 0, node ${process.version}`,
   );
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order every round so no variant always runs first (or right after another).
@@ -377,7 +435,7 @@ async function main(): Promise<void> {
     for (const v of order) {
       let r: Round;
       try {
-        r = await runOnce(v);
+        r = await runOnce(v, v.workload);
       } catch (err) {
         // One broken variant must not sink the whole run: record it and go on.
         const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
@@ -387,50 +445,61 @@ async function main(): Promise<void> {
           p99Ms: Number.NaN,
           cpuShare: 0,
           foreignLoad: 0,
+          peakRssMiB: Number.NaN,
           errors: [`failed: ${message}`],
         };
       }
       results.get(v.name)!.push(r);
       const flags = flagsOf(r);
       console.log(
-        `  round ${round + 1}  ${v.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms` +
+        `  round ${round + 1}  ${v.name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms` +
           `  ${r.cpuUs.toFixed(1).padStart(6)} µs cpu/req` +
-          `  cpu ${(r.cpuShare * 100).toFixed(0).padStart(3)}%${flags.length ? `  ⚠ ${flags.join('; ')}` : ''}`,
+          `  cpu ${(r.cpuShare * 100).toFixed(0).padStart(3)}%  rss ${r.peakRssMiB.toFixed(0)} MiB${flags.length ? `  ⚠ ${flags.join('; ')}` : ''}`,
       );
     }
   }
 
-  const bare = new Map<Group, number>();
-  const bareCpu = new Map<Group, number>();
-  const bareRounds = new Map<Group, Round[]>();
+  const bare = new Map<string, number>();
+  const bareCpu = new Map<string, number>();
+  const bareRss = new Map<string, number>();
+  const bareP99 = new Map<string, number>();
+  const bareRounds = new Map<string, Round[]>();
   for (const v of variants) {
     if (v.session) continue;
-    bareRounds.set(v.group, results.get(v.name)!);
-    bare.set(v.group, median(results.get(v.name)!.map((r) => r.rps)));
-    bareCpu.set(v.group, median(results.get(v.name)!.map((r) => r.cpuUs)));
+    const rounds = results.get(v.name)!;
+    bareRounds.set(v.key, rounds);
+    bare.set(v.key, median(rounds.map((r) => r.rps)));
+    bareCpu.set(v.key, median(rounds.map((r) => r.cpuUs)));
+    bareRss.set(v.key, median(rounds.map((r) => r.peakRssMiB)));
+    bareP99.set(v.key, median(rounds.map((r) => r.p99Ms)));
   }
   const rows = variants.map((v) => {
     const rounds = results.get(v.name)!;
     const clean = rounds.filter((r) => flagsOf(r).length === 0);
     const rps = median(rounds.map((r) => r.rps));
-    const base = bare.get(v.group);
+    const base = bare.get(v.key);
     const ratio = base ? rps / base : Number.NaN;
     const cpuUs = median(rounds.map((r) => r.cpuUs));
-    const baseCpu = bareCpu.get(v.group);
+    const baseCpu = bareCpu.get(v.key);
     // Throughput the variant would keep if CPU per request were all that mattered: bare cost / own cost.
     const cpuRatio = baseCpu ? baseCpu / cpuUs : Number.NaN;
     // Paired: each round's req/s against the bare framework's in the same round (drift cancels).
-    const bareByRound = bareRounds.get(v.group);
+    const bareByRound = bareRounds.get(v.key);
     const paired = bareByRound
       ? median(rounds.map((r, i) => r.rps / (bareByRound[i]?.rps ?? Number.NaN)))
       : Number.NaN;
+    const p99Ms = median(rounds.map((r) => r.p99Ms));
+    const peakRssMiB = median(rounds.map((r) => r.peakRssMiB));
     return {
       variant: v.name,
       group: v.group,
+      p99VsBare: p99Ms / (bareP99.get(v.key) ?? Number.NaN),
+      peakRssMiB,
+      rssOverBare: peakRssMiB - (bareRss.get(v.key) ?? Number.NaN),
       rps,
       min: Math.min(...rounds.map((r) => r.rps).filter(Number.isFinite)),
       max: Math.max(...rounds.map((r) => r.rps).filter(Number.isFinite)),
-      p99Ms: median(rounds.map((r) => r.p99Ms)),
+      p99Ms,
       ratio,
       paired,
       cpuUs,
@@ -446,11 +515,14 @@ async function main(): Promise<void> {
     'req/s (median)',
     'min–max',
     'p99 ms',
+    'p99 vs bare',
     'vs bare',
     'vs bare (paired)',
     'target',
     'cpu µs/req',
     'vs bare (cpu)',
+    'peak RSS MiB',
+    'RSS over bare',
     'flagged rounds',
   ];
   const table = rows.map((r) => [
@@ -458,11 +530,14 @@ async function main(): Promise<void> {
     r.rps.toFixed(0),
     `${r.min.toFixed(0)}–${r.max.toFixed(0)}`,
     r.p99Ms.toFixed(2),
+    Number.isFinite(r.p99VsBare) ? `${r.p99VsBare.toFixed(2)}×` : '–',
     Number.isFinite(r.ratio) ? `${(r.ratio * 100).toFixed(1)}%` : '–',
     Number.isFinite(r.paired) ? `${(r.paired * 100).toFixed(1)}%` : '–',
     r.target === undefined ? '' : `≥${r.target * 100}% ${r.ratio >= r.target ? 'ok' : 'MISS'}`,
     r.cpuUs.toFixed(1),
     Number.isFinite(r.cpuRatio) ? `${(r.cpuRatio * 100).toFixed(1)}%` : '–',
+    r.peakRssMiB.toFixed(1),
+    Number.isFinite(r.rssOverBare) ? `${r.rssOverBare >= 0 ? '+' : ''}${r.rssOverBare.toFixed(1)}` : '–',
     `${r.flagged}/${r.rounds.length}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));

@@ -3,8 +3,10 @@
  * bench user, and the start-up handshake with the runner (one JSON line on stdout).
  *
  * Every server answers `GET /me` with `{"userId":"alice"}` (401 without a session) and, for the
- * session variants, `GET /bench-login` — a bench-only route that logs alice in and sets the cookie.
- * It is a GET only to keep the runner simple; never ship a login on a safe method.
+ * session variants, `GET /bench-login` — a bench-only route that logs alice in and sets the cookie
+ * (`?cart=1`: and stores {@link CART} in the session) — and `GET /bench-seed?n=N`, which creates N
+ * more logged-in sessions with a cart in-process (the peak-RSS figure is taken with them live).
+ * They are GETs only to keep the runner simple; never ship a login on a safe method.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync } from 'node:fs';
@@ -24,6 +26,37 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 
 export const USER = 'alice';
+
+/** The realistic workload's session data: a 3-item cart (sealed by Tessera like any session data). */
+export const CART = {
+  cart: [
+    { sku: 'SKU-10442', name: 'Espresso beans, 1 kg', qty: 2, priceCents: 2490 },
+    { sku: 'SKU-20017', name: 'Ceramic mug', qty: 1, priceCents: 1200 },
+    { sku: 'SKU-31808', name: 'Milk frother', qty: 1, priceCents: 3999 },
+  ],
+};
+
+/** What a bench-only route asks for: `?cart=1` on login, `?n=N` on seed. */
+export function benchQuery(url: string | undefined): { cart: boolean; n: number } {
+  const q = new URLSearchParams(url?.split('?')[1] ?? '');
+  return { cart: q.get('cart') === '1', n: Math.min(100_000, Math.max(0, Number(q.get('n') ?? 0) || 0)) };
+}
+
+/**
+ * Creates `n` more logged-in sessions (distinct users, each with the cart), straight through the
+ * manager, so the store holds as many live sessions as a busy app would.
+ */
+export async function seedSessions(
+  manager: SessionManager,
+  n: number,
+  userAgent: string | null,
+): Promise<void> {
+  const ctx = { ip: '127.0.0.1', userAgent };
+  for (let i = 0; i < n; i++) {
+    const { session } = await manager.login(null, `seed-${i}`, {}, ctx);
+    await manager.setData(session, CART);
+  }
+}
 
 /**
  * The Tessera manager of a bench server: a memory store, SQLite in a fresh WAL file
@@ -61,9 +94,6 @@ export async function benchManager(): Promise<SessionManager> {
   }
   return manager;
 }
-
-/** The session data of the bench login: a 3-item cart, as a shop would keep. */
-export const CART = { cart: ['book', 'pen', 'mug'] };
 
 /** Tells the runner where the server listens (the first line on stdout). */
 export function ready(address: AddressInfo | string | null): void {

@@ -2,17 +2,26 @@
 
 import { expressSessions, requireAuth, sessionErrorHandler } from '@tessera-sessions/core/express';
 import express from 'express';
-import { benchManager, CART, HOST, ready, USER } from './common.ts';
+import { benchManager, benchQuery, CART, HOST, ready, seedSessions, USER } from './common.ts';
 
 const app = express();
-app.use(expressSessions(await benchManager()));
+const manager = await benchManager();
+app.use(expressSessions(manager));
 app.get('/me', requireAuth(), (req, res) => {
   res.json({ userId: req.session.userId });
 });
 app.get('/bench-login', async (req, res, next) => {
   try {
     await req.session.login(USER);
-    if (process.env.BENCH_CART === '1') await req.session.set(CART);
+    if (benchQuery(req.url).cart) await req.session.set(CART);
+    res.status(204).end();
+  } catch (err) {
+    next(err);
+  }
+});
+app.get('/bench-seed', async (req, res, next) => {
+  try {
+    await seedSessions(manager, benchQuery(req.url).n, req.headers['user-agent'] ?? null);
     res.status(204).end();
   } catch (err) {
     next(err);

@@ -2,14 +2,19 @@
 
 import { requireAuth, tessera } from '@tessera-sessions/core/fastify';
 import Fastify from 'fastify';
-import { benchManager, CART, HOST, ready, USER } from './common.ts';
+import { benchManager, benchQuery, CART, HOST, ready, seedSessions, USER } from './common.ts';
 
 const app = Fastify({ logger: false });
-await app.register(tessera, { manager: await benchManager() });
+const manager = await benchManager();
+await app.register(tessera, { manager });
 app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
 app.get('/bench-login', async (request, reply) => {
   await request.session.login(USER);
-  if (process.env.BENCH_CART === '1') await request.session.set(CART);
+  if (benchQuery(request.url).cart) await request.session.set(CART);
+  return reply.code(204).send();
+});
+app.get('/bench-seed', async (request, reply) => {
+  await seedSessions(manager, benchQuery(request.url).n, request.headers['user-agent'] ?? null);
   return reply.code(204).send();
 });
 await app.listen({ port: 0, host: HOST });

@@ -1,9 +1,10 @@
 /** node:http + Tessera (`@tessera-sessions/core/node`): `GET /me` validates the session cookie. */
 import { createServer } from 'node:http';
 import { nodeSessions } from '@tessera-sessions/core/node';
-import { benchManager, CART, HOST, ready, USER } from './common.ts';
+import { benchManager, benchQuery, CART, HOST, ready, seedSessions, USER } from './common.ts';
 
-const sessions = nodeSessions(await benchManager());
+const manager = await benchManager();
+const sessions = nodeSessions(manager);
 const server = createServer(async (req, res) => {
   try {
     const session = await sessions.getSession(req, res);
@@ -14,9 +15,14 @@ const server = createServer(async (req, res) => {
         .end(JSON.stringify({ userId: session.userId }));
       return;
     }
-    if (req.url === '/bench-login') {
+    if (req.url?.startsWith('/bench-login')) {
       await session.login(USER);
-      if (process.env.BENCH_CART === '1') await session.set(CART);
+      if (benchQuery(req.url).cart) await session.set(CART);
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.url?.startsWith('/bench-seed')) {
+      await seedSessions(manager, benchQuery(req.url).n, req.headers['user-agent'] ?? null);
       res.writeHead(204).end();
       return;
     }

@@ -24,6 +24,15 @@ export interface SqliteStoreOptions {
    * most; 0 turns it off). Only unchanged rows hit it, so it never serves stale data.
    */
   parseCacheSize?: number;
+  /**
+   * How many records to keep by id in a process-local read cache (default 10,000; 0 turns it
+   * off). It stays coherent: every write through this store drops what it changes, and a write by
+   * any other connection or process is noticed through `PRAGMA data_version` before each cached
+   * read (under `exclusive: true`, or for an in-memory database, no other writer can exist, so a
+   * cached read is a map look-up). Writes to Tessera's tables on this same connection that bypass
+   * the store are not seen: leave the tables to the store.
+   */
+  readCacheSize?: number;
 }
 
 /** Schema migrations, applied in order; each runs once inside a transaction. */
@@ -154,18 +163,27 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return r;
   };
 
+  const cache = readCache(db, options);
   const getSync = (id: string): SessionRecord | null => {
+    const hit = cache.get(id);
+    if (hit !== undefined) return hit;
     const body = q.get.get(id) as string | undefined;
-    return body === undefined ? null : parseBody(body);
+    if (body === undefined) return null;
+    const record = parseBody(body);
+    cache.set(id, record);
+    return record;
   };
 
   const rotateTx = db.transaction((oldId: string, expected: number, next: SessionRecord, tomb: Tombstone) => {
+    cache.forget(oldId);
+    cache.forget(next.id);
     if (q.delVersion.run(oldId, expected).changes !== 1) return false;
     writeTomb(tomb);
     q.insert.run(params(next));
     return true;
   });
   const deleteTx = db.transaction((id: string, tomb: Tombstone) => {
+    cache.forget(id);
     writeTomb(tomb);
     return q.del.run(id).changes === 1;
   });
@@ -173,6 +191,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   // rotates meanwhile cannot slip between the read and the delete.
   const deleteManyTx = db.transaction(
     (select: typeof q.byUser, key: string, template: TombstoneTemplate, exceptId: string | undefined) => {
+      cache.clear();
       const rows = (select.all(key) as Row[]).map((r) => JSON.parse(r.body) as SessionRecord);
       const ids: string[] = [];
       for (const r of rows) {
@@ -186,6 +205,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
   );
   const sweepTx = db.transaction((now: number, limit: number) => {
+    cache.clear();
     const a = q.sweepSessions.run(now, limit).changes;
     const b = a < limit ? q.sweepTombs.run(now, limit - a).changes : 0;
     return a + b;
@@ -193,6 +213,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     async create(record) {
+      cache.forget(record.id);
       try {
         q.insert.run(params(record));
       } catch (err) {
@@ -206,9 +227,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     getSync,
     async update(next, expectedVersion) {
+      cache.forget(next.id);
       return q.update.run({ ...params(next), expected: expectedVersion }).changes === 1;
     },
     async touch(id, patch) {
+      cache.forget(id);
       return (
         q.touch.run({ id, lastSeenAt: patch.lastSeenAt, idle: patch.idleExpiresAt, lastIp: patch.lastIp })
           .changes === 1
@@ -258,6 +281,53 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async countLive(now) {
       const row = q.count.get(now) as { live: number; authenticated: number };
       return { live: row.live, authenticated: row.authenticated };
+    },
+  };
+}
+
+/** The store's process-local read cache (see `readCacheSize`). */
+interface ReadCache {
+  /** The cached record, or undefined (also when another writer may have changed anything since). */
+  get(id: string): SessionRecord | undefined;
+  set(id: string, record: SessionRecord): void;
+  /** Drops one record; called before every write of this store that changes it. */
+  forget(id: string): void;
+  clear(): void;
+}
+
+function readCache(db: Database, options: SqliteStoreOptions): ReadCache {
+  const size = options.readCacheSize ?? 10_000;
+  if (!Number.isInteger(size) || size < 0)
+    throw new TypeError('readCacheSize must be a non-negative integer.');
+  const map = new Map<string, SessionRecord>();
+  // `data_version` changes when another connection (this process or another) commits; this
+  // connection's own commits go through the store, which forgets what they change. No other
+  // connection can write an in-memory database, or a file held with `exclusive: true`.
+  const version = options.exclusive || db.memory ? null : db.prepare('PRAGMA data_version').pluck();
+  let seen: unknown = version?.get();
+  return {
+    get(id) {
+      if (size === 0) return undefined;
+      if (version !== null) {
+        const now = version.get();
+        if (now !== seen) {
+          map.clear();
+          seen = now;
+          return undefined;
+        }
+      }
+      return map.get(id);
+    },
+    set(id, record) {
+      if (size === 0) return;
+      if (map.size >= size) map.delete(map.keys().next().value as string);
+      map.set(id, record);
+    },
+    forget(id) {
+      map.delete(id);
+    },
+    clear() {
+      map.clear();
     },
   };
 }

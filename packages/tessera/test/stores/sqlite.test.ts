@@ -225,6 +225,88 @@ describe('sqlite store specifics', () => {
     dbB.close();
   });
 
+  test('the read cache: a logout or revocation by another process ends the session here at once', async () => {
+    const path = dbPath();
+    const dbA = new Database(path);
+    const dbB = new Database(path);
+    const clock = new FrozenClock();
+    const options = { keys: keys(), clock, creationRateLimit: false, logger: { warn: () => {} } } as const;
+    const a = new SessionManager({ ...options, store: sqliteStore({ database: dbA }) });
+    const b = new SessionManager({ ...options, store: sqliteStore({ database: dbB }) });
+    const ctx = { ip: '192.0.2.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' };
+    const stolen = await a.login(null, 'alice', {}, ctx);
+    const other = await a.login(null, 'bob', {}, ctx);
+    // Warm A's cache: both sessions are read (and cached) by instance A.
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await a.validate(stolen.token, ctx)).ok, true);
+      assert.equal((await a.validate(other.token, ctx)).ok, true);
+    }
+    // Instance B (another process on the same file) revokes alice everywhere and logs bob out.
+    const seenByB = await b.validate(stolen.token, ctx);
+    assert.ok(seenByB.ok);
+    await b.revokeAllForUser('alice');
+    const bobAtB = await b.validate(other.token, ctx);
+    assert.ok(bobAtB.ok);
+    await b.logout(bobAtB.session);
+    assert.deepEqual(await a.validate(stolen.token, ctx), { ok: false, reason: 'revoked' });
+    assert.deepEqual(await a.validate(other.token, ctx), { ok: false, reason: 'revoked' });
+    dbA.close();
+    dbB.close();
+  });
+
+  test("the read cache serves unchanged records without a query, and the store's own writes replace them", async () => {
+    for (const exclusive of [false, true]) {
+      const db = new Database(dbPath());
+      const store = sqliteStore({ database: db, exclusive });
+      const r = sampleRecord({ version: 1 });
+      await store.create(r);
+      const first = store.getSync!(r.id);
+      // Emptied behind the store's back (the same connection, not through the store): a cached
+      // record is still served, which is what saves the query — and why the tables are the store's alone.
+      db.prepare('DELETE FROM tessera_sessions').run();
+      assert.equal(store.getSync!(r.id), first, `exclusive: ${exclusive}`);
+      db.prepare(
+        'INSERT INTO tessera_sessions (id, user_id, family, version, expires_at, body) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(r.id, r.userId, r.family, 1, r.absoluteExpiresAt, JSON.stringify(r));
+      await store.touch(r.id, {
+        lastSeenAt: r.lastSeenAt + 5,
+        idleExpiresAt: r.idleExpiresAt + 5,
+        lastIp: '192.0.2.7',
+      });
+      assert.equal(store.getSync!(r.id)?.device.lastIp, '192.0.2.7');
+      const touched = store.getSync!(r.id)!;
+      assert.equal(await store.update({ ...touched, data: 'v2', version: 2 }, 1), true);
+      assert.equal(store.getSync!(r.id)?.data, 'v2');
+      const next = sampleRecord({ family: r.family, version: 3 });
+      assert.equal(await store.rotate(r.id, 2, next, sampleTombstone(r, 'rotated-renewal')), true);
+      assert.equal(store.getSync!(r.id), null);
+      assert.equal(store.getSync!(next.id)?.id, next.id);
+      await store.delete(next.id, sampleTombstone(next, 'logout'));
+      assert.equal(store.getSync!(next.id), null);
+      const u = sampleRecord({ userId: 'carol' });
+      await store.create(u);
+      assert.ok(store.getSync!(u.id));
+      await store.deleteByUser('carol', sampleTemplate('revoked-all'));
+      assert.equal(store.getSync!(u.id), null);
+      db.close();
+    }
+  });
+
+  test('readCacheSize: 0 turns the read cache off; a bad size is refused', () => {
+    const db = new Database(':memory:');
+    const store = sqliteStore({ database: db, readCacheSize: 0 });
+    const r = sampleRecord();
+    void store.create(r);
+    assert.ok(store.getSync!(r.id));
+    db.prepare('DELETE FROM tessera_sessions').run();
+    assert.equal(store.getSync!(r.id), null);
+    assert.throws(
+      () => sqliteStore({ database: new Database(':memory:'), readCacheSize: -1 }),
+      /readCacheSize/,
+    );
+    db.close();
+  });
+
   test('a table prefix with SQL in it is refused', () => {
     const db = new Database(':memory:');
     assert.throws(() => sqliteStore({ database: db, tablePrefix: 'x; DROP TABLE users; --' }), TypeError);
