@@ -39,9 +39,12 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function createApp(manager: SessionManager = exampleManager(), lib: typeof express = express) {
   const app = lib();
   app.disable('x-powered-by');
-  // The body parser runs first, so the session middleware can read the `_csrf` form field.
+  const sessions = expressSessions(manager, { loginUrl: '/login' });
+  // Notes each request's arrival, so a token renewed during a slow upload is judged by it.
+  app.use(sessions.arrival);
+  // The body parser runs before the sessions, so the session middleware can read the `_csrf` form field.
   app.use(lib.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(expressSessions(manager, { loginUrl: '/login' }));
+  app.use(sessions);
 
   const loginForm = handle(async (req, res) => {
     res.type('html').send(loginPage(await req.session.csrfToken()));

@@ -9,6 +9,12 @@ export interface RequestContext {
   ip?: string | null;
   /** Raw `User-Agent` header. */
   userAgent?: string | null;
+  /**
+   * When the request arrived, on the manager's clock, if the adapter saw it earlier than it
+   * validates (Express validates after its body parser). A token renewed away is judged by when
+   * the request carrying it arrived, so a slow upload is not taken for a replay. Default: now.
+   */
+  receivedAt?: number;
 }
 
 /** What to do when a binding no longer matches. */

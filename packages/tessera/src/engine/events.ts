@@ -28,7 +28,11 @@ export type SessionEvent =
       action: 'monitor' | 'step-up' | 'revoke';
     })
   | (Base & { type: 'session.reuse'; family: string; revoked: number })
-  | (Base & { type: 'session.invalid_token'; reason: 'malformed' | 'unknown' | 'revoked' | 'duplicate' })
+  | (Base & {
+      type: 'session.invalid_token';
+      /** `retired`: a token replaced by login or a privilege change, replayed within the grace window. */
+      reason: 'malformed' | 'unknown' | 'revoked' | 'duplicate' | 'retired';
+    })
   | (Base & { type: 'session.rate_limited' })
   | (Base & { type: 'session.limit_reached'; limit: number; action: 'evict-oldest' | 'reject' })
   | (Base & { type: 'session.csrf_rejected'; reason: string });

@@ -67,7 +67,6 @@ const MAX_CAS_ATTEMPTS = 8;
 function storeFailure(operation: string, err: unknown): TesseraError {
   return err instanceof TesseraError ? err : new StoreUnavailableError(operation, { cause: err });
 }
-const ROTATED = new Set<EndReason>(['rotated-login', 'rotated-privilege', 'rotated-renewal']);
 
 /**
  * The session engine: issues, validates, rotates and ends sessions with safe defaults. It knows
@@ -148,6 +147,7 @@ export class SessionManager {
       data: data === undefined ? null : this.#seal(data, id),
       csrfSecret: randomBytes(32).toString('base64url'),
       version: 1,
+      tokenSeenAt: now,
     };
     await this.#guard('create', this.#store.create(record));
     this.#emit('session.created', record, ctx, { anonymous: true });
@@ -200,7 +200,7 @@ export class SessionManager {
     if (!record) return this.#resolveMissing(id, ctx);
     // The common case — live, bound to this client, nothing to write — stays synchronous.
     if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };
-    return this.#check(record, ctx, true);
+    return this.#check(record, ctx, 'own');
   }
 
   /**
@@ -247,6 +247,7 @@ export class SessionManager {
       data: data === undefined ? null : this.#seal(data, id),
       csrfSecret: randomBytes(32).toString('base64url'),
       version,
+      tokenSeenAt: now,
     });
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -337,7 +338,11 @@ export class SessionManager {
    * new data (or undefined to clear it); on a concurrent write it is called again with the fresh
    * data, so concurrent requests never lose each other's writes. Never resurrects a logged-out session.
    */
-  async updateData<T>(session: Session, change: (current: T | undefined) => T | undefined): Promise<Session> {
+  async updateData<T>(
+    session: Session,
+    change: (current: T | undefined) => T | undefined,
+    ctx: RequestContext = {},
+  ): Promise<Session> {
     let rec: SessionRecord | null = recordOf(session);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!rec) throw new SessionRevokedError('The session ended before its data could be saved.');
@@ -348,7 +353,7 @@ export class SessionManager {
         version: rec.version + 1,
       };
       if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
-      rec = await this.#current(rec.id);
+      rec = await this.#current(rec.id, ctx.receivedAt);
     }
     throw new SessionConflictError(MAX_CAS_ATTEMPTS);
   }
@@ -511,39 +516,95 @@ export class SessionManager {
       createdAt: now,
       // Long enough to recognise a replay for as long as the token could have been valid.
       expiresAt: Math.max(rec.absoluteExpiresAt, now + this.#o.graceMs) + this.#o.renewalMs,
+      tokenSeenAt: rec.tokenSeenAt === undefined ? rec.rotatedAt : rec.tokenSeenAt,
     };
   }
 
-  async #resolveMissing(id: string, ctx: RequestContext, depth = 0): Promise<ValidateResult> {
+  async #resolveMissing(id: string, ctx: RequestContext): Promise<ValidateResult> {
     const tomb = await this.#guard('getTombstone', this.#store.getTombstone(id));
     if (!tomb) {
       this.#emit('session.invalid_token', null, ctx, { reason: 'unknown' });
       return { ok: false, reason: 'unknown' };
     }
-    if (ROTATED.has(tomb.reason)) {
-      const age = this.#now() - tomb.createdAt;
-      if (age <= this.#o.graceMs) {
-        // In-flight requests that still carry a just-renewed token see the successor, read-only.
-        // Login and privilege rotations get no such grace: the old token must never gain the new rights.
-        if (tomb.reason === 'rotated-renewal' && tomb.successorId && depth < 3) {
-          const succ = await this.#guard('get', this.#store.get(tomb.successorId));
-          if (succ) return this.#check(succ, ctx, false);
-          return this.#resolveMissing(tomb.successorId, ctx, depth + 1);
-        }
+    const arrived = ctx.receivedAt ?? this.#now();
+    if (tomb.reason === 'rotated-renewal') {
+      // A token renewed away keeps working until its successor's token has been presented (the
+      // renewing response may be slow, lost or aborted); from then on only within the grace window,
+      // for requests already in flight; after that it is a replay.
+      const chain = await this.#followRenewals(tomb);
+      if (chain.live && chain.seenAt === null) return this.#check(chain.live, ctx, 'successor');
+      if (chain.live && chain.seenAt !== null && arrived - chain.seenAt <= this.#o.graceMs)
+        return this.#check(chain.live, ctx, 'read');
+      if (chain.live) return this.#reuse(tomb, ctx);
+      // The session ended after the successor was used: a replay all the same (one alarm — the
+      // family's tombstones then say `reuse`), unless it is a request in flight or the end was the alarm.
+      if (chain.seenAt !== null && arrived - chain.seenAt > this.#o.graceMs && chain.end?.reason !== 'reuse')
+        return this.#reuse(tomb, ctx);
+      return this.#ended(chain.end ?? tomb, ctx);
+    }
+    if (tomb.reason === 'rotated-login' || tomb.reason === 'rotated-privilege') {
+      // No grace for login and privilege rotations: the old token must never gain the new rights.
+      // Within the grace window it is a request that was in flight (reported, not an alarm).
+      if (arrived - tomb.createdAt <= this.#o.graceMs) {
+        this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'retired' });
         return { ok: false, reason: 'revoked' };
       }
-      const revoked = await this.#guard(
-        'deleteFamily',
-        this.#store.deleteFamily(tomb.family, (r) => this.#tomb(r, 'reuse', null)),
-      );
-      this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
-        family: tomb.family,
-        revoked: revoked.length,
-      });
-      return { ok: false, reason: 'reuse' };
+      return this.#reuse(tomb, ctx);
     }
+    return this.#ended(tomb, ctx);
+  }
+
+  /** "No session" for a token whose session ended (logout, revocation, expiry, an earlier reuse alarm). */
+  #ended(tomb: Tombstone, ctx: RequestContext): ValidateResult {
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
-    return { ok: false, reason: tomb.reason === 'expired' ? 'expired' : 'revoked' };
+    const reason = tomb.reason === 'expired' ? 'expired' : tomb.reason === 'reuse' ? 'reuse' : 'revoked';
+    return { ok: false, reason };
+  }
+
+  /**
+   * A retired token replayed after its successor was used: revokes the rotation family (cost: its
+   * size) and re-marks the replayed token's tombstone as `reuse`, so replaying it again is one read
+   * and raises no second alarm.
+   */
+  async #reuse(tomb: Tombstone, ctx: RequestContext): Promise<ValidateResult> {
+    const revoked = await this.#guard(
+      'deleteFamily',
+      this.#store.deleteFamily(tomb.family, (r) => this.#tomb(r, 'reuse', null)),
+    );
+    await this.#guard(
+      'delete',
+      this.#store.delete(tomb.id, { ...tomb, reason: 'reuse', successorId: null, createdAt: this.#now() }),
+    );
+    this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
+      family: tomb.family,
+      revoked: revoked.length,
+    });
+    return { ok: false, reason: 'reuse' };
+  }
+
+  /**
+   * Follows a chain of periodic renewals from a renewed-away token to the live record. `seenAt` is
+   * when the first successor whose token the client presented was first presented (null: none was);
+   * `end` is the tombstone where the chain stopped, when no record is live.
+   */
+  async #followRenewals(
+    tomb: Tombstone,
+  ): Promise<{ live: SessionRecord | null; seenAt: number | null; end: Tombstone | null }> {
+    let seenAt: number | null = null;
+    let at = tomb;
+    for (let hop = 0; hop < 8 && at.reason === 'rotated-renewal' && at.successorId; hop++) {
+      const next = at.successorId;
+      const rec = await this.#guard('get', this.#store.get(next));
+      if (rec) {
+        if (seenAt === null && rec.tokenSeenAt !== null) seenAt = rec.tokenSeenAt ?? at.createdAt;
+        return { live: rec, seenAt, end: null };
+      }
+      const t = await this.#guard('getTombstone', this.#store.getTombstone(next));
+      if (!t) return { live: null, seenAt, end: null };
+      if (seenAt === null && t.tokenSeenAt !== null) seenAt = t.tokenSeenAt ?? at.createdAt;
+      at = t;
+    }
+    return { live: null, seenAt, end: at };
   }
 
   /** True when a request needs no work beyond reading: no deadline passed, no binding changed, no renewal or touch due. */
@@ -555,12 +616,24 @@ export class SessionManager {
       now < rec.idleExpiresAt &&
       now - rec.rotatedAt < o.renewalMs &&
       now - rec.lastSeenAt < o.touchMs &&
+      rec.tokenSeenAt !== null &&
       (o.uaPolicy === 'off' || !userAgentChanged(rec.binding, ctx.userAgent)) &&
       (o.ipPolicy === 'off' || !ipPrefixChanged(rec.binding, rec.device.lastIp, ctx.ip, o.v4Bits, o.v6Bits))
     );
   }
 
-  async #check(record: SessionRecord, ctx: RequestContext, mayWrite: boolean): Promise<ValidateResult> {
+  /**
+   * Validates a record and does what is due. `own`: the request presented this record's token;
+   * `successor`: it presented a predecessor's token whose renewal the client has not picked up yet
+   * (the request may write, but does not mark this token presented); `read`: a predecessor's token
+   * within the grace window (nothing is written).
+   */
+  async #check(
+    record: SessionRecord,
+    ctx: RequestContext,
+    via: 'own' | 'successor' | 'read',
+  ): Promise<ValidateResult> {
+    const mayWrite = via !== 'read';
     const now = this.#now();
     if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) {
       const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
@@ -597,6 +670,16 @@ export class SessionManager {
       }
     }
     if (!mayWrite) return { ok: true, session: toSession(rec), token: null };
+    if (via === 'own' && rec.tokenSeenAt === null) {
+      // The renewed token arrived: from now on its predecessor only has the grace window left.
+      const seen = { ...rec, tokenSeenAt: now, version: rec.version + 1 };
+      if (await this.#guard('update', this.#store.update(seen, rec.version))) rec = seen;
+      else {
+        const fresh = await this.#guard('get', this.#store.get(rec.id));
+        if (!fresh) return { ok: false, reason: 'revoked' };
+        rec = fresh;
+      }
+    }
     if (now - rec.rotatedAt >= o.renewalMs) {
       const issued = await this.#rotate(rec, 'renewal', ctx, () => ({}));
       return { ok: true, session: issued.session, token: issued.token === '' ? null : issued.token };
@@ -624,17 +707,15 @@ export class SessionManager {
    * that a save from a request already in flight lands on the successor instead of failing. Login and
    * privilege rotations are not followed: a request that began before them must not write into the new session.
    */
-  async #current(id: string): Promise<SessionRecord | null> {
-    let at = id;
-    for (let hop = 0; hop < 3; hop++) {
-      const rec = await this.#guard('get', this.#store.get(at));
-      if (rec) return rec;
-      const tomb = await this.#guard('getTombstone', this.#store.getTombstone(at));
-      if (tomb?.reason !== 'rotated-renewal' || !tomb.successorId) return null;
-      if (this.#now() - tomb.createdAt > this.#o.graceMs) return null;
-      at = tomb.successorId;
-    }
-    return null;
+  async #current(id: string, receivedAt?: number): Promise<SessionRecord | null> {
+    const rec = await this.#guard('get', this.#store.get(id));
+    if (rec) return rec;
+    const tomb = await this.#guard('getTombstone', this.#store.getTombstone(id));
+    if (tomb?.reason !== 'rotated-renewal') return null;
+    const chain = await this.#followRenewals(tomb);
+    if (!chain.live) return null;
+    if (chain.seenAt !== null && (receivedAt ?? this.#now()) - chain.seenAt > this.#o.graceMs) return null;
+    return chain.live;
   }
 
   #idleFor(rec: SessionRecord): number {
@@ -661,6 +742,9 @@ export class SessionManager {
       device: { ...rec.device, lastIp: ctx.ip ?? rec.device.lastIp },
       data: data === undefined ? null : this.#seal(data, id),
       version: rec.version + 1,
+      // A renewed token is not known to have reached the client until it is presented; a login or
+      // privilege rotation kills the old token at once, so the new one counts as delivered.
+      tokenSeenAt: reason === 'renewal' ? null : now,
     };
     const ok = await this.#guard(
       'rotate',
@@ -672,7 +756,7 @@ export class SessionManager {
       if (reason === 'renewal') {
         // Lost to a concurrent renewal (follow it, within grace) or to a concurrent data write (the
         // record is still there): either way the request goes on, read-only, with no new token.
-        const live = await this.#current(rec.id);
+        const live = await this.#current(rec.id, ctx.receivedAt);
         if (live) return { session: toSession(live), token: '' };
       }
       throw new SessionRevokedError('The session was rotated or ended by a concurrent request.');

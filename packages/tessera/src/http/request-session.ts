@@ -84,7 +84,7 @@ export class RequestSession {
    */
   async update<T>(change: (current: T | undefined) => T | undefined): Promise<void> {
     const session = await this.ensure();
-    this.#session = await this.#manager.updateData<T>(session, change);
+    this.#session = await this.#manager.updateData<T>(session, change, this.#ctx);
   }
 
   /** Replaces the session data (creating an anonymous session if needed). */

@@ -42,6 +42,8 @@ export interface RequestInfo {
   ip: string | null;
   /** True when the connection itself is TLS. */
   encrypted: boolean;
+  /** When the request arrived (manager clock), if earlier than now; see `RequestContext.receivedAt`. */
+  receivedAt?: number;
 }
 
 /** A rendered error: status, headers and body. */
@@ -91,7 +93,10 @@ export class SessionHandler {
   /** @internal `begin`, synchronous when the store answered synchronously and nothing needed writing. */
   [beginNow](req: RequestInfo, sink: ResponseSink): RequestSession | Promise<RequestSession> {
     if (!this.#plainHttpSettled && !req.encrypted) this.#checkPlainHttp(req);
-    const ctx: RequestContext = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
+    const ctx: RequestContext =
+      req.receivedAt === undefined
+        ? { ip: req.ip, userAgent: req.header('user-agent') ?? null }
+        : { ip: req.ip, userAgent: req.header('user-agent') ?? null, receivedAt: req.receivedAt };
     const token = sessionCookieValue(req.cookie, this.cookie.name);
     if (token === DUPLICATE) {
       this.manager.emit({

@@ -130,6 +130,12 @@ export interface SessionRecord {
   readonly csrfSecret: string;
   /** Incremented by every update and rotation (compare-and-set). */
   readonly version: number;
+  /**
+   * When the client first presented this record's token. `null`: issued by a periodic renewal and
+   * not presented yet — until it is, the predecessor's token keeps working (the renewing response
+   * may be slow, lost or aborted). Absent in records written before this field existed: presented.
+   */
+  readonly tokenSeenAt?: number | null;
 }
 
 /** What is left of a deleted or rotated-away session id. */
@@ -143,6 +149,8 @@ export interface Tombstone {
   readonly createdAt: number;
   /** When the store may forget the tombstone. */
   readonly expiresAt: number;
+  /** The ended record's `tokenSeenAt` (null: its token was never presented). */
+  readonly tokenSeenAt?: number | null;
 }
 
 /** Thrown by `Store.create` when the id already exists. */

@@ -10,19 +10,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import type { SessionEvent } from '../../src/engine/events.ts';
 import type { SessionManager } from '../../src/engine/session-manager.ts';
 import {
+  abortedGet,
   Client,
   COOKIE,
   csrfFromHtml,
+  eventually,
   isCleared,
   MINUTE,
   plantedToken,
   problemOf,
   rawRequest,
+  rawSetCookie,
   rawStatus,
+  SECOND,
   setCookie,
   setCookies,
+  startSlowPost,
   type TestManager,
   testManager,
 } from './helpers.ts';
@@ -384,6 +390,110 @@ export function defineAdapterSuite(
           store.failing.clear();
         }
         assert.equal((await client.get('/me')).status, 200, 'the session works again once the store is back');
+      }));
+
+    // Periodic renewal must never end a session the legitimate client can still continue: the new
+    // cookie reaches the browser only with the renewing response, which may be slow, lost or aborted.
+    const reuses = (manager: SessionManager) => {
+      const seen: SessionEvent[] = [];
+      manager.events.on('session.reuse', (e) => seen.push(e));
+      return seen;
+    };
+
+    test('renewal during a slow upload, another tab busy meanwhile: nobody is logged out, no alarm', () =>
+      withApp(async ({ app, client, manager, clock }) => {
+        const alarms = reuses(manager);
+        await client.login();
+        const t0 = client.token!;
+        clock.advance(16 * MINUTE); // renewal due
+        // Tab 1 submits a form over a slow connection: headers and half the body now.
+        const upload = await startSlowPost(app.url, '/cart', t0, { item: 'x'.repeat(2000) });
+        await new Promise((r) => setTimeout(r, 50));
+        // Tab 2 (same browser, same cookie jar) keeps working, long past the grace window.
+        for (let i = 0; i < 3; i++) {
+          const me = await client.get('/me');
+          assert.equal(me.status, 200, `tab 2, request ${i}`);
+          clock.advance(10 * SECOND);
+        }
+        const raw = await upload.finish();
+        assert.equal(rawStatus(raw), 200, `the slow upload is served: ${raw.slice(0, 200)}`);
+        const renewed = rawSetCookie(raw);
+        if (renewed) client.token = renewed; // the browser applies the late Set-Cookie
+        assert.equal((await client.get('/me')).status, 200, 'the session goes on');
+        clock.advance(10 * SECOND);
+        assert.equal((await client.get('/me')).status, 200);
+        const account = await client.get('/account');
+        assert.match(await account.text(), /x{64}/, "the upload's write landed in the session");
+        assert.equal(alarms.length, 0, 'no reuse alarm');
+        assert.equal((await manager.listForUser('alice')).length, 1);
+      }));
+
+    test('an aborted renewing response: the old cookie keeps working, then the theft case still revokes', () =>
+      withApp(async ({ app, client, manager, clock }) => {
+        const alarms = reuses(manager);
+        await client.login();
+        const t0 = client.token!;
+        const [before] = await manager.listForUser('alice');
+        clock.advance(16 * MINUTE);
+        await abortedGet(app.url, '/me', t0); // the response carrying the new cookie never arrives
+        await eventually(
+          async () => (await manager.listForUser('alice'))[0]?.id !== before!.id,
+          'the server renewed the session',
+        );
+        for (let i = 0; i < 5; i++) {
+          clock.advance(MINUTE);
+          const me = await client.get('/me');
+          assert.equal(me.status, 200, `old cookie, ${i + 1} min after the lost renewal`);
+          assert.equal(client.token, t0, 'no second renewal while the first is unclaimed');
+        }
+        assert.equal(alarms.length, 0);
+        // When the unclaimed successor is itself due for renewal, the old cookie's holder gets a new token.
+        clock.advance(15 * MINUTE);
+        assert.equal((await client.get('/me')).status, 200);
+        const t2 = client.token!;
+        assert.notEqual(t2, t0, 'the client holding the old cookie is renewed again');
+        assert.equal((await client.get('/me')).status, 200);
+        // Theft: the old cookie replayed after its successor was used, past the grace window.
+        clock.advance(6 * SECOND);
+        const attacker = await client.get('/me', { cookie: t0 });
+        assert.equal(attacker.status, 401);
+        assert.equal(alarms.length, 1, 'one reuse alarm');
+        assert.equal((await client.get('/me')).status, 401, 'the whole family is revoked');
+        assert.deepEqual(await manager.listForUser('alice'), []);
+      }));
+
+    test('theft: the old cookie replayed after the victim used the renewed one revokes the family', () =>
+      withApp(async ({ client, manager, clock }) => {
+        const alarms = reuses(manager);
+        await client.login();
+        const t0 = client.token!;
+        clock.advance(16 * MINUTE);
+        assert.equal((await client.get('/me')).status, 200);
+        assert.notEqual(client.token, t0, 'renewed');
+        assert.equal((await client.get('/me')).status, 200, 'the victim uses the new cookie');
+        assert.equal(
+          (await client.get('/me', { cookie: t0 })).status,
+          200,
+          'within the grace window: in flight',
+        );
+        clock.advance(6 * SECOND);
+        assert.equal((await client.get('/me', { cookie: t0 })).status, 401, "the thief's replay");
+        assert.equal((await client.get('/me')).status, 401, 'both parties must log in again');
+        for (let i = 0; i < 3; i++) assert.equal((await client.get('/me', { cookie: t0 })).status, 401);
+        assert.equal(alarms.length, 1, 'repeated replays raise one alarm');
+      }));
+
+    test('login and privilege rotations still kill the old cookie at once', () =>
+      withApp(async ({ client, manager }) => {
+        await client.post('/cart', { item: 'a' });
+        const anon = client.token!;
+        await client.login();
+        assert.equal((await client.get('/me', { cookie: anon })).status, 401);
+        const t1 = client.token!;
+        assert.equal((await client.post('/reauth', { password: 'wonderland' })).status, 200);
+        assert.equal((await client.get('/me', { cookie: t1 })).status, 401);
+        assert.equal((await client.get('/me')).status, 200);
+        assert.equal((await manager.listForUser('alice')).length, 1);
       }));
 
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>

@@ -69,6 +69,12 @@ export interface ExpressSessionsOptions extends SessionHandlerOptions {
 /** The middleware returned by {@link expressSessions}, with the HTTP layer it runs on. */
 export interface ExpressSessionsMiddleware extends RequestHandler {
   readonly handler: SessionHandler;
+  /**
+   * Mount before the body parsers (`app.use(sessions.arrival)`): notes when each request arrived.
+   * The session is checked after the body is read; a token renewed meanwhile (by another tab) is
+   * then judged by when this request arrived, so a slow upload is never taken for a replay.
+   */
+  readonly arrival: RequestHandler;
 }
 
 function fieldOf(body: unknown, field: string): unknown {
@@ -84,7 +90,8 @@ interface Adapter {
 
 // The request's state lives in a symbol property (no WeakMap: cheaper for the GC on every request).
 const SLOT = Symbol('tessera.express');
-type Slotted = Request & { [SLOT]?: RequestHost };
+const ARRIVED = Symbol('tessera.express.arrived');
+type Slotted = Request & { [SLOT]?: RequestHost; [ARRIVED]?: number };
 
 /** One request's link between Express and the session controller. */
 class RequestHost implements SessionHost {
@@ -135,8 +142,10 @@ function defineSessionId(req: Request): void {
  *
  * @example
  * const app = express();
+ * const sessions = expressSessions(createSessionManager({ store: memoryStore() }), { loginUrl: '/login' });
+ * app.use(sessions.arrival); // first: notes each request's arrival (slow uploads)
  * app.use(express.urlencoded({ extended: false })); // before the sessions, for the `_csrf` field
- * app.use(expressSessions(createSessionManager({ store: memoryStore() }), { loginUrl: '/login' }));
+ * app.use(sessions);
  * app.post('/login', async (req, res) => {
  *   await req.session.login(checkUser(req.body));
  *   res.redirect(303, '/account');
@@ -172,7 +181,7 @@ export function expressSessions(
     const ip = clientIp ? clientIp(req) : clientAddress(req);
     // The common case (no store round trip, nothing to write) continues without a promise hop.
     whenReady(
-      () => handler[beginNow](nodeRequestInfo(req, ip), nodeResponseSink(res)),
+      () => handler[beginNow](nodeRequestInfo(req, ip, r[ARRIVED]), nodeResponseSink(res)),
       (rs) => attach(rs, req, host, next),
       next,
     );
@@ -191,7 +200,11 @@ export function expressSessions(
     }
     next();
   };
-  return Object.assign(middleware, { handler });
+  const arrival: RequestHandler = (req, _res, next) => {
+    (req as Slotted)[ARRIVED] ??= manager.now();
+    next();
+  };
+  return Object.assign(middleware, { handler, arrival });
 }
 
 /**
