@@ -55,6 +55,8 @@ export function createApp(manager: SessionManager = exampleManager(), lib: typeo
   app.post(
     '/login',
     handle(async (req, res) => {
+      // Counted per address and per account before the password is checked (429 when over).
+      await req.session.loginAttempt(String(req.body?.username ?? ''));
       const user = checkPassword(req.body?.username, req.body?.password);
       if (!user) {
         return res

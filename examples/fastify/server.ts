@@ -40,6 +40,7 @@ export function createApp(
   app.get('/login', async (request, reply) => reply.type(html).send(await loginForm(request)));
 
   app.post('/login', async (request, reply) => {
+    await request.session.loginAttempt(field(request.body, 'username') ?? '');
     const user = checkPassword(field(request.body, 'username'), field(request.body, 'password'));
     if (!user)
       return reply

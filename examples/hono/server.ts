@@ -44,6 +44,7 @@ export function createApp(manager: SessionManager = exampleManager()): Hono<Tess
   app.post('/login', async (c) => {
     const body = await c.req.parseBody();
     const session = c.get('session');
+    await session.loginAttempt(field(body, 'username') ?? '');
     const user = checkPassword(field(body, 'username'), field(body, 'password'));
     if (!user) return c.html(await loginForm(c, 'Wrong username or password.'), 401);
     await session.login(user, { rememberMe: field(body, 'remember') === '1' });

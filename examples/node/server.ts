@@ -50,6 +50,7 @@ export function createApp(manager = exampleManager()) {
         case 'GET /login':
           return html(200, loginPage(await session.csrfToken()));
         case 'POST /login': {
+          await session.loginAttempt(form.get('username') ?? '');
           const user = checkPassword(form.get('username'), form.get('password'));
           if (!user) return html(401, loginPage(await session.csrfToken(), 'Wrong username or password.'));
           await session.login(user, { rememberMe: form.get('remember') === '1' });

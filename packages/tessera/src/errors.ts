@@ -137,8 +137,16 @@ export class CsrfError extends TesseraError {
 /** Too many new sessions from one client in a short time. */
 export class RateLimitedError extends TesseraError {
   override readonly name = 'RateLimitedError';
-  constructor(readonly retryAfterMs: number) {
-    super('RATE_LIMITED', 'Too many new sessions from this client; try again later.');
+  constructor(
+    readonly retryAfterMs: number,
+    readonly limit: 'create' | 'login' = 'create',
+  ) {
+    super(
+      'RATE_LIMITED',
+      limit === 'login'
+        ? 'Too many login attempts; try again later.'
+        : 'Too many new sessions from this client; try again later.',
+    );
   }
 }
 

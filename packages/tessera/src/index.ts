@@ -21,6 +21,14 @@ export type {
   SessionEventType,
 } from './engine/events.ts';
 export type { Logger, SessionManagerOptions } from './engine/options.ts';
+export {
+  type FlexibleLimiter,
+  fromRateLimiterFlexible,
+  memoryRateLimiters,
+  type RateLimiter,
+  type RateLimiterBackend,
+  type RateLimitSpec,
+} from './engine/rate-limit.ts';
 export type { Session } from './engine/session.ts';
 export {
   createSessionManager,

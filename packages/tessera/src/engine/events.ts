@@ -33,7 +33,7 @@ export type SessionEvent =
       /** `retired`: a token replaced by login or a privilege change, replayed within the grace window. */
       reason: 'malformed' | 'unknown' | 'revoked' | 'duplicate' | 'retired';
     })
-  | (Base & { type: 'session.rate_limited' })
+  | (Base & { type: 'session.rate_limited'; limit: 'create' | 'login-address' | 'login-account' })
   | (Base & { type: 'session.limit_reached'; limit: number; action: 'evict-oldest' | 'reject' })
   | (Base & { type: 'session.csrf_rejected'; reason: string });
 

@@ -1,5 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import { type Duration, parseDuration } from '../duration.ts';
@@ -23,6 +22,7 @@ import { SessionEvents } from './events.ts';
 import { validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { Session } from './session.ts';
 import { recordOf, toSession } from './session.ts';
 
@@ -77,7 +77,11 @@ export class SessionManager {
   readonly events: SessionEvents;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #limiter: RateLimiterMemory | null;
+  readonly #limiter: RateLimiter | null;
+  readonly #loginByAddress: RateLimiter | null;
+  readonly #loginByAccount: RateLimiter | null;
+  /** Request contexts whose login attempt was already counted by {@link loginAttempt}. */
+  readonly #counted = new WeakSet<RequestContext>();
 
   constructor(options: SessionManagerOptions) {
     this.#o = resolveOptions(options);
@@ -87,17 +91,19 @@ export class SessionManager {
         `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
       ),
     );
-    this.#limiter = this.#o.rateLimit
-      ? new RateLimiterMemory({
-          points: this.#o.rateLimit.points,
-          duration: Math.max(1, this.#o.rateLimit.windowMs / 1000),
-        })
+    const o = this.#o;
+    this.#limiter = o.rateLimit ? o.rateLimiters({ name: 'create', ...o.rateLimit }) : null;
+    this.#loginByAddress = o.loginPerAddress
+      ? o.rateLimiters({ name: 'login-address', ...o.loginPerAddress })
+      : null;
+    this.#loginByAccount = o.loginPerAccount
+      ? o.rateLimiters({ name: 'login-account', ...o.loginPerAccount })
       : null;
   }
 
   /** The resolved policy values, in milliseconds (read-only). */
-  get policy(): Readonly<Omit<ResolvedOptions, 'store' | 'keys' | 'clock' | 'logger'>> {
-    const { store: _s, keys: _k, clock: _c, logger: _l, ...rest } = this.#o;
+  get policy(): Readonly<Omit<ResolvedOptions, 'store' | 'keys' | 'clock' | 'logger' | 'rateLimiters'>> {
+    const { store: _s, keys: _k, clock: _c, logger: _l, rateLimiters: _r, ...rest } = this.#o;
     return rest;
   }
 
@@ -116,16 +122,7 @@ export class SessionManager {
    * per client address ({@link RateLimitedError}).
    */
   async create(ctx: RequestContext = {}, data?: unknown): Promise<IssuedSession> {
-    if (this.#limiter && ctx.ip) {
-      try {
-        // Keyed per address for IPv4 and per /64 for IPv6 (one client usually holds a whole /64).
-        await this.#limiter.consume(ipPrefix(ctx.ip, 32, 64) ?? ctx.ip);
-      } catch (res) {
-        if (res instanceof Error) throw new StoreUnavailableError('rate-limit', { cause: res });
-        this.#emit('session.rate_limited', null, ctx, {});
-        throw new RateLimitedError((res as { msBeforeNext?: number }).msBeforeNext ?? 1000);
-      }
-    }
+    if (this.#limiter) await this.#consume(this.#limiter, addressKey(ctx), ctx, 'create', null);
     const now = this.#now();
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -204,6 +201,19 @@ export class SessionManager {
   }
 
   /**
+   * Counts a login attempt for `account` from this client, before the password is checked: throws
+   * {@link RateLimitedError} (RATE_LIMITED, with the time to wait) when the client address or the
+   * account has used up its attempts. A {@link login} with the same `ctx` object is not counted again.
+   */
+  async loginAttempt(account: string, ctx: RequestContext = {}): Promise<void> {
+    this.#counted.add(ctx);
+    if (this.#loginByAddress)
+      await this.#consume(this.#loginByAddress, addressKey(ctx), ctx, 'login-address', null);
+    if (this.#loginByAccount)
+      await this.#consume(this.#loginByAccount, accountKey(account), ctx, 'login-account', account);
+  }
+
+  /**
    * Logs a user in: always a new token (fixation defence). The old session, if any, is replaced and
    * tombstoned; its data is carried over unless `carryData` is false. Enforces the per-user limit.
    */
@@ -218,6 +228,9 @@ export class SessionManager {
     }
     const authLevel = options.authLevel ?? 1;
     const rememberMe = options.rememberMe ?? false;
+    // One loginAttempt() covers the one login() that follows it with the same context.
+    if (!this.#counted.delete(ctx)) await this.loginAttempt(userId, ctx);
+    this.#counted.delete(ctx);
     await this.#enforceLimit(userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
@@ -463,6 +476,24 @@ export class SessionManager {
     return this.#o.clock.now();
   }
 
+  async #consume(
+    limiter: RateLimiter,
+    key: string,
+    ctx: RequestContext,
+    limit: 'create' | 'login-address' | 'login-account',
+    userId: string | null,
+  ): Promise<void> {
+    let wait: number | null;
+    try {
+      wait = await limiter.consume(key);
+    } catch (err) {
+      throw new StoreUnavailableError('rate-limit', { cause: err });
+    }
+    if (wait === null) return;
+    this.#emit('session.rate_limited', { id: null, userId }, ctx, { limit });
+    throw new RateLimitedError(wait, limit === 'create' ? 'create' : 'login');
+  }
+
   async #guard<T>(operation: string, work: Promise<T>): Promise<T> {
     try {
       return await work;
@@ -485,7 +516,7 @@ export class SessionManager {
       userId: rec?.userId ?? null,
       ip: ctx.ip ?? null,
       ...extra,
-    } as SessionEvent);
+    } as unknown as SessionEvent);
   }
 
   #seal(data: unknown, id: string): string {
@@ -803,6 +834,17 @@ export class SessionManager {
     }
     if (!ownStays) throw new SessionLimitError(max);
   }
+}
+
+/** Rate-limit key of a client: per address for IPv4, per /64 for IPv6; one shared bucket without an address. */
+function addressKey(ctx: RequestContext): string {
+  if (!ctx.ip) return 'no-address';
+  return ipPrefix(ctx.ip, 32, 64) ?? ctx.ip;
+}
+
+/** Rate-limit key of an account: hashed, so a shared limiter store holds no user names. */
+function accountKey(account: string): string {
+  return createHash('sha256').update(account).digest('base64url').slice(0, 32);
 }
 
 /**

@@ -100,6 +100,14 @@ export class RequestSession {
     return issued.session;
   }
 
+  /**
+   * Counts a login attempt for `account` from this client; call it before checking the password.
+   * Throws RATE_LIMITED (429 with `Retry-After`) when the address or the account is over its limit.
+   */
+  async loginAttempt(account: string): Promise<void> {
+    await this.#manager.loginAttempt(account, this.#ctx);
+  }
+
   /** Logs a user in: new token, old one dead, data carried over unless told otherwise. */
   async login(userId: string, options: LoginOptions = {}): Promise<Session> {
     const issued = await this.#manager.login(this.#session, userId, options, this.#ctx);

@@ -27,7 +27,7 @@ export interface TestManager {
 
 export function testManager(options: Partial<SessionManagerOptions> = {}): TestManager {
   const clock = new FrozenClock();
-  const store = new InstrumentedStore(memoryStore());
+  const store = new InstrumentedStore(memoryStore({ clock }));
   const manager = new SessionManager({
     keys: keys(),
     clock,

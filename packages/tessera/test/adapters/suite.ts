@@ -496,6 +496,43 @@ export function defineAdapterSuite(
         assert.equal((await manager.listForUser('alice')).length, 1);
       }));
 
+    test('a login flood from one client is refused with 429 and Retry-After; the user keeps at most 50 sessions', () =>
+      withApp(async ({ client, manager }) => {
+        const csrf = await client.csrf();
+        const statuses: number[] = [];
+        let limited: Response | null = null;
+        for (let i = 0; i < 12; i++) {
+          const res = await client.post(
+            '/login',
+            { username: 'alice', password: 'wonderland', remember: '1', _csrf: csrf },
+            { cookie: null },
+          );
+          statuses.push(res.status);
+          if (res.status === 429) limited ??= res;
+          else await res.arrayBuffer();
+        }
+        assert.deepEqual(statuses.slice(0, 10), Array(10).fill(303), 'ten logins of one account pass');
+        assert.deepEqual(statuses.slice(10), [429, 429], 'then the account is limited');
+        assert.ok(limited);
+        assert.ok(Number(limited.headers.get('retry-after')) >= 1, 'Retry-After');
+        const p = await problemOf(limited);
+        assert.equal(p.code, 'RATE_LIMITED');
+        assert.match(p.contentType, /application\/problem\+json/);
+        // Wrong passwords for ever new account names: the address runs out after 100 attempts.
+        let refusedAt = -1;
+        for (let i = 0; i < 110 && refusedAt < 0; i++) {
+          const res = await client.post(
+            '/login',
+            { username: `guess${i}`, password: 'nope', _csrf: csrf },
+            { cookie: null },
+          );
+          await res.arrayBuffer();
+          if (res.status === 429) refusedAt = i;
+        }
+        assert.equal(refusedAt, 100 - 12, 'the address limit (100 per 15 min) counts every attempt');
+        assert.ok((await manager.listForUser('alice')).length <= 50);
+      }));
+
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
       withApp(async ({ client, other, manager }) => {
         const anon = await client.post('/cart', { item: 'a' });

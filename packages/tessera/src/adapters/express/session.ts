@@ -53,6 +53,8 @@ export interface TesseraApi {
   readonly current: Session | null;
   /** The framework-neutral session of this request. */
   readonly tessera: RequestSession;
+  /** Counts a login attempt for `account` (call before checking the password); RATE_LIMITED when over. */
+  loginAttempt(account: string): Promise<void>;
   /** Logs a user in: new token, old one dead. Unsaved property changes are saved with it. */
   login(userId: string, options?: LoginOptions): Promise<Session>;
   /** Ends the session server-side, clears the cookie, sends `Clear-Site-Data`. */
@@ -103,6 +105,7 @@ const RESERVED = new Set<string>([
   'current',
   'tessera',
   'login',
+  'loginAttempt',
   'logout',
   'rotate',
   'reauthenticate',
@@ -329,6 +332,8 @@ export class SessionController {
           if (this.dirty) await this.#saveData();
           return s;
         };
+      case 'loginAttempt':
+        return (account: string) => rs.loginAttempt(account);
       case 'logout':
         return async () => {
           await rs.logout();
