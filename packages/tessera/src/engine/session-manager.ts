@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, seal } from '../crypto/envelope.ts';
+import { envelopeKeyId, open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import { type Duration, parseDuration } from '../duration.ts';
 import {
@@ -7,6 +7,7 @@ import {
   RateLimitedError,
   ReauthRequiredError,
   SessionConflictError,
+  SessionDataInvalidError,
   SessionDataTooLargeError,
   SessionLimitError,
   SessionRevokedError,
@@ -40,7 +41,9 @@ export type NoSessionReason =
   | 'expired'
   | 'revoked'
   | 'reuse'
-  | 'binding';
+  | 'binding'
+  /** The session's data was sealed with a key no longer in the key ring: the session was ended. */
+  | 'unreadable';
 
 /** The outcome of {@link SessionManager.validate}. */
 export type ValidateResult =
@@ -195,6 +198,7 @@ export class SessionManager {
     ctx: RequestContext,
   ): ValidateResult | Promise<ValidateResult> {
     if (!record) return this.#resolveMissing(id, ctx);
+    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     // The common case — live, bound to this client, nothing to write — stays synchronous.
     if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };
     return this.#check(record, ctx, 'own');
@@ -238,7 +242,8 @@ export class SessionManager {
     // a browser still signed in as A must not hand B what A stored.
     const carry =
       prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
-    const data = carry ? this.#openRecord(prev) : undefined;
+    // Data that no longer opens (its key left the ring) is not carried: the login starts clean.
+    const data = carry ? this.#openOrNothing(prev) : undefined;
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
@@ -530,6 +535,28 @@ export class SessionManager {
     return rec.data === null ? undefined : JSON.parse(open(rec.data, rec.id, this.#o.keys));
   }
 
+  #openOrNothing(rec: SessionRecord): unknown {
+    try {
+      return this.#openRecord(rec);
+    } catch (err) {
+      if (err instanceof SessionDataInvalidError) return undefined;
+      throw err;
+    }
+  }
+
+  /** True when the key that sealed this envelope is in the ring (a look-up, no decryption). */
+  #keyKnown(envelope: string): boolean {
+    const id = envelopeKeyId(envelope);
+    return id !== undefined && this.#o.keys.get(id) !== undefined;
+  }
+
+  /** Ends a session whose data cannot be opened any more: "no session", never an error on every request. */
+  async #endUnreadable(rec: SessionRecord, ctx: RequestContext): Promise<ValidateResult> {
+    await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'unreadable', null)));
+    this.#emit('session.revoked', rec, ctx, { reason: 'unreadable' });
+    return { ok: false, reason: 'unreadable' };
+  }
+
   #csrfMac(rec: SessionRecord, salt: string): string {
     return createHmac('sha256', Buffer.from(rec.csrfSecret, 'base64url'))
       .update(`csrf:${salt}`)
@@ -665,6 +692,7 @@ export class SessionManager {
     via: 'own' | 'successor' | 'read',
   ): Promise<ValidateResult> {
     const mayWrite = via !== 'read';
+    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     const now = this.#now();
     if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) {
       const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
@@ -712,7 +740,16 @@ export class SessionManager {
       }
     }
     if (now - rec.rotatedAt >= o.renewalMs) {
-      const issued = await this.#rotate(rec, 'renewal', ctx, () => ({}));
+      let issued: IssuedSession;
+      try {
+        issued = await this.#rotate(rec, 'renewal', ctx, () => ({}));
+      } catch (err) {
+        // The renewal re-seals the data; data that does not open ends the session instead of failing every request.
+        if (err instanceof SessionDataInvalidError) return this.#endUnreadable(rec, ctx);
+        // Ended by a concurrent request (logout, revocation) while this one renewed.
+        if (err instanceof SessionRevokedError) return { ok: false, reason: 'revoked' };
+        throw err;
+      }
       return { ok: true, session: issued.session, token: issued.token === '' ? null : issued.token };
     }
     if (now - rec.lastSeenAt >= o.touchMs) {

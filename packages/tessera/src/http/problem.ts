@@ -21,6 +21,11 @@ const TITLES: Partial<Record<TesseraErrorCode, string>> = {
   SESSION_DATA_TOO_LARGE: 'Session data too large',
 };
 
+const GENERIC: Partial<Record<TesseraErrorCode, string>> = {
+  SESSION_DATA_INVALID: 'The session data could not be read.',
+  CONFIG_INVALID: 'The server is misconfigured.',
+};
+
 /**
  * The problem document for an error. Tessera errors keep their code, status and message (which
  * never hold secrets); anything else becomes a generic 500 with no detail leaked.
@@ -31,7 +36,11 @@ export function toProblem(err: unknown): ProblemDetails {
       type: `https://tessera.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
       title: TITLES[err.code] ?? err.code,
       status: err.status,
-      detail: err.message,
+      // Server-side failures say what failed, not how: no key ids, no configuration detail.
+      detail:
+        err.status >= 500 && err.code !== 'STORE_UNAVAILABLE'
+          ? (GENERIC[err.code] ?? 'An internal error occurred.')
+          : err.message,
       code: err.code,
     };
   }

@@ -101,6 +101,8 @@ export type EndReason =
   | 'reuse'
   | 'binding'
   | 'expired'
+  /** Its data was sealed with a key no longer in the key ring (or does not open). */
+  | 'unreadable'
   | 'rotated-login'
   | 'rotated-privilege'
   | 'rotated-renewal';

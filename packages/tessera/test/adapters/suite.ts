@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { SessionEvent } from '../../src/engine/events.ts';
-import type { SessionManager } from '../../src/engine/session-manager.ts';
+import { SessionManager } from '../../src/engine/session-manager.ts';
+import { KEY_B, keys } from '../helpers/engine.ts';
 import {
   abortedGet,
   Client,
@@ -531,6 +532,31 @@ export function defineAdapterSuite(
         }
         assert.equal(refusedAt, 100 - 12, 'the address limit (100 per 15 min) counts every attempt');
         assert.ok((await manager.listForUser('alice')).length <= 50);
+      }));
+
+    test('a session whose data key left the key ring is no session: cookie cleared, login starts clean, no detail leaked', () =>
+      withApp(async ({ client, store, clock }) => {
+        const old = new SessionManager({
+          store,
+          clock,
+          keys: keys(['retired-key-7', KEY_B]),
+          creationRateLimit: false,
+          logger: { warn: () => {} },
+        });
+        const issued = await old.create({ ip: '127.0.0.1', userAgent: 'node' }, { cart: ['old'] });
+        client.token = issued.token;
+        for (const path of ['/me', '/account', '/login']) {
+          const res = await client.get(path, { cookie: issued.token });
+          assert.ok(res.status < 500, `${path}: ${res.status}`);
+          assert.doesNotMatch(await res.text(), /retired-key-7|key ring/);
+          const c = setCookie(res);
+          assert.ok(c && (isCleared(c) || c.value !== issued.token), `${path}: the stale cookie is replaced`);
+        }
+        const login = await client.login();
+        assert.equal(login.status, 303);
+        const account = await client.get('/account');
+        assert.equal(account.status, 200);
+        assert.match(await account.text(), /Cart: <span id="cart">empty/, 'no data carried');
       }));
 
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
