@@ -243,11 +243,11 @@ export class SessionManager {
     const carry =
       prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
     // Data that no longer opens (its key left the ring) is not carried: the login starts clean.
-    const data = carry ? this.#openOrNothing(prev) : undefined;
+    const dataOf = (r: SessionRecord) => (carry ? this.#openOrNothing(r) : undefined);
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
-    const build = (id: string, family: string, version: number): SessionRecord => ({
+    const build = (id: string, family: string, version: number, data: unknown): SessionRecord => ({
       id,
       userId,
       createdAt: now,
@@ -274,18 +274,32 @@ export class SessionManager {
       // Same person (anonymous → user, or the same user again): the rotation family goes on, so a
       // replayed pre-login token is detected as reuse. A different user starts a family of their own.
       const sameParty = prev.userId === null || prev.userId === userId;
-      next = build(id, sameParty ? prev.family : id, prev.version + 1);
-      const ok = await this.#guard(
-        'rotate',
-        this.#store.rotate(prev.id, prev.version, next, this.#tomb(prev, 'rotated-login', id)),
-      );
-      if (!ok) {
-        // The old session changed or ended concurrently: start a fresh chain rather than fail the login.
-        next = build(id, id, 1);
+      const family = sameParty ? prev.family : id;
+      let cur: SessionRecord | null = prev;
+      let rotated: SessionRecord | null = null;
+      for (let attempt = 0; cur && attempt < MAX_CAS_ATTEMPTS && !rotated; attempt++) {
+        // A concurrent write (a cart update racing the login) moved the version: rotate the fresh record.
+        const candidate = build(id, family, cur.version + 1, dataOf(cur));
+        const ok = await this.#guard(
+          'rotate',
+          this.#store.rotate(cur.id, cur.version, candidate, this.#tomb(cur, 'rotated-login', id)),
+        );
+        if (ok) rotated = candidate;
+        else cur = await this.#guard('get', this.#store.get(prev.id));
+      }
+      if (rotated) next = rotated;
+      else {
+        // The old session was rotated or ended concurrently (or kept changing): whatever is left of its
+        // chain ends now — login always ends the previous session — and the new one continues the family.
+        await this.#guard(
+          'deleteFamily',
+          this.#store.deleteFamily(prev.family, (r) => this.#tomb(r, 'rotated-login', id)),
+        );
+        next = build(id, family, 1, cur ? dataOf(cur) : undefined);
         await this.#guard('create', this.#store.create(next));
       }
     } else {
-      next = build(id, id, 1);
+      next = build(id, id, 1, undefined);
       await this.#guard('create', this.#store.create(next));
     }
     await this.#enforceLimit(userId, ctx, next);

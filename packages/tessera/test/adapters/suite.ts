@@ -559,6 +559,23 @@ export function defineAdapterSuite(
         assert.match(await account.text(), /Cart: <span id="cart">empty/, 'no data carried');
       }));
 
+    test('login racing cart updates: the pre-login token always dies', () =>
+      withApp(async ({ app, manager }) => {
+        for (let round = 0; round < 5; round++) {
+          const c = new Client(app.url);
+          await c.post('/cart', { item: 'apple' });
+          const anon = c.token!;
+          const csrf = await c.csrf();
+          const carts = Array.from({ length: 3 }, () =>
+            c.post('/cart', { item: 'pear' }, { cookie: anon }).then((r) => r.arrayBuffer()),
+          );
+          const login = c.post('/login', { username: `alice`, password: 'wonderland', _csrf: csrf });
+          await Promise.all([...carts, login]);
+          assert.equal(await stored(manager, anon), null, `round ${round}: the pre-login session is gone`);
+          assert.equal((await c.get('/me', { cookie: anon })).status, 401);
+        }
+      }));
+
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
       withApp(async ({ client, other, manager }) => {
         const anon = await client.post('/cart', { item: 'a' });
