@@ -193,7 +193,9 @@ export class RequestSession {
     this.#session = session;
     const maxAge = session.rememberMe ? (session.absoluteExpiresAt - this.#manager.now()) / 1000 : undefined;
     this.#sink.setCookie(this.#cookie.name, sessionCookie(this.#cookie, token, maxAge));
-    if (session.authenticated) this.#noStore();
+    // Every response that sets or clears a session cookie is private: a shared cache must never
+    // hand one visitor's token (or a page with its CSRF token) to another.
+    this.#noStore();
   }
 
   #noStore(): void {
@@ -202,7 +204,9 @@ export class RequestSession {
 
   /** @internal Used by the handler when validation renewed the token or the cookie must go. */
   static renewCookie(rs: RequestSession, token: string | null): void {
-    if (token === null) rs.#sink.setCookie(rs.#cookie.name, clearedCookie(rs.#cookie));
-    else if (rs.#session) rs.#issue(rs.#session, token);
+    if (token === null) {
+      rs.#sink.setCookie(rs.#cookie.name, clearedCookie(rs.#cookie));
+      rs.#noStore();
+    } else if (rs.#session) rs.#issue(rs.#session, token);
   }
 }

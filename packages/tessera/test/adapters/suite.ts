@@ -576,6 +576,21 @@ export function defineAdapterSuite(
         }
       }));
 
+    test('every response that sets or clears a session cookie carries Cache-Control: no-store', () =>
+      withApp(async ({ client, other, clock }) => {
+        const responses: Array<[string, Response]> = [];
+        responses.push(['GET /login (anonymous session for the CSRF token)', await other().get('/login')]);
+        responses.push(['POST /cart (anonymous session)', await client.post('/cart', { item: 'a' })]);
+        responses.push(['GET /me with an unknown cookie', await client.get('/me', { cookie: plantedToken() })]);
+        clock.advance(16 * MINUTE);
+        responses.push(['POST /cart renewing the anonymous token', await client.post('/cart', { item: 'b' })]);
+        for (const [what, res] of responses) {
+          assert.ok(setCookie(res), `${what}: sets or clears the cookie`);
+          assert.match(res.headers.get('cache-control') ?? '', /no-store/, what);
+          await res.arrayBuffer();
+        }
+      }));
+
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
       withApp(async ({ client, other, manager }) => {
         const anon = await client.post('/cart', { item: 'a' });
