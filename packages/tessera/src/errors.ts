@@ -150,6 +150,22 @@ export class RateLimitedError extends TesseraError {
   }
 }
 
+/**
+ * A logout whose server-side end the store could not confirm: the browser's cookie was cleared
+ * anyway; the session record may live on until it expires or is revoked (code STORE_UNAVAILABLE, 503).
+ */
+export class LogoutUnconfirmedError extends TesseraError {
+  override readonly name = 'LogoutUnconfirmedError';
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'STORE_UNAVAILABLE',
+      'You are signed out in this browser, but the server could not confirm that the session ended ' +
+        '(the session store is unavailable). Sign out again later, or use "sign out everywhere".',
+      options,
+    );
+  }
+}
+
 /** The store could not answer. Validation fails closed with this error. */
 export class StoreUnavailableError extends TesseraError {
   override readonly name = 'StoreUnavailableError';

@@ -43,6 +43,7 @@ export {
   CsrfError,
   HTTP_STATUS,
   isTesseraError,
+  LogoutUnconfirmedError,
   RateLimitedError,
   ReauthRequiredError,
   SessionConflictError,

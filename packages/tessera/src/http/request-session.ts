@@ -1,7 +1,7 @@
 import type { RequestContext } from '../engine/binding.ts';
 import type { Session } from '../engine/session.ts';
 import type { LoginOptions, SessionManager } from '../engine/session-manager.ts';
-import { CsrfError, UnauthenticatedError } from '../errors.ts';
+import { CsrfError, LogoutUnconfirmedError, StoreUnavailableError, UnauthenticatedError } from '../errors.ts';
 import { clearedCookie, sessionCookie } from './cookie-header.ts';
 import type { ResolvedCookie } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
@@ -142,15 +142,24 @@ export class RequestSession {
   /**
    * Ends the session server-side, clears the cookie and asks the browser to drop cookies
    * (`Clear-Site-Data`). `clearSiteData: false` omits that header, for when the same response
-   * goes on to start a new session (express-session's `regenerate`).
+   * goes on to start a new session (express-session's `regenerate`). The cookie is cleared even
+   * when the store fails; the call then throws {@link LogoutUnconfirmedError} (503) so that the
+   * response says the server-side end could not be confirmed.
    */
   async logout(options: { clearSiteData?: boolean } = {}): Promise<void> {
     const s = this.#session;
     this.#session = null;
-    if (s) await this.#manager.logout(s, this.#ctx);
+    // The browser's cookie goes first, whatever the store says.
     this.#sink.setCookie(this.#cookie.name, clearedCookie(this.#cookie));
     if (options.clearSiteData !== false) this.#sink.setHeader('Clear-Site-Data', '"cookies"');
     this.#noStore();
+    if (!s) return;
+    try {
+      await this.#manager.logout(s, this.#ctx);
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw new LogoutUnconfirmedError({ cause: err });
+      throw err;
+    }
   }
 
   /** A CSRF token for forms (`_csrf` field) or the `x-csrf-token` header; starts a session if needed. */

@@ -581,14 +581,42 @@ export function defineAdapterSuite(
         const responses: Array<[string, Response]> = [];
         responses.push(['GET /login (anonymous session for the CSRF token)', await other().get('/login')]);
         responses.push(['POST /cart (anonymous session)', await client.post('/cart', { item: 'a' })]);
-        responses.push(['GET /me with an unknown cookie', await client.get('/me', { cookie: plantedToken() })]);
+        responses.push([
+          'GET /me with an unknown cookie',
+          await client.get('/me', { cookie: plantedToken() }),
+        ]);
         clock.advance(16 * MINUTE);
-        responses.push(['POST /cart renewing the anonymous token', await client.post('/cart', { item: 'b' })]);
+        responses.push([
+          'POST /cart renewing the anonymous token',
+          await client.post('/cart', { item: 'b' }),
+        ]);
         for (const [what, res] of responses) {
           assert.ok(setCookie(res), `${what}: sets or clears the cookie`);
           assert.match(res.headers.get('cache-control') ?? '', /no-store/, what);
           await res.arrayBuffer();
         }
+      }));
+
+    test('logout while the store cannot write: the cookie is cleared anyway and the response says so', () =>
+      withApp(async ({ client, store }) => {
+        await client.login();
+        const csrf = await client.csrf('/account');
+        store.failing.add('delete');
+        let out: Response;
+        try {
+          out = await client.post('/logout', { _csrf: csrf });
+        } finally {
+          store.failing.clear();
+        }
+        assert.equal(out.status, 503);
+        const c = setCookie(out);
+        assert.ok(c && isCleared(c), 'the cookie is cleared whatever the store says');
+        assert.equal(out.headers.get('clear-site-data'), '"cookies"');
+        assert.match(out.headers.get('cache-control') ?? '', /no-store/);
+        const body = (await out.json()) as { code: string; detail: string };
+        assert.equal(body.code, 'STORE_UNAVAILABLE');
+        assert.match(body.detail, /could not confirm/);
+        assert.equal(client.token, null, 'the browser holds no session cookie');
       }));
 
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
