@@ -77,8 +77,14 @@ export interface TouchPatch {
 export interface SessionBinding {
   /** Hash of the raw User-Agent header (fast equality check). */
   uaHash: string | null;
-  /** Hash of the UA family (browser name + OS name); a change here is a binding mismatch. */
+  /** Hash of the UA family (browser name + OS name); kept for display and for older records. */
   uaFamily: string | null;
+  /**
+   * Hash of the browser's name, without its mobile/desktop variant: what the User-Agent binding
+   * compares. A browser switching modes ("Desktop site", "Request Mobile Website") changes its OS
+   * and device in the UA, never its name. Absent in older records (their `uaFamily` is compared).
+   */
+  uaBrowser?: string | null;
   /** Network prefix of the client address (IPv4 /24, IPv6 /48 by default). */
   ipPrefix: string | null;
 }

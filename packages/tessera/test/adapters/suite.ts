@@ -619,6 +619,36 @@ export function defineAdapterSuite(
         assert.equal(client.token, null, 'the browser holds no session cookie');
       }));
 
+    test('User-Agent binding: a browser mode switch keeps the session, another browser is refused', () =>
+      withApp(async ({ client }) => {
+        const mobile =
+          'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
+        const desktopSite =
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+        const firefox = 'Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0';
+        const page = await client.get('/login', { headers: { 'user-agent': mobile } });
+        const csrf = csrfFromHtml(await page.text());
+        const login = await client.post(
+          '/login',
+          { username: 'alice', password: 'wonderland', _csrf: csrf },
+          { headers: { 'user-agent': mobile } },
+        );
+        assert.equal(login.status, 303);
+        const token = client.token!;
+        assert.equal((await client.get('/me', { headers: { 'user-agent': desktopSite } })).status, 200);
+        assert.equal((await client.get('/me', { headers: { 'user-agent': mobile } })).status, 200);
+        assert.equal(
+          (await client.get('/me', { cookie: token, headers: { 'user-agent': firefox } })).status,
+          401,
+          'the cookie replayed from another browser is refused',
+        );
+        assert.equal(
+          (await client.get('/me', { headers: { 'user-agent': mobile } })).status,
+          401,
+          'and revoked',
+        );
+      }));
+
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
       withApp(async ({ client, other, manager }) => {
         const anon = await client.post('/cart', { item: 'a' });
