@@ -121,7 +121,7 @@ export function createApp(manager: SessionManager = exampleManager(), lib: typeo
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found');
   });
-  app.use(sessionErrorHandler());
+  app.use(sessionErrorHandler({ all: true }));
   return app;
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   createSessionManager,
@@ -54,15 +54,27 @@ function creationLimitFromEnv(): SessionManagerOptions['creationRateLimit'] {
  */
 function devKeys(): string | undefined {
   if (process.env.TESSERA_KEYS) return undefined; // the engine reads it
+  if (process.env.NODE_ENV === 'production') {
+    throw new Error(
+      'NODE_ENV=production and no TESSERA_KEYS: refusing to start with the development key file. ' +
+        'Set TESSERA_KEYS=id:base64key (32 random bytes).',
+    );
+  }
   const file = resolve(process.env.SESSION_DB ? dirname(process.env.SESSION_DB) : '.tessera', 'dev.key');
   if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
+    privateDir(dirname(file));
     writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   }
   console.warn(
     `tessera example: using the development data key in ${file} (set TESSERA_KEYS in production).`,
   );
   return readFileSync(file, 'utf8').trim();
+}
+
+/** Creates `dir` (and parents) if needed and makes it owner-only (0700). */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 /** The session manager of the examples: SQLite file by default (SESSION_DB), STORE=memory for in-memory. */
@@ -72,7 +84,11 @@ export function exampleManager(overrides: Partial<SessionManagerOptions> = {}): 
   if (kind === 'memory') store = memoryStore();
   else if (kind === 'sqlite') {
     const file = resolve(process.env.SESSION_DB ?? '.tessera/sessions.db');
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (process.env.NODE_ENV === 'production' && !process.env.TESSERA_KEYS) devKeys(); // refuses
+    // Owner-only at rest: the directory 0700, the file 0600 (SQLite gives -wal and -shm the file's mode).
+    privateDir(dirname(file));
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
     store = sqliteStore({ database: new Database(file) });
   } else throw new Error(`STORE must be 'sqlite' or 'memory', not ${JSON.stringify(kind)}.`);
   const manager = createSessionManager({

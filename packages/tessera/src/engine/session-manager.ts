@@ -145,7 +145,7 @@ export class SessionManager {
       stepUpRequired: false,
       ...client,
       data: data === undefined ? null : this.#seal(data, id),
-      csrfSecret: randomBytes(32).toString('base64url'),
+      csrfSecret: this.#newCsrfSalt(),
       version: 1,
       tokenSeenAt: now,
     };
@@ -263,7 +263,7 @@ export class SessionManager {
       binding: client.binding,
       device: { ...client.device, firstIp: prev?.device.firstIp ?? client.device.firstIp },
       data: data === undefined ? null : this.#seal(data, id),
-      csrfSecret: randomBytes(32).toString('base64url'),
+      csrfSecret: this.#newCsrfSalt(),
       version,
       tokenSeenAt: now,
     });
@@ -572,9 +572,27 @@ export class SessionManager {
   }
 
   #csrfMac(rec: SessionRecord, salt: string): string {
-    return createHmac('sha256', Buffer.from(rec.csrfSecret, 'base64url'))
-      .update(`csrf:${salt}`)
-      .digest('base64url');
+    return createHmac('sha256', this.#csrfKey(rec.csrfSecret)).update(`csrf:${salt}`).digest('base64url');
+  }
+
+  /**
+   * What the store keeps as `csrfSecret`: `k1.<keyId>.<salt>`, not a secret. The session's CSRF key
+   * is derived from it with the data key `keyId` (HMAC), so a copy of the database alone cannot
+   * forge CSRF tokens.
+   */
+  #newCsrfSalt(): string {
+    return `k1.${this.#o.keys.current.id}.${randomBytes(32).toString('base64url')}`;
+  }
+
+  #csrfKey(stored: string): Buffer {
+    if (!stored.startsWith('k1.')) return Buffer.from(stored, 'base64url'); // records from before derivation
+    const dot = stored.lastIndexOf('.');
+    const key = this.#o.keys.get(stored.slice(3, dot));
+    // The key left the ring: no token verifies (the form is reloaded with a fresh session).
+    if (!key) return randomBytes(32);
+    return createHmac('sha256', key)
+      .update(`tessera:csrf:${stored.slice(dot + 1)}`)
+      .digest();
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {

@@ -134,7 +134,10 @@ export interface SessionRecord {
   readonly device: SessionDevice;
   /** Sealed data envelope (AES-256-GCM), or null when the session holds no data. */
   readonly data: string | null;
-  /** Random secret the CSRF tokens of this session derive from (base64url). */
+  /**
+   * What the session's CSRF key is derived from: `k1.<keyId>.<random salt>`, combined with the data
+   * key `keyId` (HMAC), so the value alone is no secret. (Older records hold a random secret.)
+   */
   readonly csrfSecret: string;
   /** Incremented by every update and rotation (compare-and-set). */
   readonly version: number;

@@ -649,6 +649,42 @@ export function defineAdapterSuite(
         );
       }));
 
+    test('bodies that do not parse get a 4xx problem, never a 500 or a stack trace', () =>
+      withApp(async ({ app, client }) => {
+        const csrf = await client.csrf();
+        const host = new URL(app.url).host;
+        const origin = new URL(app.url).origin;
+        const send = (headers: string, body: Buffer | string) =>
+          rawRequest(
+            app.url,
+            Buffer.concat([
+              Buffer.from(
+                `POST /cart HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${origin}\r\nCookie: ${COOKIE}=${client.token}\r\n` +
+                  `${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+              ),
+              Buffer.from(body),
+            ]),
+          );
+        const form = 'application/x-www-form-urlencoded';
+        const cases: Array<[string, string, Buffer | string]> = [
+          ['bad charset', `Content-Type: ${form}; charset=klingon\r\n`, `item=a&_csrf=${csrf}`],
+          ['too many fields', `Content-Type: ${form}\r\n`, `${'a=1&'.repeat(1500)}_csrf=${csrf}`],
+          ['bad gzip', `Content-Type: ${form}\r\nContent-Encoding: gzip\r\n`, Buffer.from('not gzip at all')],
+          [
+            'truncated multipart',
+            'Content-Type: multipart/form-data; boundary=XyZ\r\n',
+            '--XyZ\r\nContent-Disposition: form-data; name="item"\r\n\r\nap',
+          ],
+        ];
+        for (const [what, headers, body] of cases) {
+          const raw = await send(headers, body);
+          const status = rawStatus(raw);
+          assert.ok(status > 0 && status < 500, `${what}: status ${status}`);
+          assert.doesNotMatch(raw, /\n\s+at |\/work\/|node_modules/, `${what}: no stack trace or path`);
+          if (status >= 400) assert.match(raw, /application\/problem\+json/i, `${what}: problem JSON`);
+        }
+      }));
+
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>
       withApp(async ({ client, other, manager }) => {
         const anon = await client.post('/cart', { item: 'a' });

@@ -12,7 +12,7 @@ import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
 import { nodeRequestInfo, nodeResponseSink } from '../../http/node.ts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
+import { clientErrorStatus, PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { ErrorResponse, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
@@ -308,8 +308,16 @@ export interface SessionErrorHandlerOptions {
  */
 export function sessionErrorHandler(options: SessionErrorHandlerOptions = {}): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
-    if (res.headersSent || (!(err instanceof TesseraError) && !options.all)) return next(err);
+    if (res.headersSent) return next(err);
+    // Tessera errors, and the 4xx errors of body parsers (bad charset, too many fields, bad gzip),
+    // become problem JSON without internals; anything else only with `all`.
+    if (!(err instanceof TesseraError) && clientErrorStatus(err) === undefined && !options.all)
+      return next(err);
     const handler = (req as Slotted)[SLOT]?.adapter.handler;
+    if (!(err instanceof TesseraError) && clientErrorStatus(err) === undefined) {
+      const warn = handler?.options.logger?.warn ?? ((m: string) => console.warn(m));
+      warn(`tessera: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (handler) {
       const out = handler.renderError(err, req.headers.accept);
       writeError(res, out);
