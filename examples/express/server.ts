@@ -22,6 +22,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 /** Express 4 does not pass rejected promises to `next`; this wrapper does, for both versions. */
@@ -39,7 +40,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function createApp(manager: SessionManager = exampleManager(), lib: typeof express = express) {
   const app = lib();
   app.disable('x-powered-by');
-  const sessions = expressSessions(manager, { loginUrl: '/login' });
+  const sessions = expressSessions(manager, { loginUrl: '/login', publicOrigin: publicOrigin() });
   // Notes each request's arrival, so a token renewed during a slow upload is judged by it.
   app.use(sessions.arrival);
   // The body parser runs before the sessions, so the session middleware can read the `_csrf` form field.

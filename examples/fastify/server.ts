@@ -15,6 +15,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 type Form = Record<string, string | undefined>;
@@ -30,7 +31,7 @@ export function createApp(
 ): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
   app.register(formbody);
-  app.register(tessera, { manager, loginUrl: '/login' });
+  app.register(tessera, { manager, loginUrl: '/login', publicOrigin: publicOrigin() });
 
   const html = 'text/html; charset=utf-8';
   const loginForm = async (request: { session: { csrfToken(): Promise<string> } }, error?: string) =>

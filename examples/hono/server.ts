@@ -17,6 +17,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 const field = (body: Record<string, unknown>, name: string): string | undefined => {
@@ -29,6 +30,7 @@ export function createApp(manager: SessionManager = exampleManager()): Hono<Tess
   const app = new Hono<TesseraEnv>();
   const sessions = tesseraSession(manager, {
     loginUrl: '/login',
+    publicOrigin: publicOrigin(),
     clientIp: (c) => getConnInfo(c).remote.address ?? null,
   });
   app.use(bodyLimit({ maxSize: 16 * 1024 }));

@@ -14,6 +14,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -34,7 +35,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 /** Builds the example server (exported for tests). */
 export function createApp(manager = exampleManager()) {
-  const sessions = nodeSessions(manager, { loginUrl: '/login' });
+  const sessions = nodeSessions(manager, { loginUrl: '/login', publicOrigin: publicOrigin() });
   const server = createServer(async (req, res) => {
     try {
       const session = await sessions.getSession(req, res);

@@ -28,6 +28,14 @@ export function checkPassword(username: unknown, password: unknown): string | nu
   return ok ? username : null;
 }
 
+/**
+ * The origin users reach the example at, from PUBLIC_ORIGIN (required with NODE_ENV=production:
+ * the CSRF check then compares Origin with it instead of the Host header).
+ */
+export function publicOrigin(): string | undefined {
+  return process.env.PUBLIC_ORIGIN || undefined;
+}
+
 /** Host and port from HOST (default 127.0.0.1) and PORT (default 3000). */
 export function listenAddress(): { host: string; port: number } {
   return { host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000) };

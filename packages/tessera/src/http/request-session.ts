@@ -27,6 +27,7 @@ export class RequestSession {
   readonly #ctx: RequestContext;
   readonly #csrf: CsrfRequest | null;
   readonly #csrfOptions: CsrfOptions;
+  readonly #clearSiteData: string | null;
 
   /**
    * @internal Made by `SessionHandler.begin` for each request (positional arguments: this runs on
@@ -40,7 +41,9 @@ export class RequestSession {
     ctx: RequestContext,
     csrf: CsrfRequest | null,
     csrfOptions: CsrfOptions,
+    clearSiteData: string | null = '"cookies"',
   ) {
+    this.#clearSiteData = clearSiteData;
     this.#manager = manager;
     this.#session = session;
     this.#cookie = cookie;
@@ -151,7 +154,8 @@ export class RequestSession {
     this.#session = null;
     // The browser's cookie goes first, whatever the store says.
     this.#sink.setCookie(this.#cookie.name, clearedCookie(this.#cookie));
-    if (options.clearSiteData !== false) this.#sink.setHeader('Clear-Site-Data', '"cookies"');
+    if (options.clearSiteData !== false && this.#clearSiteData !== null)
+      this.#sink.setHeader('Clear-Site-Data', this.#clearSiteData);
     this.#noStore();
     if (!s) return;
     try {

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../engine/binding.ts';
 import { beginNow, validateNow } from '../engine/internal.ts';
 import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
-import { RateLimitedError } from '../errors.ts';
+import { ConfigError, RateLimitedError } from '../errors.ts';
 import { DUPLICATE, sessionCookieValue } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
 import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
@@ -29,6 +29,13 @@ export interface SessionHandlerOptions {
   trustProxy?: boolean;
   /** Where configuration warnings go (default `console.warn`). Never receives tokens or data. */
   logger?: { warn(message: string): void };
+  /**
+   * The `Clear-Site-Data` value a logout sends (default `'"cookies"'`), or `false` for none. Browsers
+   * apply `"cookies"` to the whole registrable domain: a logout on `app.example.com` also clears the
+   * cookies of `other.example.com`. Apps sharing a domain with others should pass `false` (the
+   * session cookie is cleared by its own Set-Cookie either way) or e.g. `'"cache", "storage"'`.
+   */
+  clearSiteData?: string | false;
 }
 
 /** What an adapter tells the handler about a request. */
@@ -67,6 +74,7 @@ export class SessionHandler {
   readonly #csrfOptions: CsrfOptions;
   readonly #publicOrigin: string | null;
   readonly #tokenHeader: string;
+  readonly #clearSiteData: string | null;
   readonly #originOf = (req: RequestInfo): string | null => this.#selfOrigin(req);
 
   constructor(manager: SessionManager, options: SessionHandlerOptions = {}) {
@@ -76,6 +84,13 @@ export class SessionHandler {
     this.#csrf = options.csrf ?? {};
     this.#csrfOptions = this.#csrf === false ? {} : this.#csrf;
     this.#publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : null;
+    if (!this.#publicOrigin && this.#csrf !== false && process.env.NODE_ENV === 'production') {
+      throw new ConfigError(
+        'publicOrigin',
+        'is required when NODE_ENV=production: without it the CSRF check compares Origin with the Host header.',
+      );
+    }
+    this.#clearSiteData = options.clearSiteData === false ? null : (options.clearSiteData ?? '"cookies"');
     this.#tokenHeader = (
       (this.#csrf === false ? undefined : this.#csrf.headerName) ?? 'x-csrf-token'
     ).toLowerCase();
@@ -131,6 +146,7 @@ export class SessionHandler {
       ctx,
       csrf,
       this.#csrfOptions,
+      this.#clearSiteData,
     );
     if (result !== null) {
       if (!result.ok) RequestSession.renewCookie(rs, null);
@@ -202,10 +218,12 @@ export class SessionHandler {
     this.#plainHttpHost = host;
     const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
     if (isLocalHost(hostname)) return;
+    // The Host header is the client's text: only host-name characters reach the log, and not many.
+    const shown = hostname.replace(/[^A-Za-z0-9.\-:[\]]/g, '?').slice(0, 100);
     this.#plainHttpSettled = true;
     const warn = this.options.logger?.warn ?? ((m: string) => console.warn(m));
     warn(
-      `tessera: a request for ${hostname} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +
+      `tessera: a request for ${shown} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +
         'not store it, so sessions will not stick. Serve the app over HTTPS (behind a proxy: set trustProxy), or ' +
         'set publicOrigin; `cookie: { insecure: true }` is for closed test networks only.',
     );
