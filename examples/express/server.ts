@@ -24,6 +24,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 /** Express 4 does not pass rejected promises to `next`; this wrapper does, for both versions. */
@@ -45,9 +46,16 @@ export function createApp(
 ) {
   const app = lib();
   app.disable('x-powered-by');
-  // The body parser runs first, so the session middleware can read the `_csrf` form field.
+  const sessions = expressSessions(manager, {
+    loginUrl: '/login',
+    publicOrigin: publicOrigin(),
+    deviceBound: options.deviceBound,
+  });
+  // Notes each request's arrival, so a token renewed during a slow upload is judged by it.
+  app.use(sessions.arrival);
+  // The body parser runs before the sessions, so the session middleware can read the `_csrf` form field.
   app.use(lib.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(expressSessions(manager, { loginUrl: '/login', deviceBound: options.deviceBound }));
+  app.use(sessions);
 
   const loginForm = handle(async (req, res) => {
     res.type('html').send(loginPage(await req.session.csrfToken()));
@@ -58,6 +66,8 @@ export function createApp(
   app.post(
     '/login',
     handle(async (req, res) => {
+      // Counted per address and per account before the password is checked (429 when over).
+      await req.session.loginAttempt(String(req.body?.username ?? ''));
       const user = checkPassword(req.body?.username, req.body?.password);
       if (!user) {
         return res
@@ -134,7 +144,7 @@ export function createApp(
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found');
   });
-  app.use(sessionErrorHandler());
+  app.use(sessionErrorHandler({ all: true }));
   return app;
 }
 

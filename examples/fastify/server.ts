@@ -16,6 +16,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 type Form = Record<string, string | undefined>;
@@ -31,7 +32,12 @@ export function createApp(
 ): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
   app.register(formbody);
-  app.register(tessera, { manager, loginUrl: '/login', deviceBound: options.deviceBound });
+  app.register(tessera, {
+    manager,
+    loginUrl: '/login',
+    publicOrigin: publicOrigin(),
+    deviceBound: options.deviceBound,
+  });
 
   const html = 'text/html; charset=utf-8';
   const loginForm = async (request: { session: { csrfToken(): Promise<string> } }, error?: string) =>
@@ -41,6 +47,7 @@ export function createApp(
   app.get('/login', async (request, reply) => reply.type(html).send(await loginForm(request)));
 
   app.post('/login', async (request, reply) => {
+    await request.session.loginAttempt(field(request.body, 'username') ?? '');
     const user = checkPassword(field(request.body, 'username'), field(request.body, 'password'));
     if (!user)
       return reply

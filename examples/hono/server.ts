@@ -18,6 +18,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 const field = (body: Record<string, unknown>, name: string): string | undefined => {
@@ -34,6 +35,7 @@ export function createApp(
   const sessions = tesseraSession(manager, {
     loginUrl: '/login',
     deviceBound: options.deviceBound,
+    publicOrigin: publicOrigin(),
     clientIp: (c) => getConnInfo(c).remote.address ?? null,
   });
   app.use(bodyLimit({ maxSize: 16 * 1024 }));
@@ -49,6 +51,7 @@ export function createApp(
   app.post('/login', async (c) => {
     const body = await c.req.parseBody();
     const session = c.get('session');
+    await session.loginAttempt(field(body, 'username') ?? '');
     const user = checkPassword(field(body, 'username'), field(body, 'password'));
     if (!user) return c.html(await loginForm(c, 'Wrong username or password.'), 401);
     await session.login(user, { rememberMe: field(body, 'remember') === '1' });

@@ -15,6 +15,7 @@ import {
   exampleManager,
   listenAddress,
   loginPage,
+  publicOrigin,
 } from '../shared/app.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -35,7 +36,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 /** Builds the example server (exported for tests). */
 export function createApp(manager = exampleManager(), options: { deviceBound?: DeviceBoundOptions } = {}) {
-  const sessions = nodeSessions(manager, { loginUrl: '/login', deviceBound: options.deviceBound });
+  const sessions = nodeSessions(manager, {
+    loginUrl: '/login',
+    publicOrigin: publicOrigin(),
+    deviceBound: options.deviceBound,
+  });
   const server = createServer(async (req, res) => {
     try {
       if (await sessions.handle(req, res)) return;
@@ -52,6 +57,7 @@ export function createApp(manager = exampleManager(), options: { deviceBound?: D
         case 'GET /login':
           return html(200, loginPage(await session.csrfToken()));
         case 'POST /login': {
+          await session.loginAttempt(form.get('username') ?? '');
           const user = checkPassword(form.get('username'), form.get('password'));
           if (!user) return html(401, loginPage(await session.csrfToken(), 'Wrong username or password.'));
           await session.login(user, { rememberMe: form.get('remember') === '1' });

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   createSessionManager,
@@ -31,6 +31,14 @@ export function checkPassword(username: unknown, password: unknown): string | nu
   const b = Buffer.from(expected);
   const ok = a.length === b.length && timingSafeEqual(a, b) && Object.hasOwn(USERS, username);
   return ok ? username : null;
+}
+
+/**
+ * The origin users reach the example at, from PUBLIC_ORIGIN (required with NODE_ENV=production:
+ * the CSRF check then compares Origin with it instead of the Host header).
+ */
+export function publicOrigin(): string | undefined {
+  return process.env.PUBLIC_ORIGIN || undefined;
 }
 
 /** Host and port from HOST (default 127.0.0.1) and PORT (default 3000). */
@@ -59,15 +67,27 @@ function creationLimitFromEnv(): SessionManagerOptions['creationRateLimit'] {
  */
 function devKeys(): string | undefined {
   if (process.env.TESSERA_KEYS) return undefined; // the engine reads it
+  if (process.env.NODE_ENV === 'production') {
+    throw new Error(
+      'NODE_ENV=production and no TESSERA_KEYS: refusing to start with the development key file. ' +
+        'Set TESSERA_KEYS=id:base64key (32 random bytes).',
+    );
+  }
   const file = resolve(process.env.SESSION_DB ? dirname(process.env.SESSION_DB) : '.tessera', 'dev.key');
   if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
+    privateDir(dirname(file));
     writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   }
   console.warn(
     `tessera example: using the development data key in ${file} (set TESSERA_KEYS in production).`,
   );
   return readFileSync(file, 'utf8').trim();
+}
+
+/** Creates `dir` (and parents) if needed and makes it owner-only (0700). */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 /** A session store (and, for the shared ones, a shared creation limiter) from STORE. */
@@ -81,7 +101,13 @@ function storeFromEnv(points: number | false | undefined): {
   if (spec === 'memory') return { kind: 'memory', store: memoryStore() };
   if (spec === 'sqlite') {
     const file = resolve(process.env.SESSION_DB ?? '.tessera/sessions.db');
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      if (process.env.NODE_ENV === 'production' && !process.env.TESSERA_KEYS) devKeys(); // refuses
+      // Owner-only at rest: the directory 0700, the file 0600 (SQLite gives -wal and -shm the file's mode).
+      privateDir(dirname(file));
+      closeSync(openSync(file, 'a', 0o600));
+      chmodSync(file, 0o600);
+    }
     return { kind: 'sqlite', store: sqliteStore({ database: new Database(file) }) };
   }
   if (/^rediss?:\/\//.test(spec) || spec.startsWith('redis+cluster://')) {

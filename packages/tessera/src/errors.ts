@@ -160,8 +160,32 @@ export class DeviceProofRequiredError extends TesseraError {
 /** Too many new sessions from one client in a short time. */
 export class RateLimitedError extends TesseraError {
   override readonly name = 'RateLimitedError';
-  constructor(readonly retryAfterMs: number) {
-    super('RATE_LIMITED', 'Too many new sessions from this client; try again later.');
+  constructor(
+    readonly retryAfterMs: number,
+    readonly limit: 'create' | 'login' = 'create',
+  ) {
+    super(
+      'RATE_LIMITED',
+      limit === 'login'
+        ? 'Too many login attempts; try again later.'
+        : 'Too many new sessions from this client; try again later.',
+    );
+  }
+}
+
+/**
+ * A logout whose server-side end the store could not confirm: the browser's cookie was cleared
+ * anyway; the session record may live on until it expires or is revoked (code STORE_UNAVAILABLE, 503).
+ */
+export class LogoutUnconfirmedError extends TesseraError {
+  override readonly name = 'LogoutUnconfirmedError';
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'STORE_UNAVAILABLE',
+      'You are signed out in this browser, but the server could not confirm that the session ended ' +
+        '(the session store is unavailable). Sign out again later, or use "sign out everywhere".',
+      options,
+    );
   }
 }
 

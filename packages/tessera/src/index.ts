@@ -24,6 +24,14 @@ export type {
   SessionEventType,
 } from './engine/events.ts';
 export type { Logger, SessionManagerOptions } from './engine/options.ts';
+export {
+  type FlexibleLimiter,
+  fromRateLimiterFlexible,
+  memoryRateLimiters,
+  type RateLimiter,
+  type RateLimiterBackend,
+  type RateLimitSpec,
+} from './engine/rate-limit.ts';
 export type { Session } from './engine/session.ts';
 export {
   createSessionManager,
@@ -40,6 +48,7 @@ export {
   DeviceProofRequiredError,
   HTTP_STATUS,
   isTesseraError,
+  LogoutUnconfirmedError,
   RateLimitedError,
   ReauthRequiredError,
   SessionConflictError,

@@ -32,7 +32,7 @@ export function open(envelope: string, bindTo: string, ring: KeyRing): string {
     throw new SessionDataInvalidError('unknown envelope format');
   const [, keyId, ivText, bodyText] = parts as [string, string, string, string];
   const key = ring.get(keyId);
-  if (!key) throw new SessionDataInvalidError(`no key with id '${keyId}' in the key ring`);
+  if (!key) throw new SessionDataInvalidError('its key is not in the key ring');
   const iv = Buffer.from(ivText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');
   if (iv.length !== IV_BYTES || body.length < TAG_BYTES)

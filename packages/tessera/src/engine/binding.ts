@@ -9,6 +9,12 @@ export interface RequestContext {
   ip?: string | null;
   /** Raw `User-Agent` header. */
   userAgent?: string | null;
+  /**
+   * When the request arrived, on the manager's clock, if the adapter saw it earlier than it
+   * validates (Express validates after its body parser). A token renewed away is judged by when
+   * the request carrying it arrived, so a slow upload is not taken for a replay. Default: now.
+   */
+  receivedAt?: number;
 }
 
 /** What to do when a binding no longer matches. */
@@ -18,6 +24,8 @@ const short = (text: string) => createHash('sha256').update(text).digest('base64
 
 interface ParsedUa {
   family: string;
+  /** The browser's name without its mobile variant ("Mobile Safari" → "Safari"), hashed. */
+  browserKey: string;
   browser: string | null;
   os: string | null;
   deviceType: string | null;
@@ -33,6 +41,7 @@ export function parseUserAgent(ua: string): ParsedUa {
   const r = new UAParser(ua.slice(0, 512)).getResult();
   const parsed: ParsedUa = {
     family: short(`${r.browser.name ?? '?'}|${r.os.name ?? '?'}`),
+    browserKey: short(`browser|${browserName(r.browser.name)}`),
     browser: r.browser.name ? `${r.browser.name}${r.browser.major ? ` ${r.browser.major}` : ''}` : null,
     os: r.os.name ? `${r.os.name}${r.os.version ? ` ${r.os.version}` : ''}` : null,
     deviceType: r.device.type ?? 'desktop',
@@ -40,6 +49,12 @@ export function parseUserAgent(ua: string): ParsedUa {
   if (uaCache.size >= UA_CACHE_MAX) uaCache.delete(uaCache.keys().next().value as string);
   uaCache.set(ua, parsed);
   return parsed;
+}
+
+/** A browser's name without its mobile/desktop variant, so that a mode switch is the same browser. */
+function browserName(name: string | undefined): string {
+  if (!name) return '?';
+  return name.replace(/^Mobile\s+|\s+Mobile$/i, '').toLowerCase();
 }
 
 /** The network prefix of an address (`203.0.113.0/24`, `2001:db8:1::/48`), or null if it does not parse. */
@@ -70,6 +85,7 @@ export function describeClient(
     binding: {
       uaHash: ua ? short(ua) : null,
       uaFamily: parsed?.family ?? null,
+      uaBrowser: parsed?.browserKey ?? null,
       ipPrefix: ip ? ipPrefix(ip, v4Bits, v6Bits) : null,
     },
     device: {
@@ -86,15 +102,22 @@ export function describeClient(
 /** How much of the raw User-Agent a record keeps for display (admin consoles). */
 const MAX_UA_KEPT = 512;
 
-/** True when the request's User-Agent family differs from the one recorded. Fast path: identical raw UA. */
+/**
+ * True when the request comes from another browser than the one recorded (its name, not its OS or
+ * device: a mode switch of the same browser is not a change). Records without `uaBrowser` compare
+ * the older browser-and-OS family. Fast path: identical raw UA.
+ */
 export function userAgentChanged(binding: SessionBinding, ua: string | null | undefined): boolean {
   if (binding.uaFamily === null) return false;
   if (!ua) return true;
+  const byBrowser = typeof binding.uaBrowser === 'string';
+  const differs = (p: ParsedUa) =>
+    byBrowser ? p.browserKey !== binding.uaBrowser : p.family !== binding.uaFamily;
   // Cheapest first: a parsed-UA cache hit is a map look-up; hashing the raw UA costs a SHA-256.
   const cached = uaCache.get(ua);
-  if (cached) return cached.family !== binding.uaFamily;
+  if (cached) return differs(cached);
   if (binding.uaHash !== null && short(ua) === binding.uaHash) return false;
-  return parseUserAgent(ua).family !== binding.uaFamily;
+  return differs(parseUserAgent(ua));
 }
 
 /** True when the request's address is outside the recorded prefix. */

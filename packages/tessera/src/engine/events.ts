@@ -66,9 +66,15 @@ export type SessionEvent =
       /** The sessions of the family that were live when the replay came: the other party. */
       holders?: ReuseHolder[];
     })
-  | (Base & { type: 'session.invalid_token'; reason: 'malformed' | 'unknown' | 'revoked' | 'duplicate' })
+  | (Base & {
+      type: 'session.invalid_token';
+      /** `retired`: a token replaced by login or a privilege change, replayed within the grace window. */
+      reason: 'malformed' | 'unknown' | 'revoked' | 'duplicate' | 'retired';
+    })
   | (Base & {
       type: 'session.rate_limited';
+      /** Which limit refused: new sessions per address, or login attempts per address or per account. */
+      limit?: 'create' | 'login-address' | 'login-account';
       /** What was refused: a new session (`create`) or a request from a throttled address (`validate`). */
       scope?: 'create' | 'validate';
     })

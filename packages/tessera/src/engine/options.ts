@@ -8,6 +8,8 @@ import { type Duration, parseDuration } from '../duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { BindingAction } from './binding.ts';
+import type { RateLimiterBackend } from './rate-limit.ts';
+import { memoryRateLimiters } from './rate-limit.ts';
 
 /** Where warnings go (development key, misconfiguration). Never receives tokens or data. */
 export interface Logger {
@@ -40,7 +42,10 @@ export interface SessionManagerOptions {
   reuseGrace?: Duration;
   /** How recent `authenticatedAt` must be for `requireFresh()`. Default `'5m'`. */
   stepUpMaxAge?: Duration;
-  /** Concurrent authenticated sessions per user (default unlimited) and what to do at the limit. */
+  /**
+   * Concurrent authenticated sessions per user (default 50) and what to do at the limit (default
+   * `evict-oldest`). `Infinity` turns the limit off.
+   */
   maxSessionsPerUser?: number;
   onSessionLimit?: 'evict-oldest' | 'reject';
   /** Binding policies: User-Agent family (default `revoke`), IP prefix (default `monitor`). */
@@ -54,11 +59,26 @@ export interface SessionManagerOptions {
   maxDataBytes?: number;
   /**
    * New sessions per client address per window (default 60 per minute, kept in this process);
-   * `false` disables. Behind a load balancer pass a shared limiter instead (rate-limiter-flexible,
-   * e.g. `redisRateLimiter(client)` from `@tessera-sessions/core/stores/redis` or
-   * `postgresRateLimiter(pool)` from `…/stores/postgres`), so N app servers do not allow N times the limit.
+   * `false` disables. Requests without a client address share one bucket. Behind a load balancer
+   * pass a shared limiter instead (rate-limiter-flexible, e.g. `redisRateLimiter(client)` from
+   * `@tessera-sessions/core/stores/redis` or `postgresRateLimiter(pool)` from `…/stores/postgres`),
+   * so N app servers do not allow N times the limit.
    */
   creationRateLimit?: { points: number; window: Duration } | RateLimiterAbstract | false;
+  /**
+   * Login attempts (`loginAttempt()` and `login()`) per client address (default 100 per 15 min) and
+   * per account (default 10 per 15 min); over either, RATE_LIMITED with a retry time. `false`
+   * disables one or both. A per-account limit lets anyone delay one account's logins: raise it or
+   * turn it off where that matters more than password guessing.
+   */
+  loginRateLimit?:
+    | {
+        perAddress?: { points: number; window: Duration } | false;
+        perAccount?: { points: number; window: Duration } | false;
+      }
+    | false;
+  /** Where rate-limit counters live. Default: this process's memory; pass a shared backend for several processes. */
+  rateLimiters?: RateLimiterBackend;
   /** Warnings sink. Default: `console.warn`. */
   logger?: Logger;
 }
@@ -84,11 +104,18 @@ export interface ResolvedOptions {
   v6Bits: number;
   maxDataBytes: number;
   rateLimit: { points: number; windowMs: number } | RateLimiterAbstract | false;
+  loginPerAddress: { points: number; windowMs: number } | false;
+  loginPerAccount: { points: number; windowMs: number } | false;
+  rateLimiters: RateLimiterBackend;
   logger: Logger;
 }
 
 const action = z.enum(['off', 'monitor', 'step-up', 'revoke']);
 const duration = z.union([z.number(), z.string()]);
+const limit = z.union([
+  z.literal(false),
+  z.object({ points: z.number().int().positive(), window: duration }).strict(),
+]);
 const schema = z
   .object({
     store: z.custom<Store>(
@@ -109,7 +136,11 @@ const schema = z
     touchInterval: duration.optional(),
     reuseGrace: duration.optional(),
     stepUpMaxAge: duration.optional(),
-    maxSessionsPerUser: z.number().int().positive().optional(),
+    maxSessionsPerUser: z
+      .number()
+      .positive()
+      .refine((n) => Number.isInteger(n) || n === Number.POSITIVE_INFINITY, 'must be an integer or Infinity')
+      .optional(),
     onSessionLimit: z.enum(['evict-oldest', 'reject']).optional(),
     binding: z
       .object({
@@ -130,6 +161,15 @@ const schema = z
           'must be { points, window }, false, or a rate-limiter-flexible limiter',
         ),
       ])
+      .optional(),
+    loginRateLimit: z
+      .union([
+        z.literal(false),
+        z.object({ perAddress: limit.optional(), perAccount: limit.optional() }).strict(),
+      ])
+      .optional(),
+    rateLimiters: z
+      .custom<RateLimiterBackend>((v) => typeof v === 'function', 'must be a function (spec) => RateLimiter')
       .optional(),
     logger: z
       .custom<Logger>((v) => typeof (v as Logger)?.warn === 'function', 'must have a warn() method')
@@ -159,6 +199,15 @@ function resolveKeys(input: unknown, logger: Logger): KeyRing {
   throw new ConfigError('keys', 'expected a key ring, an array of { id, key }, or "id:base64key,…".');
 }
 
+function resolveLimit(
+  v: { points: number; window: unknown } | false | undefined,
+  field: string,
+  points: number,
+): { points: number; windowMs: number } | false {
+  if (v === false) return false;
+  return { points: v?.points ?? points, windowMs: parseDuration(v?.window ?? '15m', `${field}.window`) };
+}
+
 /** Validates options and applies defaults; throws {@link ConfigError} naming the first bad field. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
   const parsed = schema.safeParse(options);
@@ -185,7 +234,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     touchMs: ms(o.touchInterval, 'touchInterval', '1m'),
     graceMs: ms(o.reuseGrace, 'reuseGrace', '5s'),
     stepUpMs: ms(o.stepUpMaxAge, 'stepUpMaxAge', '5m'),
-    maxSessionsPerUser: o.maxSessionsPerUser ?? Number.POSITIVE_INFINITY,
+    maxSessionsPerUser: o.maxSessionsPerUser ?? 50,
     onSessionLimit: o.onSessionLimit ?? 'evict-oldest',
     uaPolicy: o.binding?.userAgent ?? 'revoke',
     ipPolicy: o.binding?.ipPrefix ?? 'monitor',
@@ -199,6 +248,17 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
             points: o.creationRateLimit?.points ?? 60,
             windowMs: ms(o.creationRateLimit?.window, 'creationRateLimit.window', '1m'),
           },
+    loginPerAddress: resolveLimit(
+      o.loginRateLimit === false ? false : o.loginRateLimit?.perAddress,
+      'loginRateLimit.perAddress',
+      100,
+    ),
+    loginPerAccount: resolveLimit(
+      o.loginRateLimit === false ? false : o.loginRateLimit?.perAccount,
+      'loginRateLimit.perAccount',
+      10,
+    ),
+    rateLimiters: o.rateLimiters ?? memoryRateLimiters,
     logger,
   };
   const positive: Array<[keyof ResolvedOptions, string]> = [

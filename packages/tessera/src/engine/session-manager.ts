@@ -1,6 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
-import { open, seal } from '../crypto/envelope.ts';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { envelopeKeyId, open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import { type Duration, parseDuration } from '../duration.ts';
 import {
@@ -8,6 +7,7 @@ import {
   RateLimitedError,
   ReauthRequiredError,
   SessionConflictError,
+  SessionDataInvalidError,
   SessionDataTooLargeError,
   SessionLimitError,
   SessionRevokedError,
@@ -30,6 +30,7 @@ import { SessionEvents } from './events.ts';
 import { patchRecord, revokeFamily, validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
+import { fromRateLimiterFlexible, type RateLimiter } from './rate-limit.ts';
 import type { Session } from './session.ts';
 import { recordOf, toSession } from './session.ts';
 
@@ -47,7 +48,9 @@ export type NoSessionReason =
   | 'expired'
   | 'revoked'
   | 'reuse'
-  | 'binding';
+  | 'binding'
+  /** The session's data was sealed with a key no longer in the key ring: the session was ended. */
+  | 'unreadable';
 
 /** The outcome of {@link SessionManager.validate}. */
 export type ValidateResult =
@@ -79,7 +82,6 @@ const MAX_CAS_ATTEMPTS = 8;
 function storeFailure(operation: string, err: unknown): TesseraError {
   return err instanceof TesseraError ? err : new StoreUnavailableError(operation, { cause: err });
 }
-const ROTATED = new Set<EndReason>(['rotated-login', 'rotated-privilege', 'rotated-renewal']);
 
 /**
  * The session engine: issues, validates, rotates and ends sessions with safe defaults. It knows
@@ -90,7 +92,11 @@ export class SessionManager {
   readonly events: SessionEvents;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #limiter: RateLimiterAbstract | null;
+  readonly #limiter: RateLimiter | null;
+  readonly #loginByAddress: RateLimiter | null;
+  readonly #loginByAccount: RateLimiter | null;
+  /** Request contexts whose login attempt was already counted by {@link loginAttempt}. */
+  readonly #counted = new WeakSet<RequestContext>();
 
   constructor(options: SessionManagerOptions) {
     this.#o = resolveOptions(options);
@@ -100,18 +106,24 @@ export class SessionManager {
         `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
       ),
     );
-    const limit = this.#o.rateLimit;
+    const o = this.#o;
     this.#limiter =
-      limit === false
+      o.rateLimit === false
         ? null
-        : 'consume' in limit
-          ? limit
-          : new RateLimiterMemory({ points: limit.points, duration: Math.max(1, limit.windowMs / 1000) });
+        : 'consume' in o.rateLimit
+          ? fromRateLimiterFlexible(o.rateLimit)
+          : o.rateLimiters({ name: 'create', ...o.rateLimit });
+    this.#loginByAddress = o.loginPerAddress
+      ? o.rateLimiters({ name: 'login-address', ...o.loginPerAddress })
+      : null;
+    this.#loginByAccount = o.loginPerAccount
+      ? o.rateLimiters({ name: 'login-account', ...o.loginPerAccount })
+      : null;
   }
 
   /** The resolved policy values, in milliseconds (read-only). */
-  get policy(): Readonly<Omit<ResolvedOptions, 'store' | 'keys' | 'clock' | 'logger'>> {
-    const { store: _s, keys: _k, clock: _c, logger: _l, ...rest } = this.#o;
+  get policy(): Readonly<Omit<ResolvedOptions, 'store' | 'keys' | 'clock' | 'logger' | 'rateLimiters'>> {
+    const { store: _s, keys: _k, clock: _c, logger: _l, rateLimiters: _r, ...rest } = this.#o;
     return rest;
   }
 
@@ -130,16 +142,7 @@ export class SessionManager {
    * per client address ({@link RateLimitedError}).
    */
   async create(ctx: RequestContext = {}, data?: unknown): Promise<IssuedSession> {
-    if (this.#limiter && ctx.ip) {
-      try {
-        // Keyed per address for IPv4 and per /64 for IPv6 (one client usually holds a whole /64).
-        await this.#limiter.consume(ipPrefix(ctx.ip, 32, 64) ?? ctx.ip);
-      } catch (res) {
-        if (res instanceof Error) throw new StoreUnavailableError('rate-limit', { cause: res });
-        this.#emit('session.rate_limited', null, ctx, { scope: 'create' });
-        throw new RateLimitedError((res as { msBeforeNext?: number }).msBeforeNext ?? 1000);
-      }
-    }
+    if (this.#limiter) await this.#consume(this.#limiter, addressKey(ctx), ctx, 'create', null);
     const now = this.#now();
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -159,8 +162,9 @@ export class SessionManager {
       stepUpRequired: false,
       ...client,
       data: data === undefined ? null : this.#seal(data, id),
-      csrfSecret: randomBytes(32).toString('base64url'),
+      csrfSecret: this.#newCsrfSalt(),
       version: 1,
+      tokenSeenAt: now,
     };
     await this.#guard('create', this.#store.create(record));
     this.#emit('session.created', record, ctx, { anonymous: true });
@@ -211,9 +215,23 @@ export class SessionManager {
     ctx: RequestContext,
   ): ValidateResult | Promise<ValidateResult> {
     if (!record) return this.#resolveMissing(id, ctx);
+    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     // The common case — live, bound to this client, nothing to write — stays synchronous.
     if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };
-    return this.#check(record, ctx, true);
+    return this.#check(record, ctx, 'own');
+  }
+
+  /**
+   * Counts a login attempt for `account` from this client, before the password is checked: throws
+   * {@link RateLimitedError} (RATE_LIMITED, with the time to wait) when the client address or the
+   * account has used up its attempts. A {@link login} with the same `ctx` object is not counted again.
+   */
+  async loginAttempt(account: string, ctx: RequestContext = {}): Promise<void> {
+    this.#counted.add(ctx);
+    if (this.#loginByAddress)
+      await this.#consume(this.#loginByAddress, addressKey(ctx), ctx, 'login-address', null);
+    if (this.#loginByAccount)
+      await this.#consume(this.#loginByAccount, accountKey(account), ctx, 'login-account', account);
   }
 
   /**
@@ -232,6 +250,9 @@ export class SessionManager {
     const authLevel = options.authLevel ?? 1;
     const rememberMe = options.rememberMe ?? false;
     const federated = federatedIdentity(options.federated);
+    // One loginAttempt() covers the one login() that follows it with the same context.
+    if (!this.#counted.delete(ctx)) await this.loginAttempt(userId, ctx);
+    this.#counted.delete(ctx);
     await this.#enforceLimit(userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
@@ -239,11 +260,12 @@ export class SessionManager {
     // a browser still signed in as A must not hand B what A stored.
     const carry =
       prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
-    const data = carry ? this.#openRecord(prev) : undefined;
+    // Data that no longer opens (its key left the ring) is not carried: the login starts clean.
+    const dataOf = (r: SessionRecord) => (carry ? this.#openOrNothing(r) : undefined);
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
-    const build = (id: string, family: string, version: number): SessionRecord => ({
+    const build = (id: string, family: string, version: number, data: unknown): SessionRecord => ({
       id,
       userId,
       createdAt: now,
@@ -259,9 +281,10 @@ export class SessionManager {
       binding: client.binding,
       device: { ...client.device, firstIp: prev?.device.firstIp ?? client.device.firstIp },
       data: data === undefined ? null : this.#seal(data, id),
-      csrfSecret: randomBytes(32).toString('base64url'),
+      csrfSecret: this.#newCsrfSalt(),
       version,
       ...(federated ? { federated } : {}),
+      tokenSeenAt: now,
     });
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -270,18 +293,32 @@ export class SessionManager {
       // Same person (anonymous → user, or the same user again): the rotation family goes on, so a
       // replayed pre-login token is detected as reuse. A different user starts a family of their own.
       const sameParty = prev.userId === null || prev.userId === userId;
-      next = build(id, sameParty ? prev.family : id, prev.version + 1);
-      const ok = await this.#guard(
-        'rotate',
-        this.#store.rotate(prev.id, prev.version, next, this.#tomb(prev, 'rotated-login', id)),
-      );
-      if (!ok) {
-        // The old session changed or ended concurrently: start a fresh chain rather than fail the login.
-        next = build(id, id, 1);
+      const family = sameParty ? prev.family : id;
+      let cur: SessionRecord | null = prev;
+      let rotated: SessionRecord | null = null;
+      for (let attempt = 0; cur && attempt < MAX_CAS_ATTEMPTS && !rotated; attempt++) {
+        // A concurrent write (a cart update racing the login) moved the version: rotate the fresh record.
+        const candidate = build(id, family, cur.version + 1, dataOf(cur));
+        const ok = await this.#guard(
+          'rotate',
+          this.#store.rotate(cur.id, cur.version, candidate, this.#tomb(cur, 'rotated-login', id)),
+        );
+        if (ok) rotated = candidate;
+        else cur = await this.#guard('get', this.#store.get(prev.id));
+      }
+      if (rotated) next = rotated;
+      else {
+        // The old session was rotated or ended concurrently (or kept changing): whatever is left of its
+        // chain ends now — login always ends the previous session — and the new one continues the family.
+        await this.#guard(
+          'deleteFamily',
+          this.#store.deleteFamily(prev.family, this.#tombTemplate('rotated-login')),
+        );
+        next = build(id, family, 1, cur ? dataOf(cur) : undefined);
         await this.#guard('create', this.#store.create(next));
       }
     } else {
-      next = build(id, id, 1);
+      next = build(id, id, 1, undefined);
       await this.#guard('create', this.#store.create(next));
     }
     await this.#enforceLimit(userId, ctx, next);
@@ -357,7 +394,11 @@ export class SessionManager {
    * new data (or undefined to clear it); on a concurrent write it is called again with the fresh
    * data, so concurrent requests never lose each other's writes. Never resurrects a logged-out session.
    */
-  async updateData<T>(session: Session, change: (current: T | undefined) => T | undefined): Promise<Session> {
+  async updateData<T>(
+    session: Session,
+    change: (current: T | undefined) => T | undefined,
+    ctx: RequestContext = {},
+  ): Promise<Session> {
     let rec: SessionRecord | null = recordOf(session);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!rec) throw new SessionRevokedError('The session ended before its data could be saved.');
@@ -368,7 +409,7 @@ export class SessionManager {
         version: rec.version + 1,
       };
       if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
-      rec = await this.#current(rec.id);
+      rec = await this.#current(rec.id, ctx.receivedAt);
     }
     throw new SessionConflictError(MAX_CAS_ATTEMPTS);
   }
@@ -619,6 +660,24 @@ export class SessionManager {
     return this.#o.clock.now();
   }
 
+  async #consume(
+    limiter: RateLimiter,
+    key: string,
+    ctx: RequestContext,
+    limit: 'create' | 'login-address' | 'login-account',
+    userId: string | null,
+  ): Promise<void> {
+    let wait: number | null;
+    try {
+      wait = await limiter.consume(key);
+    } catch (err) {
+      throw new StoreUnavailableError('rate-limit', { cause: err });
+    }
+    if (wait === null) return;
+    this.#emit('session.rate_limited', { id: null, userId }, ctx, { limit });
+    throw new RateLimitedError(wait, limit === 'create' ? 'create' : 'login');
+  }
+
   async #guard<T>(operation: string, work: Promise<T>): Promise<T> {
     try {
       return await work;
@@ -646,7 +705,7 @@ export class SessionManager {
       ip: ctx.ip ?? null,
       userAgent: ctx.userAgent ?? null,
       ...extra,
-    } as SessionEvent);
+    } as unknown as SessionEvent);
   }
 
   #seal(data: unknown, id: string): string {
@@ -660,14 +719,58 @@ export class SessionManager {
     return rec.data === null ? undefined : JSON.parse(open(rec.data, rec.id, this.#o.keys));
   }
 
+  #openOrNothing(rec: SessionRecord): unknown {
+    try {
+      return this.#openRecord(rec);
+    } catch (err) {
+      if (err instanceof SessionDataInvalidError) return undefined;
+      throw err;
+    }
+  }
+
+  /** True when the key that sealed this envelope is in the ring (a look-up, no decryption). */
+  #keyKnown(envelope: string): boolean {
+    const id = envelopeKeyId(envelope);
+    return id !== undefined && this.#o.keys.get(id) !== undefined;
+  }
+
+  /** Ends a session whose data cannot be opened any more: "no session", never an error on every request. */
+  async #endUnreadable(rec: SessionRecord, ctx: RequestContext): Promise<ValidateResult> {
+    await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'unreadable', null)));
+    this.#emit('session.revoked', rec, ctx, { reason: 'unreadable' });
+    return { ok: false, reason: 'unreadable' };
+  }
+
   #csrfMac(rec: SessionRecord, salt: string): string {
-    return createHmac('sha256', Buffer.from(rec.csrfSecret, 'base64url'))
-      .update(`csrf:${salt}`)
-      .digest('base64url');
+    return createHmac('sha256', this.#csrfKey(rec.csrfSecret)).update(`csrf:${salt}`).digest('base64url');
+  }
+
+  /**
+   * What the store keeps as `csrfSecret`: `k1.<keyId>.<salt>`, not a secret. The session's CSRF key
+   * is derived from it with the data key `keyId` (HMAC), so a copy of the database alone cannot
+   * forge CSRF tokens.
+   */
+  #newCsrfSalt(): string {
+    return `k1.${this.#o.keys.current.id}.${randomBytes(32).toString('base64url')}`;
+  }
+
+  #csrfKey(stored: string): Buffer {
+    if (!stored.startsWith('k1.')) return Buffer.from(stored, 'base64url'); // records from before derivation
+    const dot = stored.lastIndexOf('.');
+    const key = this.#o.keys.get(stored.slice(3, dot));
+    // The key left the ring: no token verifies (the form is reloaded with a fresh session).
+    if (!key) return randomBytes(32);
+    return createHmac('sha256', key)
+      .update(`tessera:csrf:${stored.slice(dot + 1)}`)
+      .digest();
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
-    return { ...tombstoneFromTemplate(rec, this.#tombTemplate(reason)), successorId };
+    return {
+      ...tombstoneFromTemplate(rec, this.#tombTemplate(reason)),
+      successorId,
+      tokenSeenAt: rec.tokenSeenAt === undefined ? rec.rotatedAt : rec.tokenSeenAt,
+    };
   }
 
   /** Tombstones as data, so a store applies them inside its own atomic step (bulk deletes). */
@@ -677,38 +780,93 @@ export class SessionManager {
     return { reason, createdAt: now, keepUntil: now + this.#o.graceMs, extendMs: this.#o.renewalMs };
   }
 
-  async #resolveMissing(id: string, ctx: RequestContext, depth = 0): Promise<ValidateResult> {
+  async #resolveMissing(id: string, ctx: RequestContext): Promise<ValidateResult> {
     const tomb = await this.#guard('getTombstone', this.#store.getTombstone(id));
     if (!tomb) {
       this.#emit('session.invalid_token', null, ctx, { reason: 'unknown' });
       return { ok: false, reason: 'unknown' };
     }
-    if (ROTATED.has(tomb.reason)) {
-      const age = this.#now() - tomb.createdAt;
-      if (age <= this.#o.graceMs) {
-        // In-flight requests that still carry a just-renewed token see the successor, read-only.
-        // Login and privilege rotations get no such grace: the old token must never gain the new rights.
-        if (tomb.reason === 'rotated-renewal' && tomb.successorId && depth < 3) {
-          const succ = await this.#guard('get', this.#store.get(tomb.successorId));
-          if (succ) return this.#check(succ, ctx, false);
-          return this.#resolveMissing(tomb.successorId, ctx, depth + 1);
-        }
+    const arrived = ctx.receivedAt ?? this.#now();
+    if (tomb.reason === 'rotated-renewal') {
+      // A token renewed away keeps working until its successor's token has been presented (the
+      // renewing response may be slow, lost or aborted); from then on only within the grace window,
+      // for requests already in flight; after that it is a replay.
+      const chain = await this.#followRenewals(tomb);
+      if (chain.live && chain.seenAt === null) return this.#check(chain.live, ctx, 'successor');
+      if (chain.live && chain.seenAt !== null && arrived - chain.seenAt <= this.#o.graceMs)
+        return this.#check(chain.live, ctx, 'read');
+      if (chain.live) return this.#reuse(tomb, ctx);
+      // The session ended after the successor was used: a replay all the same (one alarm — the
+      // family's tombstones then say `reuse`), unless it is a request in flight or the end was the alarm.
+      if (chain.seenAt !== null && arrived - chain.seenAt > this.#o.graceMs && chain.end?.reason !== 'reuse')
+        return this.#reuse(tomb, ctx);
+      return this.#ended(chain.end ?? tomb, ctx);
+    }
+    if (tomb.reason === 'rotated-login' || tomb.reason === 'rotated-privilege') {
+      // No grace for login and privilege rotations: the old token must never gain the new rights.
+      // Within the grace window it is a request that was in flight (reported, not an alarm).
+      if (arrived - tomb.createdAt <= this.#o.graceMs) {
+        this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'retired' });
         return { ok: false, reason: 'revoked' };
       }
-      const holders = this.events.active ? await this.#liveSuccessor(tomb) : [];
-      const revoked = await this.#guard(
-        'deleteFamily',
-        this.#store.deleteFamily(tomb.family, this.#tombTemplate('reuse')),
-      );
-      this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
-        family: tomb.family,
-        revoked: revoked.length,
-        holders,
-      });
-      return { ok: false, reason: 'reuse' };
+      return this.#reuse(tomb, ctx);
     }
+    return this.#ended(tomb, ctx);
+  }
+
+  /** "No session" for a token whose session ended (logout, revocation, expiry, an earlier reuse alarm). */
+  #ended(tomb: Tombstone, ctx: RequestContext): ValidateResult {
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
-    return { ok: false, reason: tomb.reason === 'expired' ? 'expired' : 'revoked' };
+    const reason = tomb.reason === 'expired' ? 'expired' : tomb.reason === 'reuse' ? 'reuse' : 'revoked';
+    return { ok: false, reason };
+  }
+
+  /**
+   * A retired token replayed after its successor was used: revokes the rotation family (cost: its
+   * size) and re-marks the replayed token's tombstone as `reuse`, so replaying it again is one read
+   * and raises no second alarm.
+   */
+  async #reuse(tomb: Tombstone, ctx: RequestContext): Promise<ValidateResult> {
+    const holders = this.events.active ? await this.#liveSuccessor(tomb) : [];
+    const revoked = await this.#guard(
+      'deleteFamily',
+      this.#store.deleteFamily(tomb.family, this.#tombTemplate('reuse')),
+    );
+    await this.#guard(
+      'delete',
+      this.#store.delete(tomb.id, { ...tomb, reason: 'reuse', successorId: null, createdAt: this.#now() }),
+    );
+    this.#emit('session.reuse', { id: tomb.id, userId: tomb.userId }, ctx, {
+      family: tomb.family,
+      revoked: revoked.length,
+      holders,
+    });
+    return { ok: false, reason: 'reuse' };
+  }
+
+  /**
+   * Follows a chain of periodic renewals from a renewed-away token to the live record. `seenAt` is
+   * when the first successor whose token the client presented was first presented (null: none was);
+   * `end` is the tombstone where the chain stopped, when no record is live.
+   */
+  async #followRenewals(
+    tomb: Tombstone,
+  ): Promise<{ live: SessionRecord | null; seenAt: number | null; end: Tombstone | null }> {
+    let seenAt: number | null = null;
+    let at = tomb;
+    for (let hop = 0; hop < 8 && at.reason === 'rotated-renewal' && at.successorId; hop++) {
+      const next = at.successorId;
+      const rec = await this.#guard('get', this.#store.get(next));
+      if (rec) {
+        if (seenAt === null && rec.tokenSeenAt !== null) seenAt = rec.tokenSeenAt ?? at.createdAt;
+        return { live: rec, seenAt, end: null };
+      }
+      const t = await this.#guard('getTombstone', this.#store.getTombstone(next));
+      if (!t) return { live: null, seenAt, end: null };
+      if (seenAt === null && t.tokenSeenAt !== null) seenAt = t.tokenSeenAt ?? at.createdAt;
+      at = t;
+    }
+    return { live: null, seenAt, end: at };
   }
 
   /** The live session a rotated-away token leads to (the other party of a reuse), for the event only. */
@@ -734,12 +892,25 @@ export class SessionManager {
       now < rec.idleExpiresAt &&
       now - rec.rotatedAt < o.renewalMs &&
       now - rec.lastSeenAt < o.touchMs &&
+      rec.tokenSeenAt !== null &&
       (o.uaPolicy === 'off' || !userAgentChanged(rec.binding, ctx.userAgent)) &&
       (o.ipPolicy === 'off' || !ipPrefixChanged(rec.binding, rec.device.lastIp, ctx.ip, o.v4Bits, o.v6Bits))
     );
   }
 
-  async #check(record: SessionRecord, ctx: RequestContext, mayWrite: boolean): Promise<ValidateResult> {
+  /**
+   * Validates a record and does what is due. `own`: the request presented this record's token;
+   * `successor`: it presented a predecessor's token whose renewal the client has not picked up yet
+   * (the request may write, but does not mark this token presented); `read`: a predecessor's token
+   * within the grace window (nothing is written).
+   */
+  async #check(
+    record: SessionRecord,
+    ctx: RequestContext,
+    via: 'own' | 'successor' | 'read',
+  ): Promise<ValidateResult> {
+    const mayWrite = via !== 'read';
+    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     const now = this.#now();
     if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) {
       const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
@@ -780,8 +951,27 @@ export class SessionManager {
       }
     }
     if (!mayWrite) return { ok: true, session: toSession(rec), token: null };
+    if (via === 'own' && rec.tokenSeenAt === null) {
+      // The renewed token arrived: from now on its predecessor only has the grace window left.
+      const seen = { ...rec, tokenSeenAt: now, version: rec.version + 1 };
+      if (await this.#guard('update', this.#store.update(seen, rec.version))) rec = seen;
+      else {
+        const fresh = await this.#guard('get', this.#store.get(rec.id));
+        if (!fresh) return { ok: false, reason: 'revoked' };
+        rec = fresh;
+      }
+    }
     if (now - rec.rotatedAt >= o.renewalMs) {
-      const issued = await this.#rotate(rec, 'renewal', ctx, () => ({}));
+      let issued: IssuedSession;
+      try {
+        issued = await this.#rotate(rec, 'renewal', ctx, () => ({}));
+      } catch (err) {
+        // The renewal re-seals the data; data that does not open ends the session instead of failing every request.
+        if (err instanceof SessionDataInvalidError) return this.#endUnreadable(rec, ctx);
+        // Ended by a concurrent request (logout, revocation) while this one renewed.
+        if (err instanceof SessionRevokedError) return { ok: false, reason: 'revoked' };
+        throw err;
+      }
       return { ok: true, session: issued.session, token: issued.token === '' ? null : issued.token };
     }
     if (now - rec.lastSeenAt >= o.touchMs) {
@@ -808,17 +998,15 @@ export class SessionManager {
    * that a save from a request already in flight lands on the successor instead of failing. Login and
    * privilege rotations are not followed: a request that began before them must not write into the new session.
    */
-  async #current(id: string): Promise<SessionRecord | null> {
-    let at = id;
-    for (let hop = 0; hop < 3; hop++) {
-      const rec = await this.#guard('get', this.#store.get(at));
-      if (rec) return rec;
-      const tomb = await this.#guard('getTombstone', this.#store.getTombstone(at));
-      if (tomb?.reason !== 'rotated-renewal' || !tomb.successorId) return null;
-      if (this.#now() - tomb.createdAt > this.#o.graceMs) return null;
-      at = tomb.successorId;
-    }
-    return null;
+  async #current(id: string, receivedAt?: number): Promise<SessionRecord | null> {
+    const rec = await this.#guard('get', this.#store.get(id));
+    if (rec) return rec;
+    const tomb = await this.#guard('getTombstone', this.#store.getTombstone(id));
+    if (tomb?.reason !== 'rotated-renewal') return null;
+    const chain = await this.#followRenewals(tomb);
+    if (!chain.live) return null;
+    if (chain.seenAt !== null && (receivedAt ?? this.#now()) - chain.seenAt > this.#o.graceMs) return null;
+    return chain.live;
   }
 
   #idleFor(rec: SessionRecord): number {
@@ -845,6 +1033,9 @@ export class SessionManager {
       device: { ...rec.device, lastIp: ctx.ip ?? rec.device.lastIp },
       data: data === undefined ? null : this.#seal(data, id),
       version: rec.version + 1,
+      // A renewed token is not known to have reached the client until it is presented; a login or
+      // privilege rotation kills the old token at once, so the new one counts as delivered.
+      tokenSeenAt: reason === 'renewal' ? null : now,
     };
     const ok = await this.#guard(
       'rotate',
@@ -856,7 +1047,7 @@ export class SessionManager {
       if (reason === 'renewal') {
         // Lost to a concurrent renewal (follow it, within grace) or to a concurrent data write (the
         // record is still there): either way the request goes on, read-only, with no new token.
-        const live = await this.#current(rec.id);
+        const live = await this.#current(rec.id, ctx.receivedAt);
         if (live) return { session: toSession(live), token: '' };
       }
       throw new SessionRevokedError('The session was rotated or ended by a concurrent request.');
@@ -912,6 +1103,17 @@ function federatedIdentity(f: LoginOptions['federated']): FederatedIdentity | nu
   if (!ok(f.iss) || !ok(f.sub) || (f.sid != null && !ok(f.sid)))
     throw new TypeError('federated.iss, .sub and .sid must be non-empty strings of at most 1024 characters.');
   return { iss: f.iss, sub: f.sub, sid: f.sid ?? null };
+}
+
+/** Rate-limit key of a client: per address for IPv4, per /64 for IPv6; one shared bucket without an address. */
+function addressKey(ctx: RequestContext): string {
+  if (!ctx.ip) return 'no-address';
+  return ipPrefix(ctx.ip, 32, 64) ?? ctx.ip;
+}
+
+/** Rate-limit key of an account: hashed, so a shared limiter store holds no user names. */
+function accountKey(account: string): string {
+  return createHash('sha256').update(account).digest('base64url').slice(0, 32);
 }
 
 /**

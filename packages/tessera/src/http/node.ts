@@ -11,12 +11,14 @@ class NodeRequestInfo implements RequestInfo {
   readonly method: string;
   readonly cookie: string | string[] | undefined;
   readonly ip: string | null;
+  readonly receivedAt: number | undefined;
   readonly #req: IncomingMessage;
-  constructor(req: IncomingMessage, ip: string | null | undefined) {
+  constructor(req: IncomingMessage, ip: string | null | undefined, receivedAt: number | undefined) {
     this.#req = req;
     this.method = req.method ?? 'GET';
     this.cookie = req.headers.cookie;
     this.ip = ip ?? req.socket.remoteAddress ?? null;
+    this.receivedAt = receivedAt;
   }
   header(name: string): string | undefined {
     const v = this.#req.headers[name];
@@ -46,9 +48,12 @@ class NodeResponseSink implements ResponseSink {
   }
 }
 
-/** Describes a node:http request for the HTTP layer (client address from the socket). */
-export function nodeRequestInfo(req: IncomingMessage, ip?: string | null): RequestInfo {
-  return new NodeRequestInfo(req, ip);
+/**
+ * Describes a node:http request for the HTTP layer (client address from the socket; `receivedAt`
+ * when the adapter noted the request's arrival before reading its body).
+ */
+export function nodeRequestInfo(req: IncomingMessage, ip?: string | null, receivedAt?: number): RequestInfo {
+  return new NodeRequestInfo(req, ip, receivedAt);
 }
 
 /** Writes a response of Tessera's own endpoints (DBSC) to a node:http response and ends it. */

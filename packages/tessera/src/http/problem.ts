@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { TesseraErrorCode } from '../errors.ts';
 import { TesseraError } from '../errors.ts';
 
@@ -7,7 +8,18 @@ export interface ProblemDetails {
   title: string;
   status: number;
   detail: string;
-  code: TesseraErrorCode | 'INTERNAL_ERROR';
+  code: TesseraErrorCode | 'BAD_REQUEST' | 'INTERNAL_ERROR';
+}
+
+/**
+ * The 4xx status a framework or body parser put on an error it threw for a bad request (bad
+ * charset, too many fields, bad gzip, truncated multipart, body too large), or undefined.
+ */
+export function clientErrorStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || err instanceof TesseraError) return undefined;
+  const e = err as { status?: unknown; statusCode?: unknown };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 const TITLES: Partial<Record<TesseraErrorCode, string>> = {
@@ -23,6 +35,11 @@ const TITLES: Partial<Record<TesseraErrorCode, string>> = {
   SESSION_DATA_TOO_LARGE: 'Session data too large',
 };
 
+const GENERIC: Partial<Record<TesseraErrorCode, string>> = {
+  SESSION_DATA_INVALID: 'The session data could not be read.',
+  CONFIG_INVALID: 'The server is misconfigured.',
+};
+
 /**
  * The problem document for an error. Tessera errors keep their code, status and message (which
  * never hold secrets); anything else becomes a generic 500 with no detail leaked.
@@ -33,8 +50,23 @@ export function toProblem(err: unknown): ProblemDetails {
       type: `https://tessera.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
       title: TITLES[err.code] ?? err.code,
       status: err.status,
-      detail: err.message,
+      // Server-side failures say what failed, not how: no key ids, no configuration detail.
+      detail:
+        err.status >= 500 && err.code !== 'STORE_UNAVAILABLE'
+          ? (GENERIC[err.code] ?? 'An internal error occurred.')
+          : err.message,
       code: err.code,
+    };
+  }
+  const status = clientErrorStatus(err);
+  if (status !== undefined) {
+    // What the parser said stays in the server: its messages can name internals.
+    return {
+      type: 'about:blank',
+      title: STATUS_CODES[status] ?? 'Bad Request',
+      status,
+      detail: status === 413 ? 'The request body is too large.' : 'The request could not be read.',
+      code: 'BAD_REQUEST',
     };
   }
   return {

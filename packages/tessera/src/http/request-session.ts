@@ -5,6 +5,8 @@ import {
   CsrfError,
   DeviceBindingRequiredError,
   DeviceProofRequiredError,
+  LogoutUnconfirmedError,
+  StoreUnavailableError,
   UnauthenticatedError,
 } from '../errors.ts';
 import { clearedCookie, sessionCookie } from './cookie-header.ts';
@@ -45,6 +47,7 @@ export class RequestSession {
   readonly #csrf: CsrfRequest | null;
   readonly #csrfOptions: CsrfOptions;
   #device: DeviceState | null;
+  readonly #clearSiteData: string | null;
 
   /**
    * @internal Made by `SessionHandler.begin` for each request (positional arguments: this runs on
@@ -59,8 +62,10 @@ export class RequestSession {
     csrf: CsrfRequest | null,
     csrfOptions: CsrfOptions,
     device: DeviceState | null = null,
+    clearSiteData: string | null = '"cookies"',
   ) {
     this.#device = device;
+    this.#clearSiteData = clearSiteData;
     this.#manager = manager;
     this.#session = session;
     this.#cookie = cookie;
@@ -112,7 +117,7 @@ export class RequestSession {
    */
   async update<T>(change: (current: T | undefined) => T | undefined): Promise<void> {
     const session = await this.ensure();
-    this.#session = await this.#manager.updateData<T>(session, change);
+    this.#session = await this.#manager.updateData<T>(session, change, this.#ctx);
   }
 
   /** Replaces the session data (creating an anonymous session if needed). */
@@ -126,6 +131,14 @@ export class RequestSession {
     const issued = await this.#manager.create(this.#ctx);
     this.#issue(issued.session, issued.token);
     return issued.session;
+  }
+
+  /**
+   * Counts a login attempt for `account` from this client; call it before checking the password.
+   * Throws RATE_LIMITED (429 with `Retry-After`) when the address or the account is over its limit.
+   */
+  async loginAttempt(account: string): Promise<void> {
+    await this.#manager.loginAttempt(account, this.#ctx);
   }
 
   /** Logs a user in: new token, old one dead, data carried over unless told otherwise. */
@@ -189,16 +202,26 @@ export class RequestSession {
   /**
    * Ends the session server-side, clears the cookie and asks the browser to drop cookies
    * (`Clear-Site-Data`). `clearSiteData: false` omits that header, for when the same response
-   * goes on to start a new session (express-session's `regenerate`).
+   * goes on to start a new session (express-session's `regenerate`). The cookie is cleared even
+   * when the store fails; the call then throws {@link LogoutUnconfirmedError} (503) so that the
+   * response says the server-side end could not be confirmed.
    */
   async logout(options: { clearSiteData?: boolean } = {}): Promise<void> {
     const s = this.#session;
     this.#session = null;
-    if (s) await this.#manager.logout(s, this.#ctx);
+    // The browser's cookie goes first, whatever the store says.
     this.#sink.setCookie(this.#cookie.name, clearedCookie(this.#cookie));
     if (this.#device) this.#sink.setCookie(this.#device.dbsc.cookieName, this.#device.dbsc.expiredCookie());
-    if (options.clearSiteData !== false) this.#sink.setHeader('Clear-Site-Data', '"cookies"');
+    if (options.clearSiteData !== false && this.#clearSiteData !== null)
+      this.#sink.setHeader('Clear-Site-Data', this.#clearSiteData);
     this.#noStore();
+    if (!s) return;
+    try {
+      await this.#manager.logout(s, this.#ctx);
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw new LogoutUnconfirmedError({ cause: err });
+      throw err;
+    }
   }
 
   /** A CSRF token for forms (`_csrf` field) or the `x-csrf-token` header; starts a session if needed. */
@@ -242,7 +265,9 @@ export class RequestSession {
     this.#session = session;
     const maxAge = session.rememberMe ? (session.absoluteExpiresAt - this.#manager.now()) / 1000 : undefined;
     this.#sink.setCookie(this.#cookie.name, sessionCookie(this.#cookie, token, maxAge));
-    if (session.authenticated) this.#noStore();
+    // Every response that sets or clears a session cookie is private: a shared cache must never
+    // hand one visitor's token (or a page with its CSRF token) to another.
+    this.#noStore();
   }
 
   #noStore(): void {
@@ -256,7 +281,9 @@ export class RequestSession {
 
   /** @internal Used by the handler when validation renewed the token or the cookie must go. */
   static renewCookie(rs: RequestSession, token: string | null): void {
-    if (token === null) rs.#sink.setCookie(rs.#cookie.name, clearedCookie(rs.#cookie));
-    else if (rs.#session) rs.#issue(rs.#session, token);
+    if (token === null) {
+      rs.#sink.setCookie(rs.#cookie.name, clearedCookie(rs.#cookie));
+      rs.#noStore();
+    } else if (rs.#session) rs.#issue(rs.#session, token);
   }
 }

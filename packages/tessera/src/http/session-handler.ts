@@ -1,7 +1,7 @@
 import type { RequestContext } from '../engine/binding.ts';
 import { beginNow, validateNow } from '../engine/internal.ts';
 import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
-import { DeviceProofRequiredError, RateLimitedError } from '../errors.ts';
+import { ConfigError, DeviceProofRequiredError, RateLimitedError } from '../errors.ts';
 import { DUPLICATE, sessionCookieValue } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
 import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
@@ -37,6 +37,13 @@ export interface SessionHandlerOptions {
    * Off by default. See docs/device-bound-sessions.md.
    */
   deviceBound?: DeviceBoundOptions | false;
+  /**
+   * The `Clear-Site-Data` value a logout sends (default `'"cookies"'`), or `false` for none. Browsers
+   * apply `"cookies"` to the whole registrable domain: a logout on `app.example.com` also clears the
+   * cookies of `other.example.com`. Apps sharing a domain with others should pass `false` (the
+   * session cookie is cleared by its own Set-Cookie either way) or e.g. `'"cache", "storage"'`.
+   */
+  clearSiteData?: string | false;
 }
 
 /** What an adapter tells the handler about a request. */
@@ -52,6 +59,8 @@ export interface RequestInfo {
   encrypted: boolean;
   /** Path and query as in the request line (for Tessera's own endpoints and DBSC redirects). */
   readonly url?: string;
+  /** When the request arrived (manager clock), if earlier than now; see `RequestContext.receivedAt`. */
+  receivedAt?: number;
 }
 
 /** A rendered error: status, headers and body. */
@@ -75,6 +84,7 @@ export class SessionHandler {
   readonly #csrfOptions: CsrfOptions;
   readonly #publicOrigin: string | null;
   readonly #tokenHeader: string;
+  readonly #clearSiteData: string | null;
   readonly #originOf = (req: RequestInfo): string | null => this.#selfOrigin(req);
   readonly #dbsc: DeviceBoundSessions | null;
 
@@ -85,6 +95,13 @@ export class SessionHandler {
     this.#csrf = options.csrf ?? {};
     this.#csrfOptions = this.#csrf === false ? {} : this.#csrf;
     this.#publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : null;
+    if (!this.#publicOrigin && this.#csrf !== false && process.env.NODE_ENV === 'production') {
+      throw new ConfigError(
+        'publicOrigin',
+        'is required when NODE_ENV=production: without it the CSRF check compares Origin with the Host header.',
+      );
+    }
+    this.#clearSiteData = options.clearSiteData === false ? null : (options.clearSiteData ?? '"cookies"');
     this.#tokenHeader = (
       (this.#csrf === false ? undefined : this.#csrf.headerName) ?? 'x-csrf-token'
     ).toLowerCase();
@@ -143,7 +160,10 @@ export class SessionHandler {
   /** @internal `begin`, synchronous when the store answered synchronously and nothing needed writing. */
   [beginNow](req: RequestInfo, sink: ResponseSink): RequestSession | Promise<RequestSession> {
     if (!this.#plainHttpSettled && !req.encrypted) this.#checkPlainHttp(req);
-    const ctx: RequestContext = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
+    const ctx: RequestContext =
+      req.receivedAt === undefined
+        ? { ip: req.ip, userAgent: req.header('user-agent') ?? null }
+        : { ip: req.ip, userAgent: req.header('user-agent') ?? null, receivedAt: req.receivedAt };
     const token = sessionCookieValue(req.cookie, this.cookie.name);
     if (token === DUPLICATE) {
       this.manager.emit({
@@ -206,6 +226,7 @@ export class SessionHandler {
       csrf,
       this.#csrfOptions,
       device,
+      this.#clearSiteData,
     );
     if (result !== null) {
       if (!result.ok || check?.kind === 'revoked') RequestSession.renewCookie(rs, null);
@@ -287,10 +308,12 @@ export class SessionHandler {
     this.#plainHttpHost = host;
     const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
     if (isLocalHost(hostname)) return;
+    // The Host header is the client's text: only host-name characters reach the log, and not many.
+    const shown = hostname.replace(/[^A-Za-z0-9.\-:[\]]/g, '?').slice(0, 100);
     this.#plainHttpSettled = true;
     const warn = this.options.logger?.warn ?? ((m: string) => console.warn(m));
     warn(
-      `tessera: a request for ${hostname} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +
+      `tessera: a request for ${shown} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +
         'not store it, so sessions will not stick. Serve the app over HTTPS (behind a proxy: set trustProxy), or ' +
         'set publicOrigin; `cookie: { insecure: true }` is for closed test networks only.',
     );

@@ -153,8 +153,14 @@ export interface TouchPatch {
 export interface SessionBinding {
   /** Hash of the raw User-Agent header (fast equality check). */
   uaHash: string | null;
-  /** Hash of the UA family (browser name + OS name); a change here is a binding mismatch. */
+  /** Hash of the UA family (browser name + OS name); kept for display and for older records. */
   uaFamily: string | null;
+  /**
+   * Hash of the browser's name, without its mobile/desktop variant: what the User-Agent binding
+   * compares. A browser switching modes ("Desktop site", "Request Mobile Website") changes its OS
+   * and device in the UA, never its name. Absent in older records (their `uaFamily` is compared).
+   */
+  uaBrowser?: string | null;
   /** Network prefix of the client address (IPv4 /24, IPv6 /48 by default). */
   ipPrefix: string | null;
 }
@@ -182,6 +188,8 @@ export type EndReason =
   | 'reuse'
   | 'binding'
   | 'expired'
+  /** Its data was sealed with a key no longer in the key ring (or does not open). */
+  | 'unreadable'
   | 'rotated-login'
   | 'rotated-privilege'
   | 'rotated-renewal';
@@ -207,7 +215,10 @@ export interface SessionRecord {
   readonly device: SessionDevice;
   /** Sealed data envelope (AES-256-GCM), or null when the session holds no data. */
   readonly data: string | null;
-  /** Random secret the CSRF tokens of this session derive from (base64url). */
+  /**
+   * What the session's CSRF key is derived from: `k1.<keyId>.<random salt>`, combined with the data
+   * key `keyId` (HMAC), so the value alone is no secret. (Older records hold a random secret.)
+   */
   readonly csrfSecret: string;
   /** Incremented by every update and rotation (compare-and-set). */
   readonly version: number;
@@ -215,6 +226,12 @@ export interface SessionRecord {
   readonly federated?: FederatedIdentity | null;
   /** Optional: the device-bound (DBSC) key and refresh state. Absent or null when the session is not bound. */
   readonly deviceBinding?: DeviceBinding | null;
+  /**
+   * When the client first presented this record's token. `null`: issued by a periodic renewal and
+   * not presented yet — until it is, the predecessor's token keeps working (the renewing response
+   * may be slow, lost or aborted). Absent in records written before this field existed: presented.
+   */
+  readonly tokenSeenAt?: number | null;
 }
 
 /** What is left of a deleted or rotated-away session id. */
@@ -228,6 +245,8 @@ export interface Tombstone {
   readonly createdAt: number;
   /** When the store may forget the tombstone. */
   readonly expiresAt: number;
+  /** The ended record's `tokenSeenAt` (null: its token was never presented). */
+  readonly tokenSeenAt?: number | null;
 }
 
 /**

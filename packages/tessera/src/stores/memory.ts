@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import type { FederatedLookup, SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
 import {
   DuplicateSessionError,
@@ -19,17 +21,41 @@ function federatedKey(issuer: string, by: FederatedLookup): string {
   return 'sid' in by ? JSON.stringify(['sid', issuer, by.sid]) : JSON.stringify(['sub', issuer, by.sub]);
 }
 
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** The clock expiry is judged by; give it the session manager's clock. Default: the system clock. */
+  clock?: Clock;
+  /**
+   * How often (ms) expired records and tombstones are dropped: by a timer that does not keep the
+   * process alive, and on writes once this much time has passed. Default 60 000.
+   */
+  sweepEvery?: number;
+}
+
+/** The memory store: a {@link Store} with counts, for tests and monitoring. */
+export interface MemoryStore extends Store {
+  /** Live records held. */
+  readonly size: number;
+  /** Tombstones held. */
+  readonly tombstones: number;
+}
+
 /**
  * An in-process store for tests and single-process development. Records are frozen on write
- * and shared on read (no copy per request). Everything is lost when the process exits.
+ * and shared on read (no copy per request). Expired records and tombstones are dropped by
+ * themselves (`sweepEvery`), so memory stays bounded. Everything is lost when the process exits.
  *
  * @example
  * const manager = createSessionManager({ store: memoryStore() });
  */
-export function memoryStore(): Store & { readonly size: number } {
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const clock = options.clock ?? systemClock;
+  const every = options.sweepEvery ?? 60_000;
+  if (!(every > 0)) throw new TypeError('sweepEvery must be a positive number of milliseconds.');
   const records = new Map<string, SessionRecord>();
   const tombstones = new Map<string, Tombstone>();
   const byUser = new Map<string, Set<string>>();
+  const byFamily = new Map<string, Set<string>>();
 
   // (iss, sid) and (iss, sub) → ids, for OpenID Connect back-channel logout.
   const byFederated = new Map<string, Set<string>>();
@@ -49,6 +75,12 @@ export function memoryStore(): Store & { readonly size: number } {
       }
       set.add(r.id);
     }
+    let fam = byFamily.get(r.family);
+    if (!fam) {
+      fam = new Set();
+      byFamily.set(r.family, fam);
+    }
+    fam.add(r.id);
     if (r.userId === null) return;
     let set = byUser.get(r.userId);
     if (!set) {
@@ -63,6 +95,9 @@ export function memoryStore(): Store & { readonly size: number } {
       set?.delete(r.id);
       if (set?.size === 0) byFederated.delete(key);
     }
+    const fam = byFamily.get(r.family);
+    fam?.delete(r.id);
+    if (fam?.size === 0) byFamily.delete(r.family);
     if (r.userId === null) return;
     const set = byUser.get(r.userId);
     set?.delete(r.id);
@@ -84,11 +119,45 @@ export function memoryStore(): Store & { readonly size: number } {
     return r;
   };
 
+  const sweep = (now: number, limit: number): number => {
+    let removed = 0;
+    for (const r of records.values()) {
+      if (removed >= limit) return removed;
+      if (recordExpiresAt(r) <= now) {
+        remove(r.id);
+        removed++;
+      }
+    }
+    for (const t of tombstones.values()) {
+      if (removed >= limit) return removed;
+      if (t.expiresAt <= now) {
+        tombstones.delete(t.id);
+        removed++;
+      }
+    }
+    return removed;
+  };
+  // Expiry without an application sweeper: on writes once `every` has passed, and by a timer for
+  // a process that has gone quiet.
+  let nextSweep = clock.now() + every;
+  const expire = () => {
+    const now = clock.now();
+    if (now < nextSweep) return;
+    nextSweep = now + every;
+    sweep(now, Number.POSITIVE_INFINITY);
+  };
+  const timer = setInterval(expire, every);
+  timer.unref();
+
   return {
     get size() {
       return records.size;
     },
+    get tombstones() {
+      return tombstones.size;
+    },
     async create(record) {
+      expire();
       if (records.has(record.id)) throw new DuplicateSessionError();
       put(record);
     },
@@ -116,6 +185,7 @@ export function memoryStore(): Store & { readonly size: number } {
       return true;
     },
     async rotate(oldId, expectedVersion, next, tombstone) {
+      expire();
       const cur = records.get(oldId);
       if (!cur || cur.version !== expectedVersion || records.has(next.id)) return false;
       remove(oldId);
@@ -145,8 +215,7 @@ export function memoryStore(): Store & { readonly size: number } {
       return ids;
     },
     async deleteFamily(family, template) {
-      const ids: string[] = [];
-      for (const r of records.values()) if (r.family === family) ids.push(r.id);
+      const ids = [...(byFamily.get(family) ?? [])];
       for (const id of ids) {
         const r = remove(id)!;
         tombstones.set(id, Object.freeze(tombstoneFromTemplate(r, template)));
@@ -154,22 +223,7 @@ export function memoryStore(): Store & { readonly size: number } {
       return ids;
     },
     async sweep(now, limit) {
-      let removed = 0;
-      for (const r of records.values()) {
-        if (removed >= limit) return removed;
-        if (recordExpiresAt(r) <= now) {
-          remove(r.id);
-          removed++;
-        }
-      }
-      for (const t of tombstones.values()) {
-        if (removed >= limit) return removed;
-        if (t.expiresAt <= now) {
-          tombstones.delete(t.id);
-          removed++;
-        }
-      }
-      return removed;
+      return sweep(now, limit);
     },
     async search(query) {
       const out: SessionRecord[] = [];
@@ -191,7 +245,9 @@ export function memoryStore(): Store & { readonly size: number } {
       return { live, authenticated };
     },
     async close() {
+      clearInterval(timer);
       records.clear();
+      byFamily.clear();
       tombstones.clear();
       byUser.clear();
       byFederated.clear();

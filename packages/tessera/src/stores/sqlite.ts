@@ -20,6 +20,13 @@ export interface SqliteStoreOptions {
    */
   exclusive?: boolean;
   /**
+   * How long (ms) a write waits for a lock another connection holds before it fails (the engine
+   * then answers STORE_UNAVAILABLE). better-sqlite3 waits synchronously, blocking the event loop,
+   * so keep it short. Default 50. The model is one process per file: a second process writing the
+   * same file (another app instance, a shell) makes requests wait up to this long, then fail.
+   */
+  busyTimeout?: number;
+  /**
    * How many parsed records to remember by their stored text (default 10,000, about 10–20 MiB at
    * most; 0 turns it off). Only unchanged rows hit it, so it never serves stale data.
    */
@@ -82,7 +89,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
   if (options.exclusive && !db.memory) claimExclusive(db);
   if (options.wal !== false && !db.memory) db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  const busy = options.busyTimeout ?? 50;
+  if (!Number.isInteger(busy) || busy < 0 || busy > 60_000)
+    throw new TypeError('busyTimeout must be an integer number of milliseconds from 0 to 60000.');
+  db.pragma(`busy_timeout = ${busy}`);
   migrate(db, p);
 
   const q = {

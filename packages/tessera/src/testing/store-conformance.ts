@@ -55,7 +55,9 @@ export const STORE_CONFORMANCE_CASES = [
   'rotate/concurrent-one-wins',
   'delete/writes-tombstone',
   'delete/missing-still-tombstones',
+  'delete/replaces-tombstone',
   'tombstone/missing-is-null',
+  'records/optional-fields',
   'listByUser/only-that-user',
   'optional-fields/round-trip',
   'listByFederated/by-sid',
@@ -549,6 +551,38 @@ export function defineStoreConformanceSuite(
         const tomb = sampleTombstone(r, 'expired');
         assert.equal(await store.delete(r.id, tomb), false);
         assert.deepEqual(plain(await store.getTombstone(r.id)), plain(tomb));
+      },
+    );
+
+    c(
+      'delete/replaces-tombstone',
+      'delete of an already tombstoned id replaces its tombstone (the engine re-marks a replayed token as reuse)',
+      async (store) => {
+        const r = sampleRecord();
+        await store.create(r);
+        await store.delete(r.id, sampleTombstone(r, 'rotated-renewal', { successorId: randomSessionId() }));
+        const again = sampleTombstone(r, 'reuse');
+        assert.equal(await store.delete(r.id, again), false);
+        assert.deepEqual(plain(await store.getTombstone(r.id)), plain(again));
+      },
+    );
+
+    c(
+      'records/optional-fields',
+      'optional fields round-trip: tokenSeenAt (null or a time), binding.uaBrowser, a tombstone’s tokenSeenAt',
+      async (store) => {
+        const pending = sampleRecord({ tokenSeenAt: null });
+        const seen = sampleRecord({
+          tokenSeenAt: Date.now(),
+          binding: { uaHash: null, uaFamily: 'fam1', uaBrowser: 'brw1', ipPrefix: null },
+        });
+        for (const r of [pending, seen]) {
+          await store.create(r);
+          assert.deepEqual(plain(await store.get(r.id)), plain(r));
+        }
+        const tomb = sampleTombstone(pending, 'rotated-renewal', { tokenSeenAt: null, successorId: seen.id });
+        await store.delete(pending.id, tomb);
+        assert.deepEqual(plain(await store.getTombstone(pending.id)), plain(tomb));
       },
     );
 

@@ -15,6 +15,7 @@ import { FrozenClock, InstrumentedStore, keys } from '../helpers/engine.ts';
 export { FrozenClock, InstrumentedStore } from '../helpers/engine.ts';
 
 export const COOKIE = '__Host-sid';
+export const SECOND = 1000;
 export const MINUTE = 60_000;
 
 /** A manager for adapter tests: memory store behind a switchable wrapper, fixed key, frozen clock. */
@@ -26,7 +27,7 @@ export interface TestManager {
 
 export function testManager(options: Partial<SessionManagerOptions> = {}): TestManager {
   const clock = new FrozenClock();
-  const store = new InstrumentedStore(memoryStore());
+  const store = new InstrumentedStore(memoryStore({ clock }));
   const manager = new SessionManager({
     keys: keys(),
     clock,
@@ -235,4 +236,89 @@ export async function problemOf(
   const contentType = res.headers.get('content-type') ?? '';
   const body = (await res.json()) as { code: string; status: number };
   return { code: body.code, status: body.status, contentType };
+}
+
+/** A form POST whose body is sent in two halves, the second only when `finish()` is called. */
+export interface SlowPost {
+  /** Sends the rest of the body and resolves with the raw response. */
+  finish(): Promise<string>;
+}
+
+/**
+ * Starts a POST with the given session cookie and form, sending the headers and half of the body
+ * now (a slow upload in flight). Same-origin (sends `Origin`); asks for JSON.
+ */
+export async function startSlowPost(
+  base: string,
+  path: string,
+  token: string,
+  form: Record<string, string>,
+): Promise<SlowPost> {
+  const { hostname, port, host, origin } = new URL(base);
+  const body = Buffer.from(new URLSearchParams(form).toString());
+  const half = Math.floor(body.length / 2);
+  const socket = connect(Number(port), hostname);
+  const chunks: Buffer[] = [];
+  const closed = new Promise<string>((resolve) => {
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('connect', () => {
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nCookie: ${COOKIE}=${token}\r\nOrigin: ${origin}\r\n` +
+          'Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nUser-Agent: node\r\n' +
+          `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, half), () => resolve());
+    });
+  });
+  return {
+    finish() {
+      socket.write(body.subarray(half));
+      return closed;
+    },
+  };
+}
+
+/** The session cookie a raw response sets, if any (null: cleared). */
+export function rawSetCookie(raw: string, name = COOKIE): string | null | undefined {
+  const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+  let found: string | null | undefined;
+  for (const line of head.split('\r\n')) {
+    const m = /^set-cookie:\s*(.*)$/i.exec(line);
+    if (!m?.[1]) continue;
+    const c = parseSetCookie(m[1]);
+    if (c.name === name) found = isCleared(c) ? null : c.value;
+  }
+  return found;
+}
+
+/** Sends a GET with the given cookie and drops the connection at once (the response is lost). */
+export function abortedGet(base: string, path: string, token: string): Promise<void> {
+  const { hostname, port, host } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.on('error', () => {});
+    socket.on('connect', () => {
+      socket.end(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nCookie: ${COOKIE}=${token}\r\nUser-Agent: node\r\n\r\n`,
+        () => {
+          socket.destroy();
+          resolve();
+        },
+      );
+    });
+  });
+}
+
+/** Waits (polling, up to 2 s) until `check` holds. */
+export async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
 }

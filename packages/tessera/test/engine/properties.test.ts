@@ -128,8 +128,24 @@ interface Held {
   absolute: number;
   /** Dead for good: revoked, expired, rotated at login/privilege change, or seen failing once. */
   dead: boolean;
-  /** Rotated away by renewal at this time: usable only within the grace window after it. */
-  renewedAt: number | null;
+  /** The token that replaced this one by periodic renewal, if any. */
+  successor: Held | null;
+  /** When this token was first accepted as its own session (not via a predecessor). */
+  seenAt: number | null;
+}
+
+/**
+ * A renewed-away token works until a successor's token has been presented, then only within the
+ * grace window after that first presentation.
+ */
+function firstSeen(x: Held): number | null {
+  for (let s = x.successor; s; s = s.successor) if (s.seenAt !== null) return s.seenAt;
+  return null;
+}
+function lastOf(x: Held): Held {
+  let s = x;
+  while (s.successor) s = s.successor;
+  return s;
 }
 
 const GRACE = 5 * SECOND;
@@ -152,7 +168,17 @@ for (const kind of STORE_KINDS) {
         const held: Held[] = [];
         const home = { ip: '203.0.113.7', userAgent: FIREFOX_LINUX };
         const add = (token: string, user: string | null, absolute: number) => {
-          held.push({ token, id: sessionIdFromToken(token), user, absolute, dead: false, renewedAt: null });
+          const x: Held = {
+            token,
+            id: sessionIdFromToken(token),
+            user,
+            absolute,
+            dead: false,
+            successor: null,
+            seenAt: null,
+          };
+          held.push(x);
+          return x;
         };
         const owner = (sessionId: string) => held.find((x) => x.id === sessionId);
         const pickOf = (n: number) => (held.length === 0 ? undefined : held[n % held.length]);
@@ -163,18 +189,20 @@ for (const kind of STORE_KINDS) {
           const now = clock.t;
           if (r.ok) {
             assert.ok(!x.dead, `a dead token came back (${JSON.stringify(cmds)})`);
+            const seen = firstSeen(x);
             assert.ok(
-              x.renewedAt === null || now - x.renewedAt <= GRACE,
-              'a renewed-away token worked after the grace window',
+              seen === null || now - seen <= GRACE,
+              'a renewed-away token worked after its successor was used and the grace window passed',
             );
+            if (x.successor === null) x.seenAt ??= now;
             assert.ok(now < x.absolute, 'a session outlived its absolute deadline');
             assert.equal(r.session.absoluteExpiresAt, x.absolute, 'the absolute deadline moved');
             assert.ok(now < r.session.idleExpiresAt, 'a session past its idle deadline was accepted');
             assert.equal(r.session.userId, x.user);
             if (r.token) {
-              assert.equal(x.renewedAt, null);
-              x.renewedAt = now;
-              add(r.token, x.user, x.absolute);
+              const last = lastOf(x);
+              assert.equal(last.seenAt === null || last === x, true, 'only an unseen or own record renews');
+              last.successor = add(r.token, x.user, x.absolute);
             }
           } else {
             x.dead = true;

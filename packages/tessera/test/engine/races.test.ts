@@ -83,6 +83,7 @@ for (const kind of STORE_KINDS) {
       clock.advance(15 * MINUTE);
       const b = await manager.validate(u.token);
       assert.ok(b.ok && b.token);
+      assert.ok((await manager.validate(b.token)).ok, 'the client picked up the renewed token');
       clock.advance(6 * SECOND);
       await assert.rejects(manager.setData(stale.session, { late: true }), SessionRevokedError);
       const now = await manager.validate(b.token);

@@ -44,10 +44,10 @@ export type StoreKind = 'memory' | 'sqlite' | 'async-memory';
 export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite', 'async-memory'];
 
 /** A fresh store of the given kind (SQLite: in-memory database) and how to close it. */
-export function openStore(kind: StoreKind): { store: Store; close: () => void } {
-  if (kind === 'memory') return { store: memoryStore(), close: () => {} };
+export function openStore(kind: StoreKind, clock?: FrozenClock): { store: Store; close: () => void } {
+  if (kind === 'memory') return { store: memoryStore({ clock }), close: () => {} };
   if (kind === 'async-memory') {
-    const { getSync: _sync, ...promiseOnly } = memoryStore();
+    const { getSync: _sync, ...promiseOnly } = memoryStore({ clock });
     return { store: promiseOnly, close: () => {} };
   }
   const db = new Database(':memory:');
@@ -134,7 +134,7 @@ export interface Harness {
 /** A session manager over a fresh store of `kind`, with a frozen clock, fixed keys and every event recorded. */
 export function harness(kind: StoreKind, options: Partial<SessionManagerOptions> = {}): Harness {
   const clock = new FrozenClock();
-  const opened = openStore(kind);
+  const opened = openStore(kind, clock);
   const store = new InstrumentedStore(opened.store);
   const manager = new SessionManager({
     keys: keys(),

@@ -12,7 +12,7 @@ import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
 import { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from '../../http/node.ts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
+import { clientErrorStatus, PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { ErrorResponse, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
@@ -69,6 +69,12 @@ export interface ExpressSessionsOptions extends SessionHandlerOptions {
 /** The middleware returned by {@link expressSessions}, with the HTTP layer it runs on. */
 export interface ExpressSessionsMiddleware extends RequestHandler {
   readonly handler: SessionHandler;
+  /**
+   * Mount before the body parsers (`app.use(sessions.arrival)`): notes when each request arrived.
+   * The session is checked after the body is read; a token renewed meanwhile (by another tab) is
+   * then judged by when this request arrived, so a slow upload is never taken for a replay.
+   */
+  readonly arrival: RequestHandler;
 }
 
 function fieldOf(body: unknown, field: string): unknown {
@@ -84,7 +90,8 @@ interface Adapter {
 
 // The request's state lives in a symbol property (no WeakMap: cheaper for the GC on every request).
 const SLOT = Symbol('tessera.express');
-type Slotted = Request & { [SLOT]?: RequestHost };
+const ARRIVED = Symbol('tessera.express.arrived');
+type Slotted = Request & { [SLOT]?: RequestHost; [ARRIVED]?: number };
 
 /** One request's link between Express and the session controller. */
 class RequestHost implements SessionHost {
@@ -135,8 +142,10 @@ function defineSessionId(req: Request): void {
  *
  * @example
  * const app = express();
+ * const sessions = expressSessions(createSessionManager({ store: memoryStore() }), { loginUrl: '/login' });
+ * app.use(sessions.arrival); // first: notes each request's arrival (slow uploads)
  * app.use(express.urlencoded({ extended: false })); // before the sessions, for the `_csrf` field
- * app.use(expressSessions(createSessionManager({ store: memoryStore() }), { loginUrl: '/login' }));
+ * app.use(sessions);
  * app.post('/login', async (req, res) => {
  *   await req.session.login(checkUser(req.body));
  *   res.redirect(303, '/account');
@@ -170,7 +179,7 @@ export function expressSessions(
     r[SLOT] = host;
     defineSessionId(req);
     const ip = clientIp ? clientIp(req) : clientAddress(req);
-    const info = nodeRequestInfo(req, ip);
+    const info = nodeRequestInfo(req, ip, r[ARRIVED]);
     const endpoint = handler.serveEndpoint(info);
     if (endpoint) {
       // Tessera's own endpoint (DBSC registration or refresh): answered here, routes never run.
@@ -198,7 +207,11 @@ export function expressSessions(
     }
     next();
   };
-  return Object.assign(middleware, { handler });
+  const arrival: RequestHandler = (req, _res, next) => {
+    (req as Slotted)[ARRIVED] ??= manager.now();
+    next();
+  };
+  return Object.assign(middleware, { handler, arrival });
 }
 
 /**
@@ -322,8 +335,16 @@ export interface SessionErrorHandlerOptions {
  */
 export function sessionErrorHandler(options: SessionErrorHandlerOptions = {}): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
-    if (res.headersSent || (!(err instanceof TesseraError) && !options.all)) return next(err);
+    if (res.headersSent) return next(err);
+    // Tessera errors, and the 4xx errors of body parsers (bad charset, too many fields, bad gzip),
+    // become problem JSON without internals; anything else only with `all`.
+    if (!(err instanceof TesseraError) && clientErrorStatus(err) === undefined && !options.all)
+      return next(err);
     const handler = (req as Slotted)[SLOT]?.adapter.handler;
+    if (!(err instanceof TesseraError) && clientErrorStatus(err) === undefined) {
+      const warn = handler?.options.logger?.warn ?? ((m: string) => console.warn(m));
+      warn(`tessera: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (handler) {
       const out = handler.renderError(err, req.headers.accept);
       writeError(res, out);

@@ -55,6 +55,8 @@ export interface TesseraApi {
   readonly tessera: RequestSession;
   /** True when the session is bound to this device (DBSC) and this request proved it. */
   readonly deviceBound: boolean;
+  /** Counts a login attempt for `account` (call before checking the password); RATE_LIMITED when over. */
+  loginAttempt(account: string): Promise<void>;
   /** Logs a user in: new token, old one dead. Unsaved property changes are saved with it. */
   login(userId: string, options?: LoginOptions): Promise<Session>;
   /** Ends the session server-side, clears the cookie, sends `Clear-Site-Data`. */
@@ -109,6 +111,7 @@ const RESERVED = new Set<string>([
   'deviceBound',
   'requireDeviceBound',
   'login',
+  'loginAttempt',
   'logout',
   'rotate',
   'reauthenticate',
@@ -337,6 +340,8 @@ export class SessionController {
           if (this.dirty) await this.#saveData();
           return s;
         };
+      case 'loginAttempt':
+        return (account: string) => rs.loginAttempt(account);
       case 'logout':
         return async () => {
           await rs.logout();

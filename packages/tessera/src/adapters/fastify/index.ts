@@ -23,6 +23,7 @@ import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { replaceSetCookie } from '../../http/cookie-header.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
+import { clientErrorStatus } from '../../http/problem.ts';
 import type { RequestSession, ResponseSink } from '../../http/request-session.ts';
 import type { RequestInfo, SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
@@ -206,6 +207,18 @@ const plugin: FastifyPluginCallback<FastifyTesseraOptions> = (fastify, options, 
     fastify.setErrorHandler((err: FastifyError | TesseraError, request, reply) => {
       if (err instanceof TesseraError) {
         sendTesseraError(handler, err, request, reply);
+        return;
+      }
+      const code = (err as FastifyError).code;
+      if (
+        typeof code === 'string' &&
+        code.startsWith('FST_ERR_CTP_') &&
+        clientErrorStatus(err) !== undefined
+      ) {
+        // A body that does not parse (unsupported type, bad JSON, too large): problem JSON, no internals.
+        request.log.info({ code }, 'request body refused');
+        const out = handler.renderError(err, undefined);
+        reply.code(out.status).headers(out.headers).send(out.body);
         return;
       }
       // Not ours: the parent context's error handler (ultimately Fastify's default) takes it.

@@ -14,6 +14,7 @@ import { parseDuration } from '../../duration.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import { TesseraError } from '../../errors.ts';
 import { isSafeMethod } from '../../http/csrf.ts';
+import { clientErrorStatus } from '../../http/problem.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { SessionHandler, SessionHandlerOptions } from '../../http/session-handler.ts';
 import { createSessionHandler } from '../../http/session-handler.ts';
@@ -127,12 +128,28 @@ export function tesseraSession<E extends TesseraEnv = TesseraEnv>(
       return new Response(out.body || null, { status: out.status, headers: out.headers });
     }
     if (err instanceof HTTPException) return err.getResponse();
-    console.error(err);
+    const warn = handlerOptions.logger?.warn ?? ((m: string) => console.warn(m));
+    const message = err instanceof Error ? err.message : String(err);
+    if (clientErrorStatus(err) === undefined && isBodyParseError(err)) {
+      // A truncated or malformed body (multipart cut short, bad form data) is the client's error.
+      warn(`tessera: a request body could not be read: ${message}`);
+      const out = handler.renderError(
+        Object.assign(new Error('bad request body'), { status: 400 }),
+        undefined,
+      );
+      return new Response(out.body, { status: out.status, headers: out.headers });
+    }
+    if (clientErrorStatus(err) === undefined) warn(`tessera: unexpected error: ${message}`);
     const out = handler.renderError(err, undefined);
     return new Response(out.body, { status: out.status, headers: out.headers });
   };
 
   return Object.assign(middleware, { handler, onError });
+}
+
+/** True for what `parseBody()` throws on a body that does not parse (undici's FormData parser). */
+function isBodyParseError(err: unknown): boolean {
+  return err instanceof TypeError && /parse body|formdata|multipart|boundary/i.test(err.message);
 }
 
 function hasHeaders(headers: Headers): boolean {
