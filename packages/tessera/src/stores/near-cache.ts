@@ -1,4 +1,4 @@
-import type { SessionRecord, Store } from '../store/types.ts';
+import type { FederatedLookup, SessionRecord, Store } from '../store/types.ts';
 
 /**
  * How the processes sharing a store tell each other which session ids changed. `redisInvalidation`
@@ -155,6 +155,10 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
     },
     getTombstone: (id) => inner.getTombstone(id),
     listByUser: (userId) => inner.listByUser(userId),
+    // Optional methods pass through when the inner store has them (federated logout needs this one).
+    ...(inner.listByFederated && {
+      listByFederated: (issuer: string, by: FederatedLookup) => inner.listByFederated!(issuer, by),
+    }),
     async deleteByUser(userId, template, exceptId) {
       const ids = await inner.deleteByUser(userId, template, exceptId);
       await announce(ids);
