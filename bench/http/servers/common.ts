@@ -34,8 +34,14 @@ export function benchManager(): SessionManager {
     store,
     keys: createKeyRing([{ id: 'bench', key: randomBytes(32) }]),
     creationRateLimit: false,
+    // The runner logs the one bench user in over and over: no login limits, no session cap.
+    loginRateLimit: false,
+    maxSessionsPerUser: Number.POSITIVE_INFINITY,
   });
 }
+
+/** The origin the bench servers claim (required with NODE_ENV=production; the bench sends only GETs). */
+export const PUBLIC_ORIGIN = 'http://localhost';
 
 /** Tells the runner where the server listens (the first line on stdout). */
 export function ready(address: AddressInfo | string | null): void {

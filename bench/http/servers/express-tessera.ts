@@ -2,10 +2,10 @@
 
 import { expressSessions, requireAuth, sessionErrorHandler } from '@tessera-sessions/core/express';
 import express from 'express';
-import { benchManager, HOST, ready, USER } from './common.ts';
+import { benchManager, HOST, PUBLIC_ORIGIN, ready, USER } from './common.ts';
 
 const app = express();
-app.use(expressSessions(benchManager()));
+app.use(expressSessions(benchManager(), { publicOrigin: PUBLIC_ORIGIN }));
 app.get('/me', requireAuth(), (req, res) => {
   res.json({ userId: req.session.userId });
 });

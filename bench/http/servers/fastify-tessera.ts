@@ -2,10 +2,10 @@
 
 import { requireAuth, tessera } from '@tessera-sessions/core/fastify';
 import Fastify from 'fastify';
-import { benchManager, HOST, ready, USER } from './common.ts';
+import { benchManager, HOST, PUBLIC_ORIGIN, ready, USER } from './common.ts';
 
 const app = Fastify({ logger: false });
-await app.register(tessera, { manager: benchManager() });
+await app.register(tessera, { manager: benchManager(), publicOrigin: PUBLIC_ORIGIN });
 app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
 app.get('/bench-login', async (request, reply) => {
   await request.session.login(USER);

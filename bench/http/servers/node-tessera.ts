@@ -1,9 +1,9 @@
 /** node:http + Tessera (`@tessera-sessions/core/node`): `GET /me` validates the session cookie. */
 import { createServer } from 'node:http';
 import { nodeSessions } from '@tessera-sessions/core/node';
-import { benchManager, HOST, ready, USER } from './common.ts';
+import { benchManager, HOST, PUBLIC_ORIGIN, ready, USER } from './common.ts';
 
-const sessions = nodeSessions(benchManager());
+const sessions = nodeSessions(benchManager(), { publicOrigin: PUBLIC_ORIGIN });
 const server = createServer(async (req, res) => {
   try {
     const session = await sessions.getSession(req, res);
