@@ -76,6 +76,8 @@ function manager(store: Store, clock: { now: () => number }, extra: object = {})
     keys,
     clock,
     creationRateLimit: false,
+    loginRateLimit: false,
+    maxSessionsPerUser: Number.POSITIVE_INFINITY,
     logger: { warn: () => {} },
     ...extra,
   });

@@ -84,6 +84,9 @@ export async function benchManager(): Promise<SessionManager> {
     store,
     keys: createKeyRing([{ id: 'bench', key: randomBytes(32) }]),
     creationRateLimit: false,
+    // The runner logs the one bench user in over and over: no login limits, no session cap.
+    loginRateLimit: false,
+    maxSessionsPerUser: Number.POSITIVE_INFINITY,
   });
   // MONITOR=1: every sink on — Prometheus (times each validation), pino logs, detector, audit sink.
   if (process.env.MONITOR === '1') {
@@ -94,6 +97,9 @@ export async function benchManager(): Promise<SessionManager> {
   }
   return manager;
 }
+
+/** The origin the bench servers claim (required with NODE_ENV=production; the bench sends only GETs). */
+export const PUBLIC_ORIGIN = 'http://localhost';
 
 /** Tells the runner where the server listens (the first line on stdout). */
 export function ready(address: AddressInfo | string | null): void {

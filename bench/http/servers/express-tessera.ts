@@ -2,11 +2,11 @@
 
 import { expressSessions, requireAuth, sessionErrorHandler } from '@tessera-sessions/core/express';
 import express from 'express';
-import { benchManager, benchQuery, CART, HOST, ready, seedSessions, USER } from './common.ts';
+import { benchManager, benchQuery, CART, HOST, PUBLIC_ORIGIN, ready, seedSessions, USER } from './common.ts';
 
 const app = express();
 const manager = await benchManager();
-app.use(expressSessions(manager));
+app.use(expressSessions(manager, { publicOrigin: PUBLIC_ORIGIN }));
 app.get('/me', requireAuth(), (req, res) => {
   res.json({ userId: req.session.userId });
 });

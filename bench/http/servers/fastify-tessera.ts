@@ -2,11 +2,11 @@
 
 import { requireAuth, tessera } from '@tessera-sessions/core/fastify';
 import Fastify from 'fastify';
-import { benchManager, benchQuery, CART, HOST, ready, seedSessions, USER } from './common.ts';
+import { benchManager, benchQuery, CART, HOST, PUBLIC_ORIGIN, ready, seedSessions, USER } from './common.ts';
 
 const app = Fastify({ logger: false });
 const manager = await benchManager();
-await app.register(tessera, { manager });
+await app.register(tessera, { manager, publicOrigin: PUBLIC_ORIGIN });
 app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
 app.get('/bench-login', async (request, reply) => {
   await request.session.login(USER);

@@ -1,10 +1,10 @@
 /** node:http + Tessera (`@tessera-sessions/core/node`): `GET /me` validates the session cookie. */
 import { createServer } from 'node:http';
 import { nodeSessions } from '@tessera-sessions/core/node';
-import { benchManager, benchQuery, CART, HOST, ready, seedSessions, USER } from './common.ts';
+import { benchManager, benchQuery, CART, HOST, PUBLIC_ORIGIN, ready, seedSessions, USER } from './common.ts';
 
 const manager = await benchManager();
-const sessions = nodeSessions(manager);
+const sessions = nodeSessions(manager, { publicOrigin: PUBLIC_ORIGIN });
 const server = createServer(async (req, res) => {
   try {
     const session = await sessions.getSession(req, res);

@@ -137,9 +137,10 @@ const schema = z
     reuseGrace: duration.optional(),
     stepUpMaxAge: duration.optional(),
     maxSessionsPerUser: z
-      .number()
-      .positive()
-      .refine((n) => Number.isInteger(n) || n === Number.POSITIVE_INFINITY, 'must be an integer or Infinity')
+      .custom<number>(
+        (n) => typeof n === 'number' && n > 0 && (Number.isInteger(n) || n === Number.POSITIVE_INFINITY),
+        'must be a positive integer, or Infinity for no limit',
+      )
       .optional(),
     onSessionLimit: z.enum(['evict-oldest', 'reject']).optional(),
     binding: z

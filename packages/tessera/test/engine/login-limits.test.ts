@@ -74,6 +74,18 @@ for (const kind of STORE_KINDS) {
   });
 }
 
+test('maxSessionsPerUser: Infinity turns the cap off; 0, fractions and NaN are refused', () => {
+  const make = (n: number) =>
+    new SessionManager({
+      store: memoryStore(),
+      keys: keys(),
+      logger: { warn: () => {} },
+      maxSessionsPerUser: n,
+    });
+  assert.equal(make(Number.POSITIVE_INFINITY).policy.maxSessionsPerUser, Number.POSITIVE_INFINITY);
+  for (const bad of [0, 1.5, Number.NaN, -1]) assert.throws(() => make(bad), /maxSessionsPerUser/);
+});
+
 describe('memory store: bounded without a sweeper', () => {
   test('10,000 remember-me sessions are gone 31 days later, records and tombstones, with no sweep call', async () => {
     const clock = new FrozenClock();
