@@ -48,6 +48,14 @@ for (const { kind, start } of kinds) {
       assert.equal(body.session?.userId, 'alice');
       const ready = (await (await fetch(`${t.url}/readyz`)).json()) as { status: string; store: string };
       assert.deepEqual([ready.status, ready.store], ['ready', kind]);
+      // The console's search and dashboard work on every shared store.
+      const store = t.svc.stores.sessions;
+      const found = await store.search?.({ now: Date.now(), text: 'alice', limit: 10 });
+      assert.ok(
+        found?.some((r) => r.userId === 'alice'),
+        `${kind}: search finds alice's session`,
+      );
+      assert.ok(((await store.countLive?.(Date.now()))?.authenticated ?? 0) >= 1);
     });
 
     test('the store down: 503 everywhere, never a session', async () => {

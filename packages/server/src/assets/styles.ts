@@ -508,6 +508,9 @@ input[type="checkbox"] {
   color: var(--accent-dark);
   margin-left: 0.4em;
 }
+.tag-bound {
+  background: var(--success-bg);
+}
 
 /* Footer */
 .site-footer {

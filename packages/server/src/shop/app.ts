@@ -61,6 +61,9 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     loginUrl: '/login',
     publicOrigin: svc.config.publicOrigin,
     trustProxy: svc.config.trustProxy,
+    // Device Bound Session Credentials, `optional`: a browser that supports DBSC registers a key
+    // at login and keeps its session only while it can prove it; other browsers are unaffected.
+    deviceBound: {},
   });
   const cookieName = mw.handler.cookie.name;
 
@@ -218,6 +221,7 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     const session = needUser(c, '/account/devices');
     if (session instanceof Response) return session;
     const list = await svc.sessions.listForUser(session.userId!);
+    const here = c.get('session');
     return c.html(
       devicesPage(await visitor(c), {
         now: svc.clock.now(),
@@ -232,6 +236,8 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
           lastSeenAt: d.lastSeenAt,
           createdAt: d.createdAt,
           current: d.id === session.id,
+          // This request proved the key; for the others the store says a key is registered.
+          bound: d.id === session.id ? here.deviceBound : d.deviceBound,
         })),
       }),
     );

@@ -219,6 +219,11 @@ export interface DeviceRow {
   lastSeenAt: number;
   createdAt: number;
   current: boolean;
+  /**
+   * Device-bound: for the current row, this request carried the proof of the registered key; for
+   * the others, a key is registered with that session.
+   */
+  bound: boolean;
 }
 
 /** GET /account/devices */
@@ -239,7 +244,13 @@ ${o.devices.map(
   (d) => html`<li class="device${d.current ? ' device-current' : ''}">
 <div class="device-icon ${d.deviceType === 'mobile' ? 'is-mobile' : 'is-desktop'}" aria-hidden="true"></div>
 <div class="device-body">
-<p class="device-name">${d.browser ?? 'Unknown browser'} on ${d.os ?? 'unknown system'}${d.current ? html` <span class="tag">This device</span>` : ''}</p>
+<p class="device-name">${d.browser ?? 'Unknown browser'} on ${d.os ?? 'unknown system'}${d.current ? html` <span class="tag">This device</span>` : ''}${
+    d.bound
+      ? d.current
+        ? html` <span class="tag tag-bound" title="Your browser holds a key only it can use; a copied cookie is useless elsewhere.">this device is bound</span>`
+        : html` <span class="tag tag-bound">key registered</span>`
+      : ''
+  }</p>
 <p class="muted">Address ${d.lastIp ?? 'unknown'}${d.firstIp && d.firstIp !== d.lastIp ? ` (first seen from ${d.firstIp})` : ''} · last active ${ago(d.lastSeenAt, o.now)} · signed in ${ago(d.createdAt, o.now)}</p>
 </div>
 ${

@@ -4,12 +4,13 @@ import { parseDuration } from '../duration.ts';
 import type {
   FederatedIdentity,
   FederatedLookup,
+  SessionCounts,
   SessionRecord,
   Store,
   Tombstone,
   TombstoneTemplate,
 } from '../store/types.ts';
-import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import { DuplicateSessionError, matchesSearchText, recordExpiresAt } from '../store/types.ts';
 import type { InvalidationBus } from './near-cache.ts';
 import {
   CREATE,
@@ -44,6 +45,14 @@ export interface RedisStoreOptions {
    * settings: the engine then answers 503 instead of hanging.
    */
   timeoutMs?: number;
+  /**
+   * The admin-side `search` and `countLive` walk the record keys with `SCAN` (on every master of a
+   * Cluster) and read each record: they read at most this many records per call (default 10,000;
+   * shared evenly between the masters) and give up after 5 × `timeoutMs`. Past the cap, `search`
+   * answers from the records it read and `countLive` counts those (a lower bound). Nothing is
+   * indexed for them, so the session hot path pays nothing.
+   */
+  scanLimit?: number;
 }
 
 type Fields = [string, string, string, string, string, string, string, string, string];
@@ -58,7 +67,8 @@ type Fields = [string, string, string, string, string, string, string, string, s
  * on a single server and on Cluster alike; index changes are ordered so that no partial state can
  * hide a live session from "revoke all" or a provider's logout, and every index entry is checked
  * against its record when read (see docs/federated-logout-stores.md). Expiry is Redis's TTL: `sweep` has
- * nothing to do.
+ * nothing to do. The admin-side `search` and `countLive` keep no index of their own: they `SCAN`
+ * the record keys, at most `scanLimit` of them (see {@link RedisStoreOptions.scanLimit}).
  *
  * @example
  * import { Redis } from 'ioredis';
@@ -75,6 +85,9 @@ export function redisStore(options: RedisStoreOptions): Store {
     throw new TypeError('redisStore: expiryGraceMs must be an integer >= 0.');
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
     throw new TypeError('redisStore: timeoutMs must be > 0.');
+  const scanLimit = options.scanLimit ?? 10_000;
+  if (!Number.isInteger(scanLimit) || scanLimit <= 0)
+    throw new TypeError('redisStore: scanLimit must be an integer > 0.');
 
   const recKey = (id: string) => `${p}{${id}}`;
   const tombKey = (id: string) => `${p}{${id}}:t`;
@@ -222,6 +235,43 @@ export function redisStore(options: RedisStoreOptions): Store {
       ),
     ]);
     return deleted;
+  };
+
+  /**
+   * Every record key of this store (`<prefix>{<id>}`, a hash), by `SCAN` on each master, each
+   * master's share of `scanLimit` at most; hands each batch of records live at `now` to `visit`.
+   */
+  const scanLive = async (now: number, visit: (batch: SessionRecord[]) => void): Promise<void> => {
+    const masters: Redis[] =
+      'isCluster' in client && client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+    // A Cluster client that does not know its masters yet must not answer "no sessions".
+    if (masters.length === 0) throw new Error('redisStore: no Redis Cluster master is known yet.');
+    const share = Math.max(1, Math.ceil(scanLimit / masters.length));
+    const match = `${p.replace(/[*?[\]\\]/g, '\\$&')}{*}`;
+    await Promise.all(
+      masters.map(async (node) => {
+        let cursor = '0';
+        // SCAN may return a key more than once (when the table is resized mid-walk): read each once.
+        const seen = new Set<string>();
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 500, 'TYPE', 'hash');
+          cursor = next;
+          const batch = keys.filter((k) => !seen.has(k)).slice(0, share - seen.size);
+          for (const k of batch) seen.add(k);
+          if (batch.length === 0) continue;
+          const pipe = node.pipeline();
+          for (const key of batch) pipe.hmget(key, 'b', 'ls', 'ie', 'ip');
+          const replies = (await pipe.exec()) ?? [];
+          const records: SessionRecord[] = [];
+          for (const [err, h] of replies) {
+            if (err) throw err;
+            const r = parse(h as Array<string | null>);
+            if (r && recordExpiresAt(r) > now) records.push(r);
+          }
+          visit(records);
+        } while (cursor !== '0' && seen.size < share);
+      }),
+    );
   };
 
   const tombArgs = (t: Tombstone) => [JSON.stringify(t), String(t.expiresAt + grace)];
@@ -399,6 +449,39 @@ export function redisStore(options: RedisStoreOptions): Store {
           });
           if (stale.length > 0) await bestEffort(client.zrem(key, ...stale.map((e) => e.member)));
           return [...records.values()].filter((r): r is SessionRecord => r !== null && names(r));
+        })(),
+      );
+    },
+    search(query) {
+      return boundedBy(
+        'redisStore',
+        'search',
+        5 * timeoutMs,
+        (async () => {
+          const found: SessionRecord[] = [];
+          await scanLive(query.now, (batch) => {
+            for (const r of batch)
+              if ((!query.authenticatedOnly || r.userId !== null) && matchesSearchText(r, query.text))
+                found.push(r);
+          });
+          return found
+            .sort((a, b) => b.lastSeenAt - a.lastSeenAt || (a.id < b.id ? -1 : 1))
+            .slice(0, query.limit);
+        })(),
+      );
+    },
+    countLive(now) {
+      return boundedBy(
+        'redisStore',
+        'countLive',
+        5 * timeoutMs,
+        (async (): Promise<SessionCounts> => {
+          const counts = { live: 0, authenticated: 0 };
+          await scanLive(now, (batch) => {
+            counts.live += batch.length;
+            for (const r of batch) if (r.userId !== null) counts.authenticated++;
+          });
+          return counts;
         })(),
       );
     },

@@ -242,5 +242,37 @@ if (skip) {
       assert.equal((await store.deleteByUser('alice', sampleTemplate())).length, 60);
       assert.deepEqual(await store.listByUser('alice'), []);
     });
+
+    test('search/countLive: only this store’s live records (prefixes with glob characters, tombstones and indexes never count); scanLimit caps the reads', async () => {
+      const { client } = await getSingle();
+      const now = Date.now();
+      // `g*:` would match `gx:` keys if the prefix were not escaped in the SCAN pattern.
+      const glob = redisStore({ client, prefix: `g*${++n}:` });
+      const other = redisStore({ client, prefix: `gx${n}:` });
+      const nested = redisStore({ client, prefix: `g*${n}:more:` });
+      const mine = [sampleRecord({ userId: 'carol' }), sampleRecord({ userId: null, authenticatedAt: null })];
+      for (const r of mine) await glob.create(r);
+      await other.create(sampleRecord({ userId: 'carol' }));
+      await nested.create(sampleRecord({ userId: 'carol' }));
+      const gone = sampleRecord({ userId: 'carol' });
+      await glob.create(gone);
+      await glob.delete(gone.id, sampleTombstone(gone, 'logout'));
+      assert.deepEqual(await glob.countLive!(now), { live: 2, authenticated: 1 });
+      assert.deepEqual(
+        (await glob.search!({ now, limit: 10, text: 'carol' })).map((r) => r.id),
+        [mine[0]!.id],
+      );
+      // A cap smaller than the key space: never more records read than the cap.
+      const many = redisStore({ client, prefix: `cap${++n}:`, scanLimit: 5 });
+      for (let i = 0; i < 40; i++) await many.create(sampleRecord({ userId: `u${i}` }));
+      const counted = await many.countLive!(now);
+      assert.ok(counted.live >= 1 && counted.live <= 5, `read ${counted.live} records with scanLimit 5`);
+      assert.ok((await many.search!({ now, limit: 100 })).length <= 5);
+      assert.deepEqual(await redisStore({ client, prefix: `cap${n}:` }).countLive!(now), {
+        live: 40,
+        authenticated: 40,
+      });
+      assert.throws(() => redisStore({ client, scanLimit: 0 }), /scanLimit/);
+    });
   });
 }
