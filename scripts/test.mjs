@@ -36,6 +36,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// A hung test fails after this long instead of stalling the run (TEST_TIMEOUT ms; default 10 min).
+const testTimeout = process.env.TEST_TIMEOUT ?? '600000';
 // TEST_SUMMARY_FILE: also write a TAP copy there and a one-line JSON summary beside it, so that
 // .ci/run can add up several runs (Node 20 and Node 24) into one closing line.
 const summaryFile = process.env.TEST_SUMMARY_FILE;
@@ -45,7 +47,7 @@ const condition = '--conditions=tessera-source';
 const nodeOptions = [process.env.NODE_OPTIONS, condition].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeout}`, ...reporters, ...files],
   { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 if (summaryFile) {

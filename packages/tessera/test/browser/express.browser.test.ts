@@ -7,7 +7,7 @@
  * Without /usr/bin/chromium the tests are skipped loudly; with CI=true they fail instead.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,32 +16,9 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createApp } from '../../../../examples/express/server.ts';
 import { systemClock } from '../../src/clock.ts';
 import { COOKIE, listen, testManager } from '../adapters/helpers.ts';
+import { ARGS, available, CHROMIUM, requireChromium } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
-const available = existsSync(CHROMIUM);
-
-if (!available) {
-  const message = `\n!!!!!!!!\n!!! ${CHROMIUM} is missing: the browser tests of the Express adapter are ${
-    process.env.CI === 'true' ? 'FAILING (CI=true)' : 'SKIPPED'
-  }.\n!!! Install it with: apt-get update && apt-get install -y chromium\n!!!!!!!!\n`;
-  console.warn(message);
-  if (process.env.CI === 'true') {
-    test('Chromium is installed (required in CI)', () => {
-      assert.fail(`${CHROMIUM} is missing; CI must install Chromium (apt-get install -y chromium).`);
-    });
-  } else {
-    test('Express example in Chromium', { skip: `${CHROMIUM} is not installed` }, () => {});
-  }
-}
+requireChromium('the browser tests of the Express adapter');
 
 function launch(profile: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });

@@ -6,7 +6,7 @@
  * Without /usr/bin/chromium the tests are skipped loudly; with CI=true they fail instead.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,28 +20,9 @@ import { createApp as nodeApp } from '../../../../examples/node/server.ts';
 import type { SessionEvent } from '../../src/engine/events.ts';
 import type { SessionManager } from '../../src/engine/session-manager.ts';
 import { listen, MINUTE, SECOND, testManager } from '../adapters/helpers.ts';
+import { ARGS, available, CHROMIUM, requireChromium } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
-const available = existsSync(CHROMIUM);
-
-if (!available) {
-  console.warn(
-    `\n!!! ${CHROMIUM} is missing: the renewal browser tests are ${
-      process.env.CI === 'true' ? 'FAILING (CI=true)' : 'SKIPPED'
-    }. Install it with: apt-get install -y chromium\n`,
-  );
-  if (process.env.CI === 'true')
-    test('Chromium is installed (required in CI)', () => assert.fail(`${CHROMIUM} is missing.`));
-}
+requireChromium('the renewal browser tests');
 
 type Start = (manager: SessionManager) => Promise<{ url: string; close(): Promise<void> }>;
 const adapters: Array<[string, Start]> = [
