@@ -7,8 +7,11 @@
  *   - a CommonJS `require()` of the package (Node ≥ 20.19 loads ESM synchronously);
  *   - a TypeScript project that imports every export of every package and type-checks with
  *     moduleResolution nodenext and bundler (skipLibCheck off);
- *   - every package's bin (`tessera-audit`, and any later one) with `--version` and `--help`,
- *     installed on its own.
+ *   - every package's bin (`tessera-audit`, `tessera`, and any later one) with `--version` and
+ *     `--help`, installed on its own;
+ *   - `tessera serve` of `@tessera-sessions/server` (in the project of its bin test, so one
+ *     install) on STORE=memory and a free port: /healthz and the /login form answer, then SIGTERM
+ *     stops it.
  * Run after `npm run build` (`npm run test:consumer` does both). Installs use the local npm cache
  * (--prefer-offline); better-sqlite3 compiles once per Node major. NODE24_DIR may name an unpacked
  * Node 24 (the node-linux-<arch> package's folder); otherwise the test installs one from npm.
@@ -338,6 +341,17 @@ describe('TypeScript project type-checks against the published .d.ts', () => {
   }
 });
 
+/** One fresh project per package with a bin (its tarball and its workspace dependencies), installed once. */
+const binProjects = new Map<string, string>();
+function binProject(name: string, bin: string): string {
+  let dir = binProjects.get(name);
+  if (!dir) {
+    dir = project(`bin-${bin}`, tarballsFor(name));
+    binProjects.set(name, dir);
+  }
+  return dir;
+}
+
 describe('command-line tools from the tarball, each installed on its own', () => {
   const withBin = packages.filter((w) => w.manifest.bin);
   test('at least one package ships a bin', () => {
@@ -349,7 +363,7 @@ describe('command-line tools from the tarball, each installed on its own', () =>
     );
     for (const bin of bins) {
       test(`npx ${bin} --version and --help (${w.name})`, { timeout: INSTALL_TIMEOUT }, () => {
-        const dir = project(`bin-${bin}`, tarballsFor(w.name));
+        const dir = binProject(w.name, bin);
         assert.ok(!existsSync(join(dir, 'node_modules/tsx')), 'tsx is not installed with the package');
         const version = run('npx', ['--no-install', bin, '--version'], dir).trim();
         assert.equal(version, w.manifest.version);
@@ -358,32 +372,57 @@ describe('command-line tools from the tarball, each installed on its own', () =>
       });
     }
   }
+});
 
-  test('tessera serve from the tarball: starts, answers, serves its assets, stops on SIGTERM', {
+describe('tessera serve from the tarball (STORE=memory, a free port)', () => {
+  const server = packages.find((w) => w.name === '@tessera-sessions/server');
+  test('npx tessera --version; serve answers /healthz and the /login form; SIGTERM stops it', {
+    skip: server ? false : 'no @tessera-sessions/server workspace',
     timeout: INSTALL_TIMEOUT,
-    skip: packages.some((w) => w.name === '@tessera-sessions/server') ? false : 'no server package',
   }, async () => {
-    const dir = join(work, 'bin-tessera');
-    assert.ok(existsSync(join(dir, 'node_modules/.bin/tessera')), 'needs the project of the bin test above');
-    const child = spawn(process.execPath, [join(dir, 'node_modules/.bin/tessera'), 'serve', '--port', '0'], {
+    const dir = binProject(server!.name, 'tessera');
+    assert.equal(run('npx', ['--no-install', 'tessera', '--version'], dir).trim(), server!.manifest.version);
+    // The installed bin itself (what npx runs), so SIGTERM reaches the server and not an npm wrapper.
+    const child = spawn(join(dir, 'node_modules/.bin/tessera'), ['serve'], {
       cwd: dir,
-      env: userEnv({ TESSERA_DATA_DIR: join(dir, 'data'), PASSWORD_COST: '10' }),
+      env: userEnv({
+        STORE: 'memory',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        TESSERA_DATA_DIR: join(dir, '.tessera'),
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout?.on('data', (d) => {
-      out += d;
-    });
-    child.stderr?.on('data', (d) => {
-      out += d;
-    });
+    let exitCode: number | null = null;
     try {
-      const until = Date.now() + 30_000;
-      while (!/Demo shop\s+http:\/\/localhost:\d+/.test(out) && Date.now() < until && child.exitCode === null)
-        await new Promise((r) => setTimeout(r, 100));
-      const base = /Demo shop\s+(http:\/\/localhost:\d+)/.exec(out)?.[1]?.replace('localhost', '127.0.0.1');
-      assert.ok(base, `tessera serve did not start:\n${out}`);
-      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      const base = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`tessera serve did not start:\n${out}`)), 30_000);
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          const m = /Health +http:\/\/[^\s/]+:(\d+)\/healthz/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(`http://127.0.0.1:${m[1]}`);
+          }
+        };
+        child.stdout?.on('data', onData);
+        child.stderr?.on('data', onData);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`tessera serve exited (${code}) before listening:\n${out}`));
+        });
+      });
+      assert.match(out, /memory store/);
+      const health = await fetch(`${base}/healthz`);
+      assert.equal(health.status, 200);
+      await health.arrayBuffer();
+      const login = await fetch(`${base}/login`, { headers: { accept: 'text/html' } });
+      assert.equal(login.status, 200);
+      const form = await login.text();
+      for (const field of ['username', 'password', '_csrf'])
+        assert.match(form, new RegExp(`name="${field}"`), `the login form has ${field}`);
+      assert.match(login.headers.get('set-cookie') ?? '', /^__Host-sid=/, 'the form starts a session');
       assert.equal((await fetch(`${base}/`)).status, 200, 'the demo shop page');
       for (const asset of ['site.css', 'favicon.svg', 'admin.js', 'chart.umd.js']) {
         const res: Response = await fetch(`${base}/assets/${asset}`);
@@ -391,8 +430,13 @@ describe('command-line tools from the tarball, each installed on its own', () =>
         assert.ok((await res.arrayBuffer()).byteLength > 0, `/assets/${asset} is empty`);
       }
     } finally {
-      await stop(child);
+      const exited = new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null) resolve(child.exitCode);
+        else child.once('exit', (code) => resolve(code));
+      });
+      child.kill('SIGTERM');
+      exitCode = await exited;
     }
-    assert.equal(child.exitCode, 0, out);
+    assert.equal(exitCode, 0, `tessera serve stops cleanly on SIGTERM:\n${out}`);
   });
 });
