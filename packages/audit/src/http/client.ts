@@ -28,6 +28,14 @@ export interface RequestSpec {
 }
 
 const MAX_BODY = 512 * 1024;
+/** Methods sent once more when the connection fails before any answer. */
+const SAFE_RETRY = new Set(['GET', 'HEAD']);
+
+/** True for the request's own time-out (never retried: the target is slow, not racing). */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -111,14 +119,23 @@ export class HttpClient {
     await this.#throttle.acquire();
     const started = Date.now();
     let res: Response;
-    try {
-      res = await fetch(url, {
+    const send = () =>
+      fetch(url, {
         method,
         headers,
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.#throttle.limits.requestTimeoutMs),
       });
+    try {
+      try {
+        res = await send();
+      } catch (err) {
+        // A kept-alive connection the server closed just as it was reused ("other side closed"):
+        // a safe request is sent once more on a fresh connection. Time-outs are not retried.
+        if (!SAFE_RETRY.has(method) || isTimeout(err)) throw err;
+        res = await send();
+      }
     } catch (err) {
       // Origin and path only: a query string may carry a profile secret or a token.
       throw new AuditError(

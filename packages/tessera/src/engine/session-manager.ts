@@ -674,7 +674,10 @@ export class SessionManager {
       throw new StoreUnavailableError('rate-limit', { cause: err });
     }
     if (wait === null) return;
-    this.#emit('session.rate_limited', { id: null, userId }, ctx, { limit });
+    this.#emit('session.rate_limited', { id: null, userId }, ctx, {
+      limit,
+      scope: limit === 'create' ? 'create' : undefined,
+    });
     throw new RateLimitedError(wait, limit === 'create' ? 'create' : 'login');
   }
 

@@ -45,6 +45,8 @@ describe('detection rules', () => {
     clock.advance(16 * MINUTE);
     const renewed = await manager.validate(a.token, HOME);
     assert.ok(renewed.ok && renewed.token);
+    // The victim's browser presents the renewed token: from now on the old one is a replay.
+    assert.ok((await manager.validate(renewed.token, HOME)).ok);
     clock.advance(10 * SECOND);
     const thief = { ip: '192.0.2.66', userAgent: CHROME_WINDOWS };
     assert.equal((await manager.validate(a.token, thief)).ok, false);
