@@ -539,7 +539,9 @@ export function redisInvalidation(options: RedisInvalidationOptions): Invalidati
         options.subscriber ??
         ('isCluster' in client && client.isCluster
           ? (client as Cluster).duplicate()
-          : (client as Redis).duplicate());
+          : // This bus subscribes again itself on every 'ready'; ioredis's own resubscribe would be a
+            // second, unawaited SUBSCRIBE that rejects if the connection closes meanwhile.
+            (client as Redis).duplicate({ autoResubscribe: false }));
       let up = false;
       const state = (next: boolean) => {
         if (next !== up) {

@@ -40,7 +40,8 @@ if (skip) {
   const caches: Array<{ close?: () => Promise<void> }> = [];
   after(async () => {
     for (const c of caches) await c.close?.();
-    for (const c of clients) c.disconnect();
+    // quit (not disconnect): replies still on their way are read first, so nothing rejects later.
+    await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
     await server.destroy();
   });
 
