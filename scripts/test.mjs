@@ -47,7 +47,15 @@ const condition = '--conditions=tessera-source';
 const nodeOptions = [process.env.NODE_OPTIONS, condition].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeout}`, ...reporters, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    `--test-timeout=${testTimeout}`,
+    ...reporters,
+    ...files,
+  ],
   { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 if (summaryFile) {
