@@ -94,4 +94,69 @@ describe('demo shop: device-bound sessions (optional)', () => {
     const owner = await chrome.request('/account');
     assert.equal(owner.status, 303);
   });
+
+  describe('the reverse-proxy endpoint GET /v1/auth', () => {
+    let key = '';
+    before(() => {
+      key = t.svc.apiKeys.create('test proxy', ['validate']).key;
+    });
+    const auth = (cookie: string) =>
+      fetch(`${t.url}/v1/auth`, { headers: { authorization: `Bearer ${key}`, cookie } });
+
+    test('a bound browser passes with its session and bound cookies; an unbound browser passes with its session cookie', async () => {
+      const chrome = new DbscBrowser(t.url, clock);
+      await chrome.login();
+      assert.ok(chrome.session);
+      clock.advance(11_000); // past the registration grace: only the bound cookie proves the key now
+      const ok = await auth(chrome.cookieHeader());
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('x-tessera-user'), 'alice');
+
+      const firefox = new DbscBrowser(t.url, clock, { supportsDbsc: false });
+      await firefox.login();
+      assert.equal(firefox.session, null);
+      clock.advance(11_000);
+      const plain = await auth(`__Host-sid=${firefox.cookie('__Host-sid')}`);
+      assert.equal(plain.status, 200);
+      assert.equal(plain.headers.get('x-tessera-user'), 'alice');
+    });
+
+    test('attack: a thief with only the session cookie of a bound browser is refused, and the bound session ends', async () => {
+      const chrome = new DbscBrowser(t.url, clock);
+      await chrome.login();
+      assert.ok(chrome.session);
+      clock.advance(11_000);
+      const stolen = await auth(`__Host-sid=${chrome.cookie('__Host-sid')}`);
+      assert.equal(stolen.status, 401, 'a stolen session cookie without the bound cookie does not pass');
+      assert.equal(stolen.headers.get('x-tessera-user'), null);
+      assert.equal(stolen.headers.get('set-cookie'), null, 'no renewed token for the thief');
+      // The handler's default policy (`onMissingProof: 'revoke'`): the session is over everywhere.
+      assert.equal((await auth(chrome.cookieHeader())).status, 401);
+      assert.equal((await chrome.request('/account')).status, 303);
+    });
+
+    test('attack: a forged or expired bound cookie does not pass', async () => {
+      const chrome = new DbscBrowser(t.url, clock);
+      await chrome.login();
+      assert.ok(chrome.session);
+      clock.advance(11_000);
+      const sid = chrome.cookie('__Host-sid')!;
+      const bound = chrome.cookie('__Host-sid-bound')!;
+      assert.ok(bound, 'the browser holds a bound cookie');
+      const [issued, mac] = bound.split('.') as [string, string];
+      const forged = `${issued}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+      assert.equal((await auth(`__Host-sid=${sid}; __Host-sid-bound=${forged}`)).status, 401);
+
+      // Malware copies the whole jar and keeps sending the bound cookie after it expired.
+      const other = new DbscBrowser(t.url, clock);
+      await other.login();
+      assert.ok(other.session);
+      const thief = other.stealCookies();
+      clock.advance(11 * MIN);
+      // The owner's browser refreshes its bound cookie (signing a challenge) and still passes.
+      await other.ensureFresh();
+      assert.equal((await auth(other.cookieHeader())).status, 200);
+      assert.equal((await auth(thief.cookieHeader())).status, 401, 'an expired bound cookie does not pass');
+    });
+  });
 });

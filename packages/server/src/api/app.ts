@@ -6,11 +6,12 @@
  */
 import { isIP } from 'node:net';
 import type { RequestContext, Session } from '@tessera-sessions/core';
-import { readSessionCookie, resolveCookieOptions, sessionCookie } from '@tessera-sessions/core/http';
+import { createSessionHandler, readSessionCookie, sessionCookie } from '@tessera-sessions/core/http';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { ServiceContext } from '../service.ts';
+import { SHOP_DEVICE_BOUND } from '../shop/device-bound.ts';
 import type { ApiKeyInfo, Scope } from '../state/api-keys.ts';
 import { clientAddress } from '../web/forms.ts';
 import { openApiDocument } from './openapi.ts';
@@ -57,7 +58,14 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 export function apiApp(svc: ServiceContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const manager = svc.sessions;
-  const cookie = resolveCookieOptions({}, svc.config.publicOrigin);
+  // The shop's cookie and DBSC settings: `GET /v1/auth` holds a device-bound session to its bound
+  // cookie exactly as the shop does (CSRF is not this handler's job: it only runs the device check).
+  const shopSessions = createSessionHandler(manager, {
+    publicOrigin: svc.config.publicOrigin,
+    csrf: false,
+    deviceBound: SHOP_DEVICE_BOUND,
+  });
+  const cookie = shopSessions.cookie;
   const freshMs = manager.policy.stepUpMs;
   const view = (s: Parameters<typeof sessionView>[0]) => sessionView(s, manager.now(), freshMs);
 
@@ -379,6 +387,15 @@ export function apiApp(svc: ServiceContext): Hono<ApiEnv> {
     };
     const r = read.kind === 'one' ? await manager.validate(read.value, ctx) : null;
     if (!r?.ok || !r.session.authenticated) return c.body(null, 401);
+    // A device-bound session also needs its bound cookie; without it the session is treated as
+    // stolen (revoked, the shop's policy) and, like a flagged or skipped one, not let through.
+    const device = await shopSessions.checkDevice(
+      r.session,
+      { cookie: c.req.header('cookie'), header: (name) => c.req.header(name) },
+      ctx,
+    );
+    if (device.kind !== 'unbound' && device.kind !== 'proven' && device.kind !== 'grace')
+      return c.body(null, 401);
     c.header('x-tessera-user', encodeURIComponent(r.session.userId!));
     c.header('x-tessera-session', r.session.id);
     c.header('x-tessera-auth-level', String(r.session.authLevel));

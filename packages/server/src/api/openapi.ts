@@ -463,7 +463,10 @@ export const openApiDocument = {
             description:
               'A signed-in session. Headers X-Tessera-User (URI-encoded), X-Tessera-Session, X-Tessera-Auth-Level; Set-Cookie when the token was renewed.',
           },
-          '401': { description: 'No signed-in session (empty body), or a bad API key (problem document).' },
+          '401': {
+            description:
+              'No signed-in session (empty body) — including a device-bound (DBSC) session whose forwarded Cookie header lacks a genuine, unexpired bound cookie, which is then treated as stolen and revoked — or a bad API key (problem document).',
+          },
           '403': errors['403'],
           '429': errors['429'],
         },

@@ -19,6 +19,7 @@ import { clientAddress, formFields, safeNext } from '../web/forms.ts';
 import { securityHeaders } from '../web/headers.ts';
 import { documentShell, type Notice } from '../web/layout.ts';
 import { addToCart, cartLines, product, removeFromCart, type ShopData } from './catalog.ts';
+import { SHOP_DEVICE_BOUND } from './device-bound.ts';
 import {
   accountPage,
   cartPage,
@@ -61,9 +62,8 @@ export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
     loginUrl: '/login',
     publicOrigin: svc.config.publicOrigin,
     trustProxy: svc.config.trustProxy,
-    // Device Bound Session Credentials, `optional`: a browser that supports DBSC registers a key
-    // at login and keeps its session only while it can prove it; other browsers are unaffected.
-    deviceBound: {},
+    // Device Bound Session Credentials, `optional` (see ./device-bound.ts; `GET /v1/auth` applies the same).
+    deviceBound: SHOP_DEVICE_BOUND,
   });
   const cookieName = mw.handler.cookie.name;
 

@@ -12,7 +12,7 @@ export {
   checkCsrfHeaders,
   isSafeMethod,
 } from './csrf.ts';
-export type { DeviceBoundOptions, EndpointResponse } from './dbsc/index.ts';
+export type { DeviceBoundOptions, DeviceCheck, EndpointResponse } from './dbsc/index.ts';
 export { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from './node.ts';
 export { PROBLEM_CONTENT_TYPE, type ProblemDetails, toProblem } from './problem.ts';
 export { RequestSession, type ResponseSink } from './request-session.ts';

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../engine/binding.ts';
 import { beginNow, validateNow } from '../engine/internal.ts';
+import type { Session } from '../engine/session.ts';
 import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
 import { ConfigError, DeviceProofRequiredError, RateLimitedError } from '../errors.ts';
 import { DUPLICATE, sessionCookieValue } from './cookie-header.ts';
@@ -146,6 +147,23 @@ export class SessionHandler {
       cookies: [...sink.cookies.values(), ...res.cookies],
       body: res.body,
     };
+  }
+
+  /**
+   * The device-binding check `begin` applies, for a session the caller validated itself — e.g. a
+   * reverse-proxy auth endpoint (nginx `auth_request`) that receives the user's forwarded Cookie
+   * header. A bound session must carry a genuine, unexpired bound cookie (`<cookie name>-bound`);
+   * without one it is treated as stolen under `deviceBound.onMissingProof` (the family revoked, or
+   * flagged for step-up), exactly as in `begin`. Sessions without a binding, or DBSC off: `unbound`.
+   * Only `proven`, `grace` and `unbound` mean the request may be served as this session. Rejects
+   * only with `STORE_UNAVAILABLE`.
+   */
+  async checkDevice(
+    session: Session,
+    req: Pick<RequestInfo, 'header' | 'cookie'>,
+    ctx: RequestContext,
+  ): Promise<DeviceCheck> {
+    return this.#dbsc === null ? { kind: 'unbound' } : this.#dbsc.check(session, req, ctx);
   }
 
   /**
