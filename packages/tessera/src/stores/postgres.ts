@@ -342,6 +342,9 @@ async function migrate(pool: Pool, p: string): Promise<void> {
   }
 }
 
+/** What a losing `CREATE TABLE IF NOT EXISTS` race reports: unique_violation, duplicate_object, duplicate_table. */
+const DUPLICATE_CODES = new Set(['23505', '42710', '42P07']);
+
 /**
  * A limiter shared by every app server through the same PostgreSQL (a table of its own, created on
  * first use, and again after a failed attempt): pass it as `creationRateLimit`. Fails closed
@@ -358,9 +361,11 @@ export function postgresRateLimiter(pool: Pool, options: SharedRateLimitOptions 
         `CREATE TABLE IF NOT EXISTS "${table}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
       )
       .catch((err: unknown) => {
-        created = null;
-        // Two servers creating it at once: the loser sees a duplicate type; the table exists.
-        if ((err as { code?: string }).code !== '23505') throw err;
+        // Two servers creating it at once: the loser sees a duplicate (the row type in pg_type,
+        // 23505 or 42710, or the table, 42P07); the table exists then.
+        if (DUPLICATE_CODES.has((err as { code?: string }).code ?? '')) return;
+        created = null; // a real failure: try again on the next call
+        throw err;
       });
     return created;
   };

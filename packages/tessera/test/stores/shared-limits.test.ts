@@ -66,6 +66,26 @@ test('a PostgreSQL-backed creation limit holds across two app-server processes',
   assert.equal(total(results), POINTS, JSON.stringify(results));
 });
 
+test('PostgreSQL limiter: many servers using a fresh limiter at the same moment all create its table without error', {
+  skip: pgSkip,
+}, async () => {
+  postgres ??= await startPostgres();
+  const pg = (await import('pg')).default;
+  const { postgresRateLimiter } = await import('../../src/stores/postgres.ts');
+  const pools = Array.from({ length: 8 }, () => new pg.Pool({ connectionString: postgres!.url, max: 1 }));
+  try {
+    // Each round a new table: the CREATE TABLE IF NOT EXISTS of 8 pools race (a loser used to fail
+    // with "type … already exists" and the request got STORE_UNAVAILABLE).
+    for (let round = 0; round < 5; round++) {
+      const name = `rl_race_${randomBytes(4).toString('hex')}`;
+      const limiters = pools.map((pool) => postgresRateLimiter(pool, { points: 100, window: '1m', name }));
+      await Promise.all(limiters.map((l) => l.consume('192.0.2.1')));
+    }
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+  }
+});
+
 after(async () => {
   await redis?.destroy();
   await postgres?.destroy();
