@@ -1,35 +1,16 @@
 /** Shared set-up of the browser tests: Debian's Chromium via playwright-core, CSP-violation capture, screenshots. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ARGS, CHROMIUM } from '../../../tessera/test/browser/chromium.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
-export const available = existsSync(CHROMIUM);
+// Where Chromium is, how it starts, and the loud skip (or CI failure) when it is missing: the
+// core's browser-test helper, shared.
+export { available, CHROMIUM, requireChromium } from '../../../tessera/test/browser/chromium.ts';
 
 /** Where screenshots go (git-ignored). */
 export const SHOTS = resolve(import.meta.dirname, '../../../../test-artifacts/screenshots');
-
-/** Registers the loud skip (or, under CI=true, a failing test) when Chromium is missing. */
-export function requireChromium(what: string): void {
-  if (available) return;
-  console.warn(
-    `\n!!!!!!!!\n!!! ${CHROMIUM} is missing: the browser tests of ${what} are ${process.env.CI === 'true' ? 'FAILING (CI=true)' : 'SKIPPED'}.\n!!! Install it with: apt-get update && apt-get install -y chromium\n!!!!!!!!\n`,
-  );
-  if (process.env.CI === 'true')
-    test('Chromium is installed (required in CI)', () =>
-      assert.fail(`${CHROMIUM} is missing; CI must install Chromium.`));
-}
 
 /** Launches Chromium. */
 export function launch(): Promise<Browser> {

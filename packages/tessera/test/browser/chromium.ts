@@ -21,12 +21,12 @@ export const ARGS = [
 
 export const available = existsSync(CHROMIUM);
 
-/** Warns loudly when Chromium is missing, and fails under CI=true (else skips `what`). */
+/** Warns loudly when Chromium is missing, and fails under CI=true (else skips the browser tests of `what`). */
 export function requireChromium(what: string): void {
   if (available) return;
   const ci = process.env.CI === 'true';
   console.warn(
-    `\n!!!!!!!!\n!!! ${CHROMIUM} is missing: ${what} ${ci ? 'FAIL (CI=true)' : 'are SKIPPED'}.\n` +
+    `\n!!!!!!!!\n!!! ${CHROMIUM} is missing: the browser tests of ${what} ${ci ? 'FAIL (CI=true)' : 'are SKIPPED'}.\n` +
       '!!! Install it with: apt-get update && apt-get install -y chromium\n!!!!!!!!\n',
   );
   if (ci) {
@@ -34,6 +34,6 @@ export function requireChromium(what: string): void {
       assert.fail(`${CHROMIUM} is missing; CI must install Chromium (apt-get install -y chromium).`);
     });
   } else {
-    test(what, { skip: `${CHROMIUM} is not installed` }, () => {});
+    test(`${what} in Chromium`, { skip: `${CHROMIUM} is not installed` }, () => {});
   }
 }

@@ -18,7 +18,7 @@ import { systemClock } from '../../src/clock.ts';
 import { COOKIE, listen, testManager } from '../adapters/helpers.ts';
 import { ARGS, available, CHROMIUM, requireChromium } from './chromium.ts';
 
-requireChromium('the browser tests of the Express adapter');
+requireChromium('the Express adapter');
 
 function launch(profile: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });

@@ -22,7 +22,7 @@ import type { SessionManager } from '../../src/engine/session-manager.ts';
 import { listen, MINUTE, SECOND, testManager } from '../adapters/helpers.ts';
 import { ARGS, available, CHROMIUM, requireChromium } from './chromium.ts';
 
-requireChromium('the renewal browser tests');
+requireChromium('renewal on every adapter');
 
 type Start = (manager: SessionManager) => Promise<{ url: string; close(): Promise<void> }>;
 const adapters: Array<[string, Start]> = [
