@@ -134,7 +134,7 @@ export class SessionHandler {
     kind: 'register' | 'refresh',
     req: RequestInfo,
   ): Promise<EndpointResponse> {
-    const ctx: RequestContext = { ip: req.ip, userAgent: req.header('user-agent') ?? null };
+    const ctx = requestContext(req);
     const token = sessionCookieValue(req.cookie, this.cookie.name);
     const result = token === null || token === DUPLICATE ? null : await this.manager.validate(token, ctx);
     const sink = new CollectingSink();
@@ -178,10 +178,7 @@ export class SessionHandler {
   /** @internal `begin`, synchronous when the store answered synchronously and nothing needed writing. */
   [beginNow](req: RequestInfo, sink: ResponseSink): RequestSession | Promise<RequestSession> {
     if (!this.#plainHttpSettled && !req.encrypted) this.#checkPlainHttp(req);
-    const ctx: RequestContext =
-      req.receivedAt === undefined
-        ? { ip: req.ip, userAgent: req.header('user-agent') ?? null }
-        : { ip: req.ip, userAgent: req.header('user-agent') ?? null, receivedAt: req.receivedAt };
+    const ctx = requestContext(req);
     const token = sessionCookieValue(req.cookie, this.cookie.name);
     if (token === DUPLICATE) {
       this.manager.emit({
@@ -378,6 +375,14 @@ class CsrfView implements CsrfRequest {
   get token(): string | undefined {
     return this.#req.header(this.#tokenHeader);
   }
+}
+
+/** The engine's view of a request: address, User-Agent, and when it arrived if the adapter noted it. */
+function requestContext(req: RequestInfo): RequestContext {
+  const userAgent = req.header('user-agent') ?? null;
+  return req.receivedAt === undefined
+    ? { ip: req.ip, userAgent }
+    : { ip: req.ip, userAgent, receivedAt: req.receivedAt };
 }
 
 /** A {@link ResponseSink} that collects what it is given (for Tessera's own endpoints). */
