@@ -59,26 +59,19 @@ export function problemResponse(err: unknown): Response {
     'content-type': 'application/problem+json',
     'cache-control': 'no-store',
   };
-  if (err instanceof ApiError) {
+  if (err instanceof ApiError || isTesseraError(err)) {
+    const extra = err instanceof ApiError ? err.extra : {};
     p = {
       type: `https://tessera.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
       title: TITLES[err.code] ?? err.code,
       status: err.status,
       detail: err.message,
       code: err.code,
-      ...(err.extra.field !== undefined ? { field: err.extra.field } : {}),
-      ...(err.extra.reason !== undefined ? { reason: err.extra.reason } : {}),
+      ...(extra.field !== undefined ? { field: extra.field } : {}),
+      ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
     };
-    if (err.extra.retryAfter !== undefined) headers['retry-after'] = String(err.extra.retryAfter);
-  } else if (isTesseraError(err)) {
-    p = {
-      type: `https://tessera.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
-      title: TITLES[err.code] ?? err.code,
-      status: err.status,
-      detail: err.message,
-      code: err.code,
-    };
-    if (err.code === 'RATE_LIMITED') headers['retry-after'] = '60';
+    if (extra.retryAfter !== undefined) headers['retry-after'] = String(extra.retryAfter);
+    else if (err.code === 'RATE_LIMITED') headers['retry-after'] = '60';
   } else {
     console.error(err);
     p = {
