@@ -1,5 +1,5 @@
 /** RFC 9457 problem responses of the session API, with stable codes. */
-import { isTesseraError, type TesseraErrorCode } from '@tessera-sessions/core';
+import { isTesseraError, RateLimitedError, type TesseraErrorCode } from '@tessera-sessions/core';
 
 /** Codes the API adds to the engine's. */
 export type ApiErrorCode =
@@ -71,7 +71,8 @@ export function problemResponse(err: unknown): Response {
       ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
     };
     if (extra.retryAfter !== undefined) headers['retry-after'] = String(extra.retryAfter);
-    else if (err.code === 'RATE_LIMITED') headers['retry-after'] = '60';
+    else if (err instanceof RateLimitedError)
+      headers['retry-after'] = String(Math.ceil(err.retryAfterMs / 1000));
   } else {
     console.error(err);
     p = {
