@@ -1,3 +1,5 @@
+import { TesseraError } from '../errors.ts';
+
 /**
  * The storage contract. Every store (memory, SQLite, Redis, PostgreSQL, …) implements it and
  * passes the same conformance suite (`@tessera-sessions/core/testing`).
@@ -17,8 +19,11 @@
  *   deadlines (the engine checks and deletes). A store may drop records whose
  *   `min(idleExpiresAt, absoluteExpiresAt)` and tombstones whose `expiresAt` have passed
  *   (by TTL or by `sweep`); it must never drop them earlier.
- * - **Failure.** Any operation that cannot reach its backend rejects (the engine maps this to
- *   `STORE_UNAVAILABLE` and fails closed).
+ * - **Errors.** Every error a store lets out is a `TesseraError`: `create` of an existing id
+ *   rejects with {@link DuplicateSessionError} (`SESSION_CONFLICT`); an operation that cannot reach
+ *   its backend (refused, timed out, any driver error) rejects with `StoreUnavailableError`
+ *   (`STORE_UNAVAILABLE`; the engine fails closed). The built-in stores route every method through
+ *   one mapper (`stores/shared/errors.ts`).
  */
 export interface Store {
   /** Inserts a new record. Rejects with {@link DuplicateSessionError} if the id exists. */
@@ -280,11 +285,14 @@ export function tombstoneFromTemplate(
   };
 }
 
-/** Thrown by `Store.create` when the id already exists. */
-export class DuplicateSessionError extends Error {
+/**
+ * Thrown by `Store.create` when the id already exists: a `TesseraError` with code
+ * `SESSION_CONFLICT` (409), like every error a store lets out (see `stores/shared/errors.ts`).
+ */
+export class DuplicateSessionError extends TesseraError {
   override readonly name = 'DuplicateSessionError';
   constructor() {
-    super('A session with this id already exists.');
+    super('SESSION_CONFLICT', 'A session with this id already exists.');
   }
 }
 

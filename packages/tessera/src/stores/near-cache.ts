@@ -1,4 +1,5 @@
 import type { FederatedLookup, SessionRecord, Store } from '../store/types.ts';
+import { storeError, withStoreErrors } from './shared/errors.ts';
 
 /**
  * How the processes sharing a store tell each other which session ids changed. `redisInvalidation`
@@ -98,7 +99,11 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
     },
     stats,
     async start() {
-      unsubscribe ??= await options.bus.subscribe(evict, setListening);
+      try {
+        unsubscribe ??= await options.bus.subscribe(evict, setListening);
+      } catch (err) {
+        throw storeError('start', err);
+      }
     },
     async create(record) {
       await inner.create(record);
@@ -178,5 +183,5 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
       await inner.close?.();
     },
   };
-  return store;
+  return withStoreErrors(store);
 }

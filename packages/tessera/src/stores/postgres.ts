@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import { bounded } from './shared/bounded.ts';
+import { storeError, withStoreErrors } from './shared/errors.ts';
 import type { SharedRateLimitOptions } from './shared/rate-limit.ts';
 
 /** Options of {@link postgresStore}. */
@@ -161,8 +162,8 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
     String(t.createdAt),
   ];
 
-  return {
-    migrate: ready,
+  return withStoreErrors({
+    migrate: () => ready().catch((err: unknown) => Promise.reject(storeError('migrate', err))),
     async create(record) {
       try {
         await q('create', `INSERT INTO ${S} (${COLS}) VALUES (${VALUES})`, columns(record));
@@ -304,7 +305,7 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
       const b = a < limit ? ((await sweepOne(T, limit - a)).rows[0]?.n ?? 0) : 0;
       return a + b;
     },
-  };
+  });
 }
 
 async function migrate(pool: Pool, p: string): Promise<void> {

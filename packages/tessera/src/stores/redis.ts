@@ -23,6 +23,7 @@ import {
   UPDATE,
 } from './redis/scripts.ts';
 import { bounded as boundedBy } from './shared/bounded.ts';
+import { withStoreErrors } from './shared/errors.ts';
 import type { SharedRateLimitOptions } from './shared/rate-limit.ts';
 
 /** Options of {@link redisStore}. */
@@ -491,7 +492,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       return 0;
     },
   };
-  return store;
+  return withStoreErrors(store);
 }
 
 /**

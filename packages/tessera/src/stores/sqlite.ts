@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt, tombstoneFromTemplate } from '../store/types.ts';
+import { withStoreErrors } from './shared/errors.ts';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -221,7 +222,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return a + b;
   });
 
-  return {
+  return withStoreErrors<Store>({
     async create(record) {
       cache.forget(record.id);
       try {
@@ -292,7 +293,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const row = q.count.get(now) as { live: number; authenticated: number };
       return { live: row.live, authenticated: row.authenticated };
     },
-  };
+  });
 }
 
 /** The store's process-local read cache (see `readCacheSize`). */

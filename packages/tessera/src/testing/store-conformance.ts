@@ -16,6 +16,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { TesseraError, type TesseraErrorCode } from '../errors.ts';
 import type { EndReason, SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts';
 
@@ -23,6 +24,12 @@ import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts'
 export interface StoreUnderTest {
   store: Store;
   teardown?: () => Promise<void>;
+  /**
+   * Makes the store's backend unreachable (close its database, disconnect its client, end its
+   * pool), as a crashed or unreachable server would. Case `errors/unavailable-is-typed` needs it; a
+   * store with no backend to lose (in-process memory) skips that case with a reason.
+   */
+  cutOff?: () => Promise<void>;
 }
 
 /** Options of {@link defineStoreConformanceSuite}. */
@@ -35,6 +42,8 @@ export interface StoreConformanceOptions {
 export const STORE_CONFORMANCE_CASES = [
   'create/round-trip',
   'create/duplicate-rejects',
+  'errors/duplicate-is-typed',
+  'errors/unavailable-is-typed',
   'create/concurrent-duplicate',
   'get/missing-is-null',
   'get/sync-agrees',
@@ -175,12 +184,16 @@ export function defineStoreConformanceSuite(
   }
 
   describe(`Store conformance: ${name}`, () => {
-    const c = (id: StoreConformanceCaseId, title: string, fn: (store: Store) => Promise<void>) => {
+    const c = (
+      id: StoreConformanceCaseId,
+      title: string,
+      fn: (store: Store, under: StoreUnderTest) => Promise<void>,
+    ) => {
       const reason = skip[id];
       test(`${id}: ${title}`, reason ? { skip: reason } : {}, async () => {
         const s = await factory();
         try {
-          await fn(s.store);
+          await fn(s.store, s);
         } finally {
           await s.teardown?.();
         }
@@ -226,6 +239,89 @@ export function defineStoreConformanceSuite(
         await store.create(r);
         await assert.rejects(store.create({ ...r, userId: 'intruder', version: 99 }), DuplicateSessionError);
         assert.deepEqual(plain(await store.get(r.id)), plain(r));
+      },
+    );
+
+    // ------------------------------------------------------------------ errors
+    /** Asserts `err` is a TesseraError with `code` whose message names no session id. */
+    const typed = (err: unknown, code: TesseraErrorCode, what: string, ids: readonly string[]) => {
+      assert.ok(err instanceof TesseraError, `${what}: expected a TesseraError, got ${String(err)}`);
+      assert.equal(err.code, code, `${what}: code`);
+      for (const id of ids) assert.ok(!err.message.includes(id), `${what}: the message names a session id`);
+    };
+
+    c(
+      'errors/duplicate-is-typed',
+      "create of an existing id is a TesseraError 'SESSION_CONFLICT' (409) that names no id",
+      async (store) => {
+        const r = sampleRecord();
+        await store.create(r);
+        const err = await store.create({ ...r }).then(
+          () => assert.fail('a duplicate create must reject'),
+          (e: unknown) => e,
+        );
+        typed(err, 'SESSION_CONFLICT', 'duplicate create', [r.id]);
+        assert.equal((err as TesseraError).status, 409);
+      },
+    );
+
+    c(
+      'errors/unavailable-is-typed',
+      "backend gone: every operation rejects with a TesseraError 'STORE_UNAVAILABLE' (never a driver error, never a hang)",
+      async (store, under) => {
+        assert.ok(
+          under.cutOff,
+          'the factory must provide cutOff() (or skip this case with a reason: nothing to lose)',
+        );
+        const r = sampleRecord({ userId: 'alice' });
+        const other = sampleRecord({ userId: 'alice' });
+        await store.create(r);
+        await store.create(other);
+        await under.cutOff();
+        const next = sampleRecord({ family: r.family, version: 2, userId: 'alice' });
+        const t = sampleTemplate();
+        const ops: Array<[string, () => Promise<unknown>]> = [
+          ['create', () => store.create(sampleRecord())],
+          ['get (unknown id)', () => store.get(randomSessionId())],
+          ['update', () => store.update({ ...r, data: null, version: 2 }, 1)],
+          ['touch', () => store.touch(r.id, { lastSeenAt: 1, idleExpiresAt: r.idleExpiresAt, lastIp: null })],
+          ['rotate', () => store.rotate(r.id, 1, next, sampleTombstone(r, 'rotated-renewal'))],
+          ['delete', () => store.delete(other.id, sampleTombstone(other))],
+          ['getTombstone', () => store.getTombstone(r.id)],
+          ['listByUser', () => store.listByUser('alice')],
+          ['deleteByUser', () => store.deleteByUser('alice', t)],
+          ['deleteFamily', () => store.deleteFamily(r.family, t)],
+        ];
+        if (store.search) ops.push(['search', () => store.search!({ now: Date.now(), limit: 10 })]);
+        if (store.countLive) ops.push(['countLive', () => store.countLive!(Date.now())]);
+        if (store.listByFederated)
+          ops.push(['listByFederated', () => store.listByFederated!('https://idp.example', { sub: 'x' })]);
+        // All at once: a store that waits out its own timeout does so once, not per operation.
+        const settled = await Promise.all(
+          ops.map(([what, op]) =>
+            op().then(
+              (value) => ({ what, rejected: false as const, value }),
+              (err: unknown) => ({ what, rejected: true as const, err }),
+            ),
+          ),
+        );
+        for (const o of settled) {
+          if (!o.rejected) assert.fail(`${o.what} answered ${JSON.stringify(o.value)} with its backend gone`);
+          typed(o.err, 'STORE_UNAVAILABLE', o.what, [r.id, other.id]);
+        }
+        if (store.getSync) {
+          assert.throws(
+            () => store.getSync!(randomSessionId()),
+            (err: unknown) => {
+              typed(err, 'STORE_UNAVAILABLE', 'getSync', []);
+              return true;
+            },
+          );
+        }
+        // Expiry may be the backend's own business (Redis TTL): sweep may resolve, but never with a driver error.
+        await store
+          .sweep(Date.now(), 10)
+          .catch((err: unknown) => typed(err, 'STORE_UNAVAILABLE', 'sweep', []));
       },
     );
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { isTesseraError } from '../../src/errors.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
 import {
   defineStoreConformanceSuite,
@@ -35,9 +36,18 @@ if (skip) {
   });
 
   defineStoreConformanceSuite('postgres', async () => {
-    const { pool } = await getServer();
-    // A fresh schema per case: tables of its own.
-    return { store: postgresStore({ pool, tablePrefix: `case${++n}_` }) };
+    const { server } = await getServer();
+    // A fresh schema per case (tables of its own) and a pool of its own, to cut off.
+    const pool = new pg.Pool({ connectionString: server.url, max: 8, connectionTimeoutMillis: 2000 });
+    pool.on('error', () => {});
+    let ended = false;
+    const end = async () => {
+      if (!ended) {
+        ended = true;
+        await pool.end();
+      }
+    };
+    return { store: postgresStore({ pool, tablePrefix: `case${++n}_` }), cutOff: end, teardown: end };
   });
 
   describe('postgres store specifics', () => {
@@ -53,7 +63,11 @@ if (skip) {
         [1, 2],
       );
       await pool.query(`INSERT INTO ${prefix}schema_migrations VALUES (99, 0)`);
-      await assert.rejects(postgresStore({ pool, tablePrefix: prefix }).migrate(), /newer than this version/);
+      await assert.rejects(postgresStore({ pool, tablePrefix: prefix }).migrate(), (err: unknown) => {
+        assert.ok(isTesseraError(err, 'STORE_UNAVAILABLE'), String(err));
+        assert.match(String((err as Error).cause), /newer than this version/);
+        return true;
+      });
     });
 
     test('migration 2 gives rows written before it their federated columns, and lookups use the index', async () => {
@@ -153,7 +167,7 @@ if (skip) {
         () => store.listByFederated!('https://idp.example', { sub: 'x' }),
       ]) {
         const start = Date.now();
-        await assert.rejects(op());
+        await assert.rejects(op(), (err: unknown) => isTesseraError(err, 'STORE_UNAVAILABLE'));
         assert.ok(Date.now() - start < 1500, `took ${Date.now() - start} ms`);
       }
       await pool.end();

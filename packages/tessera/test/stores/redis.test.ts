@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
+import { isTesseraError } from '../../src/errors.ts';
 import { redisStore } from '../../src/stores/redis.ts';
 import {
   defineStoreConformanceSuite,
@@ -43,9 +44,16 @@ if (skip) {
       server,
       client: new Redis(server.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 }),
     }));
-    const { client } = await single;
-    // A fresh key space per case: a prefix of its own.
-    return { store: redisStore({ client, prefix: `case${++n}:` }) };
+    const { server } = await single;
+    // A fresh key space per case (a prefix of its own) and a connection of its own, to cut off.
+    const client = new Redis(server.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    return {
+      store: redisStore({ client, prefix: `case${++n}:` }),
+      cutOff: async () => client.disconnect(),
+      teardown: async () => {
+        if (client.status !== 'end') await client.quit().catch(() => undefined);
+      },
+    };
   });
 
   defineStoreConformanceSuite('redis (3-master cluster)', async () => {
@@ -53,8 +61,14 @@ if (skip) {
       servers,
       client: new Cluster([...servers.nodes], { redisOptions: { maxRetriesPerRequest: 1 } }),
     }));
-    const { client } = await cluster;
-    return { store: redisStore({ client, prefix: `case${++n}:` }) };
+    const { servers } = await cluster;
+    // A Cluster client of its own per case, to cut off.
+    const client = new Cluster([...servers.nodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+    return {
+      store: redisStore({ client, prefix: `case${++n}:` }),
+      cutOff: async () => client.disconnect(),
+      teardown: async () => client.disconnect(),
+    };
   });
 
   const getSingle = () => {
@@ -220,7 +234,11 @@ if (skip) {
       ];
       for (const [name, op] of ops) {
         const start = Date.now();
-        await assert.rejects(op(), /did not complete|Connection|ECONNREFUSED|closed/, name);
+        await assert.rejects(op(), (err: unknown) => {
+          assert.ok(isTesseraError(err, 'STORE_UNAVAILABLE'), `${name}: ${String(err)}`);
+          assert.match(String((err as Error).cause), /did not complete|Connection|ECONNREFUSED|closed/);
+          return true;
+        });
         assert.ok(Date.now() - start < 1500, `${name} took ${Date.now() - start} ms`);
       }
       client.disconnect();

@@ -22,12 +22,20 @@ const dbPath = () => join(dir, `s${++n}.db`);
 
 defineStoreConformanceSuite('sqlite (file, WAL)', async () => {
   const db = new Database(dbPath());
-  return { store: sqliteStore({ database: db }), teardown: async () => void db.close() };
+  return {
+    store: sqliteStore({ database: db }),
+    teardown: async () => void db.close(),
+    cutOff: async () => void db.close(),
+  };
 });
 
 defineStoreConformanceSuite('sqlite (in-memory)', async () => {
   const db = new Database(':memory:');
-  return { store: sqliteStore({ database: db }), teardown: async () => void db.close() };
+  return {
+    store: sqliteStore({ database: db }),
+    teardown: async () => void db.close(),
+    cutOff: async () => void db.close(),
+  };
 });
 
 defineStoreConformanceSuite('sqlite (custom table prefix)', async () => {
@@ -35,12 +43,17 @@ defineStoreConformanceSuite('sqlite (custom table prefix)', async () => {
   return {
     store: sqliteStore({ database: db, tablePrefix: 'app_sess_' }),
     teardown: async () => void db.close(),
+    cutOff: async () => void db.close(),
   };
 });
 
 defineStoreConformanceSuite('sqlite (file, WAL, exclusive)', async () => {
   const db = new Database(dbPath());
-  return { store: sqliteStore({ database: db, exclusive: true }), teardown: async () => void db.close() };
+  return {
+    store: sqliteStore({ database: db, exclusive: true }),
+    teardown: async () => void db.close(),
+    cutOff: async () => void db.close(),
+  };
 });
 
 describe('sqlite store: exclusive locking', () => {
