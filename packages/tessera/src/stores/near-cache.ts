@@ -1,9 +1,10 @@
-import type { FederatedLookup, SessionRecord, Store } from '../store/types.ts';
+import { type FederatedLookup, recordExpiresAt, type SessionRecord, type Store } from '../store/types.ts';
 import { storeError, withStoreErrors } from './shared/errors.ts';
 
 /**
  * How the processes sharing a store tell each other which session ids changed. `redisInvalidation`
- * (`@tessera-sessions/core/stores/redis`) uses Redis pub/sub.
+ * (`@tessera-sessions/core/stores/redis`) uses Redis pub/sub, `postgresInvalidation`
+ * (`@tessera-sessions/core/stores/postgres`) PostgreSQL `LISTEN/NOTIFY`.
  */
 export interface InvalidationBus {
   /** Announces changed or deleted ids to every other process (and this one). */
@@ -53,9 +54,10 @@ interface Entry {
  * An optional per-process cache of hot sessions in front of a shared store (Redis, PostgreSQL): a
  * bounded LRU with a short TTL, invalidated across processes through `bus`. A revoke, rotation,
  * update or touch on any process evicts the id everywhere (typically within a millisecond or two);
- * however an announcement is lost, no record is served more than `ttlMs` after it was read. When
- * the bus stops listening the cache empties and turns itself off until it listens again (then it
- * empties once more: announcements in the gap were missed). Writes always go to the store.
+ * however an announcement is lost, no record is served more than `ttlMs` after it was read, nor past
+ * its own deadline (sweeps are not announced). When the bus stops listening the cache empties and
+ * turns itself off until it listens again (then it empties once more: announcements in the gap were
+ * missed). Writes always go to the store.
  *
  * @example
  * const store = nearCache(redisStore({ client }), { bus: redisInvalidation({ client }) });
@@ -111,7 +113,10 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
     async get(id) {
       if (listening) {
         const hit = entries.get(id);
-        if (hit && now() - hit.at < ttl) {
+        const t = now();
+        // Never from the cache past the record's own deadline: a sweep (here or on another
+        // process) may have removed it, and that is not announced.
+        if (hit && t - hit.at < ttl && recordExpiresAt(hit.record) > t) {
           // Most recently used goes last.
           entries.delete(id);
           entries.set(id, hit);

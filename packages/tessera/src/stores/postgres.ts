@@ -1,8 +1,9 @@
-import type { Pool } from 'pg';
+import type { Notification, Pool, PoolClient } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { parseDuration } from '../duration.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
+import type { InvalidationBus } from './near-cache.ts';
 import { bounded } from './shared/bounded.ts';
 import { storeError, withStoreErrors } from './shared/errors.ts';
 import type { SharedRateLimitOptions } from './shared/rate-limit.ts';
@@ -387,3 +388,145 @@ export function postgresRateLimiter(pool: Pool, options: SharedRateLimitOptions 
 }
 
 export type { SharedRateLimitOptions } from './shared/rate-limit.ts';
+
+/** Options of {@link postgresInvalidation}. */
+export interface PostgresInvalidationOptions {
+  /**
+   * The pool to notify through and to take the listening connection from: the bus holds one of its
+   * connections for as long as it listens (size the pool one larger).
+   */
+  pool: Pool;
+  /** Channel name (default `tessera_invalidate`). Lower-case letters, digits and `_`. */
+  channel?: string;
+  /**
+   * How often the listening connection is checked with a `SELECT 1` (default 1,000 ms): a
+   * connection that died without a word (a silent network drop) is noticed within this plus
+   * `timeoutMs`, and the cache is off from then until a new connection listens.
+   */
+  heartbeatMs?: number;
+  /** A heartbeat or `LISTEN` that has not answered after this long counts as a lost connection (default 1,000 ms). */
+  timeoutMs?: number;
+  /** Wait between attempts to listen again after the connection was lost (default 500 ms). */
+  retryMs?: number;
+}
+
+/** Ids per NOTIFY: 150 × 44 bytes stays well under PostgreSQL's 8,000-byte payload limit. */
+const IDS_PER_NOTIFY = 150;
+
+/**
+ * Near-cache invalidation over PostgreSQL `LISTEN/NOTIFY` (see `nearCache`): the same semantics as
+ * `redisInvalidation`. Announcements are `pg_notify` through the pool (delivered on commit, to
+ * every listener, this process included). The listener is one pooled connection held for the
+ * purpose. It reports "not listening" from the moment that connection errors, ends (for example
+ * `pg_terminate_backend`, a server restart) or misses a heartbeat, until a new connection has run
+ * `LISTEN` again, so the cache is off while announcements could be missed. Its backend shows in
+ * `pg_stat_activity` as `application_name = 'tessera-invalidation'`.
+ *
+ * @example
+ * const store = nearCache(postgresStore({ pool }), { bus: postgresInvalidation({ pool }) });
+ * await store.start();
+ */
+export function postgresInvalidation(options: PostgresInvalidationOptions): InvalidationBus {
+  const pool = options.pool;
+  const channel = options.channel ?? 'tessera_invalidate';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel))
+    throw new TypeError('postgresInvalidation: channel may contain only a-z, 0-9 and _.');
+  const heartbeatMs = options.heartbeatMs ?? 1_000;
+  const timeoutMs = options.timeoutMs ?? 1_000;
+  const retryMs = options.retryMs ?? 500;
+  for (const [name, v] of [
+    ['heartbeatMs', heartbeatMs],
+    ['timeoutMs', timeoutMs],
+    ['retryMs', retryMs],
+  ] as const)
+    if (!Number.isInteger(v) || v <= 0) throw new TypeError(`postgresInvalidation: ${name} must be > 0.`);
+
+  return {
+    async publish(ids) {
+      for (let i = 0; i < ids.length; i += IDS_PER_NOTIFY) {
+        await pool.query('SELECT pg_notify($1, $2)', [channel, ids.slice(i, i + IDS_PER_NOTIFY).join(',')]);
+      }
+    },
+    async subscribe(onIds, onState) {
+      let up = false;
+      let stopped = false;
+      let current: PoolClient | null = null;
+      let retry: NodeJS.Timeout | undefined;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const state = (next: boolean) => {
+        if (next !== up) {
+          up = next;
+          onState(next);
+        }
+      };
+      /** Gives up on `client` (destroyed, never back to the pool), reports "not listening", and retries. */
+      const lost = (client: PoolClient) => {
+        if (current !== client) return;
+        current = null;
+        clearInterval(heartbeat);
+        state(false);
+        try {
+          client.release(true);
+        } catch {
+          // released already
+        }
+        if (!stopped) retry = setTimeout(() => void listen(), retryMs);
+      };
+      const listen = async (): Promise<boolean> => {
+        let client: PoolClient;
+        const connecting = pool.connect();
+        try {
+          client = await bounded('postgresInvalidation', 'connect', timeoutMs, connecting);
+        } catch {
+          // A connection that arrives after the timeout goes straight back (closed).
+          connecting.then((late) => late.release(true)).catch(() => undefined);
+          if (!stopped) retry = setTimeout(() => void listen(), retryMs);
+          return false;
+        }
+        if (stopped) {
+          client.release();
+          return false;
+        }
+        current = client;
+        client.on('error', () => lost(client));
+        client.on('end', () => lost(client));
+        client.on('notification', (msg: Notification) => {
+          if (msg.channel === channel && msg.payload) onIds(msg.payload.split(','));
+        });
+        try {
+          await bounded(
+            'postgresInvalidation',
+            'listen',
+            timeoutMs,
+            client.query(`SET application_name = 'tessera-invalidation'; LISTEN "${channel}"`),
+          );
+        } catch {
+          lost(client);
+          return false;
+        }
+        if (current !== client) return false;
+        heartbeat = setInterval(() => {
+          bounded('postgresInvalidation', 'heartbeat', timeoutMs, client.query('SELECT 1')).catch(() =>
+            lost(client),
+          );
+        }, heartbeatMs);
+        heartbeat.unref();
+        state(true);
+        return true;
+      };
+      await listen();
+      return async () => {
+        stopped = true;
+        clearTimeout(retry);
+        clearInterval(heartbeat);
+        state(false);
+        const client = current;
+        current = null;
+        if (client) {
+          await client.query(`UNLISTEN "${channel}"`).catch(() => undefined);
+          client.release(true);
+        }
+      };
+    },
+  };
+}
