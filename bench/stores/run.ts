@@ -123,10 +123,20 @@ for (const kind of STORES) {
     // Plain Redis and Redis + near-cache on the same server and the same fill.
     const server = await startRedis();
     const client = new Redis(server.url, { enableAutoPipelining: true });
-    const plain = createSessionManager({ store: redisStore({ client }), keys, creationRateLimit: false });
+    const plain = createSessionManager({
+      store: redisStore({ client }),
+      keys,
+      creationRateLimit: false,
+      loginRateLimit: false,
+    });
     const cached = nearCache(redisStore({ client }), { bus: redisInvalidation({ client }), ttlMs: 1000 });
     await cached.start();
-    const near = createSessionManager({ store: cached, keys, creationRateLimit: false });
+    const near = createSessionManager({
+      store: cached,
+      keys,
+      creationRateLimit: false,
+      loginRateLimit: false,
+    });
     const tokens = await hotTokens(plain);
     const small = await measure(plain, tokens, `${HOT} live`);
     const smallNear = await measure(near, tokens, `${HOT} live, near-cache`);
@@ -182,7 +192,7 @@ for (const kind of STORES) {
     const pool = new pg.Pool({ connectionString: server.url, max: 20 });
     pool.on('error', () => {}); // idle clients see the server stop at the end
     const store = postgresStore({ pool });
-    const manager = createSessionManager({ store, keys, creationRateLimit: false });
+    const manager = createSessionManager({ store, keys, creationRateLimit: false, loginRateLimit: false });
     const tokens = await hotTokens(manager);
     const small = await measure(manager, tokens, `${HOT} live`);
     // Bulk fill in SQL (the store's own row shape, one statement per 100,000 rows).

@@ -19,6 +19,13 @@ export interface PostgresStoreOptions {
   tablePrefix?: string;
   /** Every operation rejects after this long (default 2,000 ms): the engine then answers 503. */
   timeoutMs?: number;
+  /**
+   * `sweep(now, limit)` deletes in statements of at most this many rows (default 100, a few
+   * milliseconds each), so no statement holds its rows, the WAL and a CPU for long.
+   */
+  sweepChunk?: number;
+  /** Wait between two sweep statements of one `sweep` call (default 5 ms): requests run in between. */
+  sweepPauseMs?: number;
 }
 
 /**
@@ -92,6 +99,12 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
   const timeoutMs = options.timeoutMs ?? 2_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
     throw new TypeError('postgresStore: timeoutMs must be > 0.');
+  const sweepChunk = options.sweepChunk ?? 100;
+  if (!Number.isInteger(sweepChunk) || sweepChunk <= 0)
+    throw new TypeError('postgresStore: sweepChunk must be an integer > 0.');
+  const sweepPauseMs = options.sweepPauseMs ?? 5;
+  if (!Number.isInteger(sweepPauseMs) || sweepPauseMs < 0)
+    throw new TypeError('postgresStore: sweepPauseMs must be an integer >= 0.');
   // Migrations run once, before the first operation (or on `migrate()`); a failed attempt (the
   // database was down at start-up) is retried by the next operation.
   let migrated: Promise<void> | null = null;
@@ -162,6 +175,34 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
     t.reason,
     String(t.createdAt),
   ];
+
+  /**
+   * Where the last sweep statement of each table stopped (its highest `expires_at`): the next one
+   * starts its index scan there instead of walking again over the index entries of rows already
+   * deleted (they stay in the index until VACUUM). Reset when a statement finds less than it asked
+   * for; a row skipped meanwhile (locked by a request or another sweeper, or whose deadline was moved
+   * earlier) is found by the next pass.
+   */
+  const sweptUpTo = new Map<string, string>();
+  /** One bounded, index-ordered sweep statement: at most `n` expired rows of `table`, oldest first. */
+  const sweepChunkOf = async (table: string, now: number, n: number): Promise<number> => {
+    const from = sweptUpTo.get(table) ?? '-9223372036854775808';
+    // SKIP LOCKED: rows another sweeper (or a request) holds are left for a later statement.
+    const res = await q<{ n: number; upto: string | null }>(
+      `sweep_${table === S ? 's' : 't'}`,
+      `WITH victims AS (
+         SELECT id FROM ${table} WHERE expires_at <= $1 AND expires_at >= $3
+         ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), d AS (DELETE FROM ${table} x USING victims WHERE x.id = victims.id RETURNING x.expires_at)
+       SELECT count(*)::int AS n, max(expires_at)::text AS upto FROM d`,
+      [String(now), n, from],
+    );
+    const got = res.rows[0]?.n ?? 0;
+    const upto = res.rows[0]?.upto;
+    if (got < n || !upto) sweptUpTo.delete(table);
+    else sweptUpTo.set(table, upto);
+    return got;
+  };
 
   return withStoreErrors({
     migrate: () => ready().catch((err: unknown) => Promise.reject(storeError('migrate', err))),
@@ -292,19 +333,18 @@ export function postgresStore(options: PostgresStoreOptions): Store & { migrate(
       return { live: res.rows[0]?.live ?? 0, authenticated: res.rows[0]?.authenticated ?? 0 };
     },
     async sweep(now, limit) {
-      // SKIP LOCKED: rows another sweeper (or a request) holds are left for the next batch.
-      const sweepOne = (table: string, n: number) =>
-        q<{ n: number }>(
-          `sweep_${table === S ? 's' : 't'}`,
-          `WITH victims AS (
-             SELECT id FROM ${table} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
-           ), d AS (DELETE FROM ${table} x USING victims WHERE x.id = victims.id RETURNING 1)
-           SELECT count(*)::int AS n FROM d`,
-          [String(now), n],
-        );
-      const a = (await sweepOne(S, limit)).rows[0]?.n ?? 0;
-      const b = a < limit ? ((await sweepOne(T, limit - a)).rows[0]?.n ?? 0) : 0;
-      return a + b;
+      let removed = 0;
+      for (const table of [S, T]) {
+        for (;;) {
+          const want = Math.min(sweepChunk, limit - removed);
+          if (want <= 0) return removed;
+          if (removed > 0 && sweepPauseMs > 0) await new Promise((r) => setTimeout(r, sweepPauseMs));
+          const n = await sweepChunkOf(table, now, want);
+          removed += n;
+          if (n < want) break; // this table is done (for now)
+        }
+      }
+      return removed;
     },
   });
 }

@@ -139,6 +139,76 @@ if (skip) {
       assert.ok(await a.get(live.id));
     });
 
+    test('sweep: statements of at most sweepChunk rows, oldest first, through the expiry index; a row locked during one pass is swept by the next', async () => {
+      const { pool } = await getServer();
+      const prefix = `swc${++n}_`;
+      const sweeps: number[] = [];
+      // Count the rows each sweep statement removed (the store only calls pool.query and connect).
+      const counted = new Proxy(pool, {
+        get(target, prop, receiver) {
+          if (prop !== 'query') return Reflect.get(target, prop, receiver);
+          return async (config: { name?: string }, ...rest: unknown[]) => {
+            const res = await (target.query as (...a: unknown[]) => Promise<{ rows: Array<{ n?: number }> }>)(
+              config,
+              ...rest,
+            );
+            if (typeof config === 'object' && config.name?.includes('sweep'))
+              sweeps.push(res.rows[0]?.n ?? -1);
+            return res;
+          };
+        },
+      });
+      const store = postgresStore({ pool: counted, tablePrefix: prefix, sweepChunk: 7, sweepPauseMs: 1 });
+      const now = Date.now();
+      // Distinct deadlines, oldest first in this array.
+      const expired = Array.from({ length: 40 }, (_, i) =>
+        sampleRecord({ idleExpiresAt: now - 100_000 + i * 1000 }),
+      );
+      for (const r of [...expired].reverse()) await store.create(r);
+      const live = sampleRecord();
+      await store.create(live);
+
+      assert.equal(await store.sweep(now, 20), 20);
+      assert.deepEqual(sweeps, [7, 7, 6], 'three statements, none over sweepChunk');
+      for (const r of expired.slice(0, 20))
+        assert.equal(await store.get(r.id), null, 'the oldest went first');
+      for (const r of expired.slice(20)) assert.ok(await store.get(r.id), 'the newer wait');
+
+      // A request holds one of the remaining rows: SKIP LOCKED passes it by, the next pass takes it.
+      const held = expired[25]!;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT 1 FROM ${prefix}sessions WHERE id = $1 FOR UPDATE`, [held.id]);
+        let total = 0;
+        for (let k = await store.sweep(now, 100); k > 0; k = await store.sweep(now, 100)) total += k;
+        assert.equal(total, 19);
+        assert.ok(await store.get(held.id));
+      } finally {
+        await client.query('COMMIT');
+        client.release();
+      }
+      assert.equal(await store.sweep(now, 100), 1, 'found again although the scan had moved past it');
+      assert.equal(await store.get(held.id), null);
+      assert.ok(await store.get(live.id));
+
+      // Index-ordered: the planner can walk the expiry index (forced here: the table is tiny).
+      const planner = await pool.connect();
+      try {
+        await planner.query('SET enable_seqscan = off');
+        const plan = await planner.query(
+          `EXPLAIN SELECT id FROM ${prefix}sessions WHERE expires_at <= $1 AND expires_at >= $2 ORDER BY expires_at LIMIT 100`,
+          [String(now), '0'],
+        );
+        const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+        assert.match(text, new RegExp(`Index Scan using ${prefix}sessions_expires`), text);
+        assert.doesNotMatch(text, /Sort/, text);
+      } finally {
+        await planner.query('RESET enable_seqscan');
+        planner.release();
+      }
+    });
+
     test('a user-supplied id or user id cannot inject SQL', async () => {
       const { pool } = await getServer();
       const store = postgresStore({ pool, tablePrefix: `inj${++n}_` });
