@@ -15,6 +15,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createKeyRing } from '../../packages/tessera/src/crypto/keyring.ts';
+import { sessionIdFromToken } from '../../packages/tessera/src/crypto/token.ts';
 import {
   createSessionManager,
   type SessionManager,
@@ -195,6 +196,22 @@ for (const kind of STORES) {
     const manager = createSessionManager({ store, keys, creationRateLimit: false, loginRateLimit: false });
     const tokens = await hotTokens(manager);
     const small = await measure(manager, tokens, `${HOT} live`);
+    // How PostgreSQL answers the store's `get` for a hot session: plan, buffers, execution time.
+    const hotId = sessionIdFromToken(tokens[0]!);
+    const plan = async (label: string) => {
+      const res = await pool.query<{
+        'QUERY PLAN': Array<{ Plan: Record<string, unknown>; 'Execution Time': number }>;
+      }>(
+        'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT body, last_seen_at, idle_expires_at, last_ip FROM tessera_sessions WHERE id = $1',
+        [hotId],
+      );
+      const top = res.rows[0]!['QUERY PLAN'][0]!;
+      const p = top.Plan;
+      const line = `${p['Node Type']} using ${p['Index Name']}, shared hit ${p['Shared Hit Blocks']} read ${p['Shared Read Blocks']}, execution ${top['Execution Time']} ms`;
+      console.log(`  plan of get (${label}): ${line}`);
+      return line;
+    };
+    const planSmall = await plan(`${HOT} live`);
     // Bulk fill in SQL (the store's own row shape, one statement per 100,000 rows).
     const template = sampleRecord({ userId: 'filler' });
     const start = performance.now();
@@ -213,7 +230,13 @@ for (const kind of STORES) {
     await fillRows(LIVE - HOT, Date.now() + 3_600_000);
     await pool.query('ANALYZE tessera_sessions');
     console.log(`  filled ${LIVE - HOT} rows in ${f((performance.now() - start) / 1000, 1)} s`);
-    const big = await measure(manager, tokens, `${LIVE} live`);
+    // Right after the fill, PostgreSQL is still busy with it (autovacuum of the inserted rows, the
+    // checkpoint of their WAL): measured once like that, then once it has settled.
+    const busy = await measure(manager, tokens, `${LIVE} live, right after the fill`);
+    await pool.query('VACUUM (ANALYZE) tessera_sessions');
+    await pool.query('CHECKPOINT');
+    const big = await measure(manager, tokens, `${LIVE} live, after VACUUM + CHECKPOINT`);
+    const planBig = await plan(`${LIVE} live`);
     const size = await pool.query<{ avg: string; total: string; n: string }>(
       `SELECT avg(pg_column_size(s.*))::int AS avg, pg_total_relation_size('tessera_sessions') AS total, count(*) AS n FROM tessera_sessions s`,
     );
@@ -235,22 +258,32 @@ for (const kind of STORES) {
       }
     });
     console.log(
-      `  sweeping ${swept} expired rows in batches of 1,000: slowest batch ${f(Math.max(...batches))} ms, ` +
+      `  sweeping ${swept} expired rows by sweep(now, 1000) calls (each in statements of 100 rows, 5 ms apart; ` +
+        `sweep-pause.ts times the statements): slowest call ${f(batches.reduce((a, b) => Math.max(a, b), 0))} ms, ` +
         `p50 ${f(pct(batches, 50))} ms; worst request meanwhile ${f(during.worst)} ms, p99 ${f(during.p99)} ms ` +
         `(${during.n} requests); without sweeping: worst ${f(baseline.worst)} ms, p99 ${f(baseline.p99)} ms`,
     );
     results[kind] = {
       small,
       big,
+      busy,
       ratioP50: big.p50 / small.p50,
+      ratioOps: big.opsPerSec / small.opsPerSec,
+      plans: [planSmall, planBig],
       rowBytes: Number(row.avg),
       totalPerSession: Number(row.total) / Number(row.n),
-      sweep: { swept, slowestBatch: Math.max(...batches), during, baseline },
+      sweep: { swept, slowestBatch: batches.reduce((a, b) => Math.max(a, b), 0), during, baseline },
     };
     await pool.end();
     await server.destroy();
   }
 }
+console.log(
+  `load average at the end: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 
 console.log(`\n${JSON.stringify(results, null, 2)}`);
 if (process.env.BENCH_JSON)

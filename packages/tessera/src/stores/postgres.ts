@@ -510,7 +510,7 @@ export function postgresInvalidation(options: PostgresInvalidationOptions): Inva
         } catch {
           // released already
         }
-        if (!stopped) retry = setTimeout(() => void listen(), retryMs);
+        if (!stopped) retry = setTimeout(() => void listen(), retryMs).unref();
       };
       const listen = async (): Promise<boolean> => {
         let client: PoolClient;
@@ -520,7 +520,7 @@ export function postgresInvalidation(options: PostgresInvalidationOptions): Inva
         } catch {
           // A connection that arrives after the timeout goes straight back (closed).
           connecting.then((late) => late.release(true)).catch(() => undefined);
-          if (!stopped) retry = setTimeout(() => void listen(), retryMs);
+          if (!stopped) retry = setTimeout(() => void listen(), retryMs).unref();
           return false;
         }
         if (stopped) {
