@@ -1,4 +1,6 @@
 import type { RequestContext } from '../engine/binding.ts';
+import { emitEvent } from '../engine/internal.ts';
+import { requestNoSessionError } from '../engine/no-session.ts';
 import type { Session } from '../engine/session.ts';
 import type { LoginOptions, SessionManager } from '../engine/session-manager.ts';
 import {
@@ -7,7 +9,6 @@ import {
   DeviceProofRequiredError,
   LogoutUnconfirmedError,
   StoreUnavailableError,
-  UnauthenticatedError,
 } from '../errors.ts';
 import { clearedCookie, sessionCookie } from './cookie-header.ts';
 import type { ResolvedCookie } from './cookie-options.ts';
@@ -244,7 +245,7 @@ export class RequestSession {
       if (this.#session && this.#manager.verifyCsrfToken(this.#session, token)) return;
       reason = token === undefined ? 'no Origin, no Sec-Fetch-Site and no CSRF token' : 'invalid CSRF token';
     }
-    this.#manager.emit({
+    emitEvent(this.#manager, {
       type: 'session.csrf_rejected',
       at: this.#manager.now(),
       sessionId: this.#session?.id ?? null,
@@ -257,7 +258,7 @@ export class RequestSession {
   }
 
   #require(): Session {
-    if (!this.#session?.authenticated) throw new UnauthenticatedError();
+    if (!this.#session?.authenticated) throw requestNoSessionError(this.#ctx);
     return this.#session;
   }
 

@@ -1,5 +1,5 @@
 import type { RequestContext } from '../engine/binding.ts';
-import { beginNow, validateNow } from '../engine/internal.ts';
+import { beginNow, emitEvent, validateNow } from '../engine/internal.ts';
 import type { Session } from '../engine/session.ts';
 import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
 import { ConfigError, DeviceProofRequiredError, RateLimitedError } from '../errors.ts';
@@ -181,7 +181,7 @@ export class SessionHandler {
     const ctx = requestContext(req);
     const token = sessionCookieValue(req.cookie, this.cookie.name);
     if (token === DUPLICATE) {
-      this.manager.emit({
+      emitEvent(this.manager, {
         type: 'session.invalid_token',
         at: this.manager.now(),
         sessionId: null,

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import { type Duration, parseDuration } from '../duration.ts';
 import { ipPrefix } from '../engine/binding.ts';
 import type { SessionEvent, SessionEventOf } from '../engine/events.ts';
+import { emitEvent } from '../engine/internal.ts';
 import type { SessionManager } from '../engine/session-manager.ts';
 import { ConfigError, RateLimitedError } from '../errors.ts';
 import type {
@@ -355,7 +356,7 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
           });
           if (act.flood === 'throttle') {
             throttle(e.ip);
-            manager.emit({
+            emitEvent(manager, {
               type: 'session.rate_limited',
               at: clock.now(),
               sessionId: null,

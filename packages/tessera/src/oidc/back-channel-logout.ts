@@ -14,6 +14,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { type Duration, parseDuration } from '../duration.ts';
+import { emitEvent } from '../engine/internal.ts';
 import type { SessionManager } from '../engine/session-manager.ts';
 import { ConfigError, TesseraError } from '../errors.ts';
 import { memoryReplayCache, type ReplayCache } from './replay-cache.ts';
@@ -139,7 +140,7 @@ export function backChannelLogout(
   const issuer = options.issuer;
 
   const reject = (reason: string, description: string): BackChannelLogoutResponse => {
-    manager.emit({
+    emitEvent(manager, {
       type: 'session.backchannel_logout_rejected',
       at: manager.now(),
       sessionId: null,
@@ -243,7 +244,7 @@ export function backChannelLogout(
     if (await replay.seen(`${issuer} ${claims.jti}`, iat + maxAgeMs + toleranceMs))
       return reject('replay', 'This logout_token was already received.');
     const revoked = await manager.revokeFederated(issuer, { sid: claims.sid, sub: claims.sub });
-    manager.emit({
+    emitEvent(manager, {
       type: 'session.backchannel_logout',
       at: manager.now(),
       sessionId: null,
