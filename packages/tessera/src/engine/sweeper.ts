@@ -1,3 +1,4 @@
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import { type Duration, parseDuration } from '../duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from './options.ts';
@@ -24,11 +25,10 @@ export function startSweeper(
   logger: Logger,
   options: SweeperOptions = {},
 ): () => void {
+  rejectUnknownKeys(options, ['every', 'batch'], 'startSweeper');
   const every = parseDuration(options.every ?? '5m', 'startSweeper.every');
   if (every < 1) throw new ConfigError('startSweeper.every', 'must be at least 1 ms.');
-  const batch = options.batch ?? 500;
-  if (!Number.isInteger(batch) || batch < 1)
-    throw new ConfigError('startSweeper.batch', 'must be a positive integer.');
+  const batch = integerOption(options.batch ?? 500, 'startSweeper.batch', 1);
   let running = false;
   const run = async () => {
     if (running) return;
