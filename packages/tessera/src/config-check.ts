@@ -13,15 +13,25 @@ export function rejectUnknownKeys(options: unknown, known: readonly string[], fi
     throw new ConfigError(field, 'must be an object.');
   for (const key of Object.keys(options))
     if (!known.includes(key))
-      throw new ConfigError(field ? `${field}.${key}` : key, `unknown option (expected one of ${known.join(', ')}).`);
+      throw new ConfigError(
+        field ? `${field}.${key}` : key,
+        `unknown option (expected one of ${known.join(', ')}).`,
+      );
 }
 
 /** `value` when it is an integer in [min, max], else a ConfigError naming `field`. */
-export function integerOption(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integerOption(
+  value: unknown,
+  field: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     throw new ConfigError(
       field,
-      max === Number.MAX_SAFE_INTEGER ? `must be an integer >= ${min}.` : `must be an integer from ${min} to ${max}.`,
+      max === Number.MAX_SAFE_INTEGER
+        ? `must be an integer >= ${min}.`
+        : `must be an integer from ${min} to ${max}.`,
     );
   return value;
 }

@@ -2,9 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { RateLimitedError } from '../../src/errors.ts';
-import { createSessionManager } from '../../src/index.ts';
-import { memoryStore } from '../../src/stores/memory.ts';
-import { type Harness, harness, MINUTE, STORE_KINDS } from '../helpers/engine.ts';
+import { engineUnderTest, type Harness, harness, MINUTE, STORE_KINDS } from '../helpers/engine.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`CSRF tokens (${kind})`, () => {
@@ -104,11 +102,7 @@ for (const kind of STORE_KINDS) {
 
 describe('creation rate limit keys IPv6 clients by /64', () => {
   test('rotating through addresses of one /64 does not escape the limit', async () => {
-    const manager = createSessionManager({
-      store: memoryStore(),
-      keys: [{ id: 'k', key: Buffer.alloc(32, 3) }],
-      creationRateLimit: { points: 3, window: '1m' },
-    });
+    const { manager } = engineUnderTest('memory', { creationRateLimit: { points: 3, window: '1m' } });
     for (let i = 1; i <= 3; i++) await manager.create({ ip: `2001:db8:1:2::${i}` });
     await assert.rejects(manager.create({ ip: '2001:db8:1:2::ffff' }), { code: 'RATE_LIMITED' });
     await manager.create({ ip: '2001:db8:1:3::1' }); // another /64 is another client

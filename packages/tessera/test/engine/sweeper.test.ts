@@ -140,7 +140,10 @@ describe('background sweeper (mocked timers)', () => {
         [{ interval: '1m' }, /startSweeper\.interval/],
       ];
       for (const [options, field] of bad)
-        assert.throws(() => h.manager.startSweeper(options as never), { code: 'CONFIG_INVALID', message: field });
+        assert.throws(() => h.manager.startSweeper(options as never), {
+          code: 'CONFIG_INVALID',
+          message: field,
+        });
     } finally {
       h.close();
     }
