@@ -10,7 +10,7 @@ import { ConfigError } from './errors.ts';
 export function rejectUnknownKeys(options: unknown, known: readonly string[], field: string): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new ConfigError(field, 'must be an object.');
+    throw new ConfigError(field || '(options)', 'must be an object.');
   for (const key of Object.keys(options))
     if (!known.includes(key))
       throw new ConfigError(

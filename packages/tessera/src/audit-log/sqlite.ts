@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { ConfigError } from '../errors.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead } from './types.ts';
 
 /** Options of {@link sqliteAuditBackend}. */
@@ -32,7 +33,8 @@ interface Row {
 export function sqliteAuditBackend(options: SqliteAuditBackendOptions): AuditBackend {
   const db = options.database;
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (!/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('tablePrefix', 'may contain only letters, digits and _.');
   const log = options.log ?? 'sessions';
   if (!db.memory) db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');

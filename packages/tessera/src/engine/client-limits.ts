@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RateLimitedError, StoreUnavailableError } from '../errors.ts';
+import { ConfigError, RateLimitedError, StoreUnavailableError } from '../errors.ts';
 import type { RequestContext } from './binding.ts';
 import { ipPrefix } from './binding.ts';
 import type { Publish } from './internal.ts';
@@ -25,18 +25,20 @@ export class ClientLimits {
 
   constructor(o: ResolvedOptions, publish: Publish) {
     this.#publish = publish;
+    const build = (spec: RateLimitSpec): RateLimiter => {
+      const limiter = o.rateLimiters(spec);
+      if (typeof (limiter as RateLimiter | null)?.consume !== 'function')
+        throw new ConfigError('rateLimiters', `returned no RateLimiter for the '${spec.name}' limit.`);
+      return limiter;
+    };
     this.#create =
       o.rateLimit === false
         ? null
         : 'consume' in o.rateLimit
           ? fromRateLimiterFlexible(o.rateLimit)
-          : o.rateLimiters({ name: 'create', ...o.rateLimit });
-    this.#loginByAddress = o.loginPerAddress
-      ? o.rateLimiters({ name: 'login-address', ...o.loginPerAddress })
-      : null;
-    this.#loginByAccount = o.loginPerAccount
-      ? o.rateLimiters({ name: 'login-account', ...o.loginPerAccount })
-      : null;
+          : build({ name: 'create', ...o.rateLimit });
+    this.#loginByAddress = o.loginPerAddress ? build({ name: 'login-address', ...o.loginPerAddress }) : null;
+    this.#loginByAccount = o.loginPerAccount ? build({ name: 'login-account', ...o.loginPerAccount }) : null;
   }
 
   /** Takes one point of the creation limit for this client's address. */
