@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -98,5 +99,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
   const app = createApp(exampleManager(), { logger: true });
   await app.listen({ port, host });
-  console.log(`Fastify example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`);
+  console.log(
+    `Fastify example on http://${host === '127.0.0.1' ? 'localhost' : host}:${boundPort(app.server)}`,
+  );
 }

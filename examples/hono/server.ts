@@ -13,6 +13,7 @@ import { bodyLimit } from 'hono/body-limit';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -105,6 +106,6 @@ export function listen(app: Hono<TesseraEnv>, port: number, host: string): Promi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
-  await listen(createApp(), port, host);
-  console.log(`Hono example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`);
+  const server = await listen(createApp(), port, host);
+  console.log(`Hono example on http://${host === '127.0.0.1' ? 'localhost' : host}:${boundPort(server)}`);
 }

@@ -10,6 +10,7 @@ import { nodeSessions } from '@tessera-sessions/core/node';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -112,7 +113,9 @@ export function createApp(manager = exampleManager(), options: { deviceBound?: D
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
-  createApp().listen(port, host, () =>
-    console.log(`node:http example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`),
+  const server = createApp().listen(port, host, () =>
+    console.log(
+      `node:http example on http://${host === '127.0.0.1' ? 'localhost' : host}:${boundPort(server)}`,
+    ),
   );
 }
