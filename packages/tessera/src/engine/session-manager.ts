@@ -1,4 +1,3 @@
-import { envelopeKeyId, open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
 import {
   ConfigError,
@@ -6,7 +5,6 @@ import {
   ReauthRequiredError,
   SessionConflictError,
   SessionDataInvalidError,
-  SessionDataTooLargeError,
   SessionRevokedError,
   StoreUnavailableError,
   TesseraError,
@@ -32,6 +30,7 @@ import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
 import { recordOf, toSession } from './session.ts';
+import { SessionData } from './session-data.ts';
 import { enforceSessionLimit, type SessionLimitDeps } from './session-limit.ts';
 import { type SweeperOptions, startSweeper } from './sweeper.ts';
 
@@ -113,6 +112,7 @@ export class SessionManager {
   readonly #store: Store;
   readonly #limits: ClientLimits;
   readonly #csrf: CsrfTokens;
+  readonly #data: SessionData;
   readonly #sessionLimit: SessionLimitDeps;
 
   constructor(options: SessionManagerOptions) {
@@ -126,6 +126,7 @@ export class SessionManager {
     const publish = this.#emit.bind(this);
     this.#limits = new ClientLimits(this.#o, publish);
     this.#csrf = new CsrfTokens(this.#o.keys);
+    this.#data = new SessionData(this.#o.keys, this.#o.maxDataBytes);
     this.#sessionLimit = {
       max: this.#o.maxSessionsPerUser,
       policy: this.#o.onSessionLimit,
@@ -172,7 +173,7 @@ export class SessionManager {
       rememberMe: false,
       stepUpRequired: false,
       ...client,
-      data: data === undefined ? null : this.#seal(data, id),
+      data: data === undefined ? null : this.#data.seal(data, id),
       csrfSecret: this.#csrf.newSecret(),
       version: 1,
       tokenSeenAt: now,
@@ -226,7 +227,7 @@ export class SessionManager {
     ctx: RequestContext,
   ): ValidateResult | Promise<ValidateResult> {
     if (!record) return this.#resolveMissing(id, ctx);
-    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
+    if (record.data !== null && !this.#data.keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     // The common case — live, bound to this client, nothing to write — stays synchronous.
     if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };
     return this.#check(record, ctx, 'own');
@@ -266,7 +267,7 @@ export class SessionManager {
     const carry =
       prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
     // Data that no longer opens (its key left the ring) is not carried: the login starts clean.
-    const dataOf = (r: SessionRecord) => (carry ? this.#openOrNothing(r) : undefined);
+    const dataOf = (r: SessionRecord) => (carry ? this.#data.openOrNothing(r) : undefined);
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
@@ -285,7 +286,7 @@ export class SessionManager {
       stepUpRequired: false,
       binding: client.binding,
       device: { ...client.device, firstIp: prev?.device.firstIp ?? client.device.firstIp },
-      data: data === undefined ? null : this.#seal(data, id),
+      data: data === undefined ? null : this.#data.seal(data, id),
       csrfSecret: this.#csrf.newSecret(),
       version,
       ...(federated ? { federated } : {}),
@@ -391,7 +392,7 @@ export class SessionManager {
 
   /** The session's data (decrypted), or undefined when it holds none. */
   readData<T = unknown>(session: Session): T | undefined {
-    return this.#openRecord(recordOf(session)) as T | undefined;
+    return this.#data.open(recordOf(session)) as T | undefined;
   }
 
   /**
@@ -407,10 +408,10 @@ export class SessionManager {
     let rec: SessionRecord | null = recordOf(session);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!rec) throw new SessionRevokedError('The session ended before its data could be saved.');
-      const value = change(this.#openRecord(rec) as T | undefined);
+      const value = change(this.#data.open(rec) as T | undefined);
       const next: SessionRecord = {
         ...rec,
-        data: value === undefined ? null : this.#seal(value, rec.id),
+        data: value === undefined ? null : this.#data.seal(value, rec.id),
         version: rec.version + 1,
       };
       if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
@@ -667,32 +668,6 @@ export class SessionManager {
     } as unknown as SessionEvent);
   }
 
-  #seal(data: unknown, id: string): string {
-    const envelope = seal(JSON.stringify(data), id, this.#o.keys);
-    if (envelope.length > this.#o.maxDataBytes)
-      throw new SessionDataTooLargeError(envelope.length, this.#o.maxDataBytes);
-    return envelope;
-  }
-
-  #openRecord(rec: SessionRecord): unknown {
-    return rec.data === null ? undefined : JSON.parse(open(rec.data, rec.id, this.#o.keys));
-  }
-
-  #openOrNothing(rec: SessionRecord): unknown {
-    try {
-      return this.#openRecord(rec);
-    } catch (err) {
-      if (err instanceof SessionDataInvalidError) return undefined;
-      throw err;
-    }
-  }
-
-  /** True when the key that sealed this envelope is in the ring (a look-up, no decryption). */
-  #keyKnown(envelope: string): boolean {
-    const id = envelopeKeyId(envelope);
-    return id !== undefined && this.#o.keys.get(id) !== undefined;
-  }
-
   /** Ends a session whose data cannot be opened any more: "no session", never an error on every request. */
   async #endUnreadable(rec: SessionRecord, ctx: RequestContext): Promise<ValidateResult> {
     await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'unreadable', null)));
@@ -851,7 +826,7 @@ export class SessionManager {
     via: 'own' | 'successor' | 'read',
   ): Promise<ValidateResult> {
     const mayWrite = via !== 'read';
-    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
+    if (record.data !== null && !this.#data.keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     const now = this.#now();
     if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) {
       const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
@@ -968,7 +943,7 @@ export class SessionManager {
     const now = this.#now();
     const token = generateToken();
     const id = sessionIdFromToken(token);
-    const data = this.#openRecord(rec);
+    const data = this.#data.open(rec);
     const next: SessionRecord = {
       ...rec,
       ...change(rec),
@@ -977,7 +952,7 @@ export class SessionManager {
       lastSeenAt: now,
       idleExpiresAt: Math.min(now + this.#idleFor(rec), rec.absoluteExpiresAt),
       device: { ...rec.device, lastIp: ctx.ip ?? rec.device.lastIp },
-      data: data === undefined ? null : this.#seal(data, id),
+      data: data === undefined ? null : this.#data.seal(data, id),
       version: rec.version + 1,
       // A renewed token is not known to have reached the client until it is presented; a login or
       // privilege rotation kills the old token at once, so the new one counts as delivered.
