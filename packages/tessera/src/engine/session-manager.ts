@@ -185,9 +185,11 @@ export class SessionManager {
 
   /**
    * Checks a token from a request. Malformed, unknown, expired and revoked tokens are "no
-   * session" (never an exception); a rotated-away token replayed after the grace window revokes
-   * the whole rotation family. Extends the idle deadline (throttled) and renews the token
-   * periodically. Throws only {@link StoreUnavailableError} (fail closed).
+   * session" (never an exception; an expired one says which deadline passed and whether a user was
+   * logged in, see {@link ValidateResult} and `noSessionError`); a rotated-away token replayed
+   * after the grace window revokes the whole rotation family. Extends the idle deadline
+   * (throttled) and renews the token periodically. Throws only {@link StoreUnavailableError}
+   * (fail closed).
    */
   async validate(token: string | null | undefined, ctx: RequestContext = {}): Promise<ValidateResult> {
     return this[validateNow](token, ctx);
