@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
+import { rejectUnknownKeys } from '../config-check.ts';
 import { ConfigError, InvalidArgumentError } from '../errors.ts';
 import type { CheckpointSigner, CheckpointVerifier } from './signing.ts';
 import { checkpointPayload } from './signing.ts';
@@ -76,6 +77,9 @@ const PAGE = 1000;
  * const result = await audit.verify({ verifier: key });
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
+  rejectUnknownKeys(options, ['backend', 'clock', 'checkpointKey'], 'auditLog');
+  if (typeof (options.backend as AuditBackend | undefined)?.append !== 'function')
+    throw new ConfigError('auditLog.backend', 'must be an audit backend (sqliteAuditBackend(…), …).');
   const { backend } = options;
   const clock = options.clock ?? systemClock;
   const appendMany = async (records: readonly AuditRecordInput[]): Promise<AuditEntry[]> => {

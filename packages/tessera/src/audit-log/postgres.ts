@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { rejectUnknownKeys } from '../config-check.ts';
 import { ConfigError } from '../errors.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead } from './types.ts';
 
@@ -40,6 +41,7 @@ const toEntry = (r: Row): AuditEntry => ({
  * const backend = await postgresAuditBackend({ pool: new pg.Pool({ connectionString }) });
  */
 export async function postgresAuditBackend(options: PostgresAuditBackendOptions): Promise<AuditBackend> {
+  rejectUnknownKeys(options, ['pool', 'tablePrefix', 'log'], 'postgresAuditBackend');
   const { pool } = options;
   const p = options.tablePrefix ?? 'tessera_';
   if (!/^[A-Za-z0-9_]*$/.test(p))

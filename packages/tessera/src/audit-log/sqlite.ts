@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { rejectUnknownKeys } from '../config-check.ts';
 import { ConfigError } from '../errors.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead } from './types.ts';
 
@@ -31,6 +32,7 @@ interface Row {
  * const backend = sqliteAuditBackend({ database: new Database('tessera.db') });
  */
 export function sqliteAuditBackend(options: SqliteAuditBackendOptions): AuditBackend {
+  rejectUnknownKeys(options, ['database', 'tablePrefix', 'log'], 'sqliteAuditBackend');
   const db = options.database;
   const p = options.tablePrefix ?? 'tessera_';
   if (!/^[A-Za-z0-9_]*$/.test(p))

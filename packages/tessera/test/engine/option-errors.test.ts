@@ -6,8 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { createAuditLog, memoryAuditBackend, sqliteAuditBackend } from '../../src/audit-log/index.ts';
-import { ConfigError, SessionManager } from '../../src/index.ts';
+import {
+  createAuditLog,
+  memoryAuditBackend,
+  redisAuditBackend,
+  sqliteAuditBackend,
+} from '../../src/audit-log/index.ts';
+import { ConfigError, fromRateLimiterFlexible, SessionManager } from '../../src/index.ts';
 import { auditSink, createDetector, sqliteDetectionStore, webhookSink } from '../../src/monitor/index.ts';
 import { backChannelLogout, memoryReplayCache } from '../../src/oidc/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
@@ -80,6 +85,29 @@ describe('options are validated and errors name the key', () => {
     const log = createAuditLog({ backend: memoryAuditBackend() });
     refused(() => auditSink(manager, log, { maxQueue: 0 }), 'auditSink.maxQueue');
     refused(() => auditSink(manager, log, { skipped: [] } as never), 'auditSink.skipped');
+  });
+
+  test('audit log and audit backends', () => {
+    const db = new Database(':memory:');
+    try {
+      refused(() => sqliteAuditBackend({ database: db, tablePrefix: 'x; DROP TABLE t; --' }), 'tablePrefix');
+      refused(() => sqliteAuditBackend({ database: db, prefix: 'a_' } as never), 'sqliteAuditBackend.prefix');
+      refused(() => createAuditLog({ backend: {} } as never), 'auditLog.backend');
+      refused(
+        () => createAuditLog({ backend: memoryAuditBackend(), checkpointkey: null } as never),
+        'auditLog.checkpointkey',
+      );
+      refused(
+        () => redisAuditBackend({ client: {} as never, maxAttempts: 0 }),
+        'redisAuditBackend.maxAttempts',
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a rate-limiter-flexible adapter without a limiter', () => {
+    refused(() => fromRateLimiterFlexible(undefined as never), 'limiter');
   });
 
   test('table prefixes of the SQLite audit backend and detection store', () => {
