@@ -375,7 +375,7 @@ describe('the express-session compatible surface, piece by piece (express 5)', (
   });
 });
 
-test('the body parser must run first: after the sessions, the _csrf field is not seen (autoCsrf)', async () => {
+test('the body parser must run first: after the sessions, the _csrf field is not seen (csrf check: manual)', async () => {
   const { manager } = testManager();
   const wrong = express();
   wrong.use(expressSessions(manager));
@@ -388,7 +388,7 @@ test('the body parser must run first: after the sessions, the _csrf field is not
   });
   wrong.use(sessionErrorHandler());
   const manual = express();
-  manual.use(expressSessions(manager, { autoCsrf: false }));
+  manual.use(expressSessions(manager, { csrf: { check: 'manual' } }));
   manual.use(express.urlencoded({ extended: false }));
   manual.post('/x', (req, res) => {
     req.session.verifyCsrf(); // reads req.body._csrf, parsed by now
