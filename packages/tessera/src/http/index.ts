@@ -22,7 +22,7 @@ export {
   isSafeMethod,
 } from './csrf.ts';
 export type { DeviceBoundOptions, DeviceCheck, EndpointResponse } from './dbsc/index.ts';
-export { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from './node.ts';
+export { nodeExchange, nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from './node.ts';
 export { clientErrorStatus, PROBLEM_CONTENT_TYPE, type ProblemDetails, toProblem } from './problem.ts';
 export { RequestSession, type ResponseSink } from './request-session.ts';
 export {

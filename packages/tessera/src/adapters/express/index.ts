@@ -9,7 +9,7 @@ import type { SessionManager } from '../../engine/session-manager.ts';
 import type { AdapterOptions, SessionGuard } from '../../http/adapter.ts';
 import { authGuard, createAdapterHandler, deviceBoundGuard, freshGuard } from '../../http/adapter.ts';
 import { optionChecks } from '../../http/adapter-options.ts';
-import { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from '../../http/node.ts';
+import { nodeExchange, writeEndpointResponse } from '../../http/node.ts';
 import { isKnownError, PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts';
 import type { RequestSession } from '../../http/request-session.ts';
 import type { SessionHandler } from '../../http/session-handler.ts';
@@ -92,11 +92,11 @@ export function expressSessions(
     const host = new RequestHost(req, res, adapter, next);
     r[SLOT] = host;
     defineSessionId(req);
-    const info = nodeRequestInfo(req, clientIp ? clientIp(req) : clientAddress(req), r[ARRIVED]);
+    const info = nodeExchange(req, res, clientIp ? clientIp(req) : clientAddress(req), r[ARRIVED]);
     const endpoint = handler.serveEndpoint(info);
     // Tessera's own endpoint (DBSC registration or refresh): answered here, routes never run.
     if (endpoint) endpoint.then((out) => writeEndpointResponse(res, out), next);
-    else handler.start(info, nodeResponseSink(res), host, started);
+    else handler.start(info, info, host, started);
   };
   const arrival: RequestHandler = (req, _res, next) => {
     (req as Slotted)[ARRIVED] ??= manager.now();

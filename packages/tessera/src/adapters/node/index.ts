@@ -8,9 +8,9 @@ import type { Duration } from '../../duration.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
 import type { AdapterOptions, SessionGuard } from '../../http/adapter.ts';
 import { authGuard, createAdapterHandler, deviceBoundGuard, freshGuard } from '../../http/adapter.ts';
-import { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from '../../http/node.ts';
+import { nodeExchange, nodeRequestInfo, writeEndpointResponse } from '../../http/node.ts';
 import type { RequestSession } from '../../http/request-session.ts';
-import type { SessionHandler } from '../../http/session-handler.ts';
+import type { RequestInfo, SessionHandler } from '../../http/session-handler.ts';
 
 /** Options of {@link nodeSessions}: the shared adapter options. `clientIp` defaults to the socket's address. */
 export type NodeSessionsOptions = AdapterOptions<IncomingMessage>;
@@ -52,16 +52,16 @@ export function nodeSessions(manager: SessionManager, options: NodeSessionsOptio
   type Slotted = IncomingMessage & { [slot]?: Promise<RequestSession> };
   const info = (req: IncomingMessage) => nodeRequestInfo(req, clientIp?.(req));
   const load = (req: IncomingMessage, res: ServerResponse): Promise<RequestSession> => {
-    const view = info(req);
+    const view = nodeExchange(req, res, clientIp?.(req));
     try {
-      const opened = handler.open(view, nodeResponseSink(res));
+      const opened = handler.open(view, view);
       if (opened instanceof Promise) return opened.then((rs) => checked(rs, view));
       return Promise.resolve(checked(opened, view));
     } catch (err) {
       return Promise.reject(err);
     }
   };
-  const checked = (rs: RequestSession, view: ReturnType<typeof info>): RequestSession => {
+  const checked = (rs: RequestSession, view: RequestInfo): RequestSession => {
     handler.checkCsrf(rs, view);
     return rs;
   };
