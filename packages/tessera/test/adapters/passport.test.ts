@@ -264,6 +264,15 @@ describe('the express-session compatible surface, piece by piece (express 5)', (
       (req.session as Record<string, unknown>).cookie = { maxAge: 1 }; // ignored: express-session apps sometimes do this
       res.json({ errors, cookieIsView: typeof req.session.cookie.httpOnly === 'boolean' });
     });
+    app.post('/assign-user', (req, res) => {
+      let message = '';
+      try {
+        (req.session as Record<string, unknown>).userId = 'mallory'; // would skip the login rotation
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      res.json({ message, userId: req.session.userId, authenticated: req.session.authenticated });
+    });
     app.post('/reload', (req, res, next) => {
       req.session.a = 'unsaved';
       req.session.reload((err) => (err ? next(err) : res.json({ a: req.session.a ?? null })));
@@ -319,6 +328,17 @@ describe('the express-session compatible surface, piece by piece (express 5)', (
       errors: ['TypeError', 'TypeError', 'TypeError', 'TypeError'],
       cookieIsView: true,
     });
+  });
+
+  test('req.session.userId = x is refused with an error that says to call login() (fixation)', async () => {
+    const c = new Client(server.url);
+    await c.post('/bump');
+    const anon = c.token;
+    const body = (await (await c.post('/assign-user')).json()) as Record<string, unknown>;
+    assert.match(String(body.message), /cannot be assigned.*req\.session\.login\(userId\).*fixation/);
+    assert.equal(body.userId, null);
+    assert.equal(body.authenticated, false);
+    assert.equal(c.token, anon, 'no cookie change: nobody was logged in');
   });
 
   test('reload drops unsaved changes; save writes at once', async () => {
