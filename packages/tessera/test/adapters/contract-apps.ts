@@ -10,11 +10,13 @@ import { createAdaptorServer } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
+import { fetchSessions } from '../../../../examples/fetch/adapter.ts';
 import * as ex from '../../src/adapters/express/index.ts';
 import * as fy from '../../src/adapters/fastify/index.ts';
 import * as ho from '../../src/adapters/hono/index.ts';
 import * as no from '../../src/adapters/node/index.ts';
 import type { SessionManager } from '../../src/engine/session-manager.ts';
+import { authGuard, freshGuard } from '../../src/http/adapter.ts';
 import { listen } from './helpers.ts';
 import type { AdapterApp } from './suite.ts';
 
@@ -122,4 +124,27 @@ export function nodeContractApp(manager: SessionManager, options: Options): Prom
     }
   });
   return listen(server);
+}
+
+/** The contract app on the fetch-handler adapter of docs/adapters.md (examples/fetch/adapter.ts). */
+export function fetchContractApp(manager: SessionManager, options: Options): Promise<AdapterApp> {
+  const route = fetchSessions(manager, options);
+  const json = (body: unknown) => Response.json(body);
+  const form = async (request: Request) => new URLSearchParams(await request.text());
+  const routes: Record<string, (request: Request) => Promise<Response>> = {
+    'GET /me': route((_r, s) => json({ userId: s.userId }), authGuard()),
+    'GET /fresh': route(() => json({ ok: true }), freshGuard('1m')),
+    'GET /fresh-ms': route(() => json({ ok: true }), freshGuard(60_000)),
+    'GET /token': route(async (_r, s) => json({ token: await s.csrfToken() })),
+    'POST /login': route(async (_r, s) => json({ userId: (await s.login('alice')).userId })),
+    'POST /state': route(() => json({ ok: true })),
+    'POST /verify': route(async (r, s) => {
+      s.verifyCsrf((await form(r)).get('_csrf') ?? undefined);
+      return json({ ok: true });
+    }),
+  };
+  const fetch = (request: Request) =>
+    routes[`${request.method} ${new URL(request.url).pathname}`]?.(request) ??
+    new Response('', { status: 404 });
+  return listen(createAdaptorServer({ fetch }) as Server);
 }
