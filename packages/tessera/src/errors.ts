@@ -65,12 +65,8 @@ export class TesseraError extends Error {
 export class SessionExpiredError extends TesseraError {
   override readonly name = 'SessionExpiredError';
   constructor(readonly deadline: 'idle' | 'absolute' | null = null) {
-    super(
-      'SESSION_EXPIRED',
-      deadline === null
-        ? 'Your session has expired; please sign in again.'
-        : `Your session has expired (${deadline} timeout); please sign in again.`,
-    );
+    // Worded for the person at the browser; which deadline passed is in `deadline`, not the text.
+    super('SESSION_EXPIRED', 'Your session has expired; please sign in again.');
   }
 }
 

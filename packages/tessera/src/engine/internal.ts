@@ -50,26 +50,3 @@ export const patchRecord: unique symbol = Symbol('tessera.patchRecord');
 
 /** `SessionManager[revokeFamily](session, reason, ctx)`: ends the session's whole rotation family. */
 export const revokeFamily: unique symbol = Symbol('tessera.revokeFamily');
-
-/** `SessionHandler[beginNow](req, sink)`: `begin`, synchronous when validation was. */
-export const beginNow: unique symbol = Symbol('tessera.beginNow');
-
-/**
- * Runs `then` with what `start` produces, at once when it is a plain value (the synchronous path of
- * {@link beginNow}), after it settles when it is a promise. Errors, thrown or rejected, go to `fail`.
- */
-export function whenReady<T>(
-  start: () => T | Promise<T>,
-  then: (value: T) => void,
-  fail: (err: unknown) => void,
-): void {
-  let value: T | Promise<T>;
-  try {
-    value = start();
-  } catch (err) {
-    fail(err);
-    return;
-  }
-  if (value instanceof Promise) value.then(then, fail);
-  else then(value);
-}

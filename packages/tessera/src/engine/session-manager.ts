@@ -25,7 +25,6 @@ import { CsrfTokens } from './csrf-tokens.ts';
 import type { ReuseHolder, RevokeActor, SessionEvent } from './events.ts';
 import { deliver, SessionEvents } from './events.ts';
 import { type EventFields, patchRecord, revokeFamily, validateNow } from './internal.ts';
-import { rememberNoSession } from './no-session.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { Session } from './session.ts';
@@ -730,12 +729,7 @@ export class SessionManager {
   #ended(tomb: Tombstone, ctx: RequestContext): ValidateResult {
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
     if (tomb.reason === 'expired')
-      return rememberNoSession(ctx, {
-        ok: false,
-        reason: 'expired',
-        deadline: null,
-        authenticated: tomb.userId !== null,
-      });
+      return { ok: false, reason: 'expired', deadline: null, authenticated: tomb.userId !== null };
     return { ok: false, reason: tomb.reason === 'reuse' ? 'reuse' : 'revoked' };
   }
 
@@ -834,12 +828,7 @@ export class SessionManager {
       const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
       await this.#guard('delete', this.#store.delete(record.id, this.#tomb(record, 'expired', null)));
       this.#emit('session.expired', record, ctx, { deadline });
-      return rememberNoSession(ctx, {
-        ok: false,
-        reason: 'expired',
-        deadline,
-        authenticated: record.userId !== null,
-      });
+      return { ok: false, reason: 'expired', deadline, authenticated: record.userId !== null };
     }
     let rec = record;
     const o = this.#o;
