@@ -51,34 +51,55 @@ export function nodeSessions(manager: SessionManager, options: NodeSessionsOptio
   const slot = Symbol('tessera.session');
   type Slotted = IncomingMessage & { [slot]?: Promise<RequestSession> };
   const info = (req: IncomingMessage) => nodeRequestInfo(req, clientIp?.(req));
-  const load = (req: IncomingMessage, res: ServerResponse): Promise<RequestSession> => {
-    const view = nodeExchange(req, res, clientIp?.(req));
+  const checked = (rs: RequestSession, view: RequestInfo): RequestSession => {
+    handler.checkCsrf(rs, view);
+    return rs;
+  };
+  /**
+   * Opens the request's session and applies `guard`: a session the handler answers synchronously
+   * (memory, SQLite) costs one settled promise, not a chain of them.
+   */
+  const load = (
+    r: Slotted,
+    res: ServerResponse,
+    guard: SessionGuard | undefined,
+  ): Promise<RequestSession> => {
+    const view = nodeExchange(r, res, clientIp?.(r));
+    let rs: RequestSession;
     try {
       const opened = handler.open(view, view);
-      if (opened instanceof Promise) return opened.then((rs) => checked(rs, view));
-      return Promise.resolve(checked(opened, view));
+      if (opened instanceof Promise) {
+        const p = opened.then((s) => checked(s, view));
+        r[slot] = p;
+        return guard === undefined ? p : p.then((s) => guarded(s, guard));
+      }
+      rs = checked(opened, view);
+    } catch (err) {
+      const failed = Promise.reject(err);
+      r[slot] = failed;
+      return failed;
+    }
+    const p = Promise.resolve(rs);
+    r[slot] = p;
+    if (guard === undefined) return p;
+    try {
+      guard(rs);
     } catch (err) {
       return Promise.reject(err);
     }
+    return p;
   };
-  const checked = (rs: RequestSession, view: RequestInfo): RequestSession => {
-    handler.checkCsrf(rs, view);
+  const guarded = (rs: RequestSession, guard: SessionGuard): RequestSession => {
+    guard(rs);
     return rs;
   };
   return {
     handler,
     getSession(req, res, guard) {
       const r = req as Slotted;
-      let p = r[slot];
-      if (p === undefined) {
-        p = load(req, res);
-        r[slot] = p;
-      }
-      if (guard === undefined) return p;
-      return p.then((rs) => {
-        guard(rs);
-        return rs;
-      });
+      const p = r[slot];
+      if (p === undefined) return load(r, res, guard);
+      return guard === undefined ? p : p.then((rs) => guarded(rs, guard));
     },
     async handle(req, res) {
       const endpoint = handler.serveEndpoint(info(req));
