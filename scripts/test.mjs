@@ -37,6 +37,9 @@ if (files.length === 0) {
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // A hung test fails after this long instead of stalling the run (TEST_TIMEOUT ms; default 10 min).
+// Node applies it to each test and to each file's process, so a file kept alive by a server
+// nobody closed fails too (counted as cancelled; .ci/run adds cancelled to failed).
+// packages/tessera/test/runner/test-timeout.test.ts checks both.
 const testTimeout = process.env.TEST_TIMEOUT ?? '600000';
 // TEST_SUMMARY_FILE: also write a TAP copy there and a one-line JSON summary beside it, so that
 // .ci/run can add up several runs (Node 20 and Node 24) into one closing line.

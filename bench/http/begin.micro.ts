@@ -50,6 +50,9 @@ const manager = createSessionManager({
   store,
   keys: createKeyRing([{ id: 'b', key: randomBytes(32) }]),
   creationRateLimit: false,
+  // The seeding logs 10,000 users in from one address: no login limits, no session cap.
+  loginRateLimit: false,
+  maxSessionsPerUser: Number.POSITIVE_INFINITY,
 });
 const sessions = nodeSessions(manager);
 const ctx = { ip: '127.0.0.1', userAgent: UA };

@@ -3,7 +3,11 @@
  * in, drives `GET /me` with wrk on core 1, stops it and prints where the CPU time went — self time
  * by function, and inclusive time of Tessera's own functions.
  *
- *   npx tsx --conditions=tessera-source bench/http/profile.ts node-tessera.ts [--store memory|sqlite] [--duration 5] [--top 30]
+ *   npx tsx bench/http/profile.ts node-tessera.ts [--store memory|sqlite] [--duration 5] [--top 30]
+ *
+ * It profiles the built package (`packages/tessera/dist`, what users install: run `npm run build`
+ * first); `BENCH_SOURCE=1` profiles the TypeScript sources through tsx instead, which adds tsx's
+ * own helpers (`__name` on every closure) to the picture.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,7 +38,7 @@ const server = spawn(
     dir,
     '--import',
     'tsx',
-    '--conditions=tessera-source',
+    ...(process.env.BENCH_SOURCE === '1' ? ['--conditions=tessera-source'] : []),
     join(here, 'servers', file),
   ],
   {
@@ -144,7 +148,7 @@ console.log(
 for (const [l, h] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(h)}  ${l}`);
 console.log('\ninclusive time, Tessera and adapter code:');
 for (const [l, h] of [...inclusive]
-  .filter(([l]) => l.includes('packages/tessera/src') || l.includes('bench/http'))
+  .filter(([l]) => /packages\/tessera\/(src|dist)\//.test(l) || l.includes('bench/http'))
   .sort((a, b) => b[1] - a[1])
   .slice(0, top))
   console.log(`  ${pct(h)}  ${l}`);

@@ -15,7 +15,11 @@
  * when the server process got less than 90 % of its core (CPU time from /proc/<pid>/stat against
  * wall time), when wrk saw errors or non-2xx answers, or when other processes loaded core 0.
  *
- *   npx tsx --conditions=tessera-source bench/http/run.ts [--rounds 5] [--duration 5] [--warmup 2]
+ * The servers import the built package (`packages/tessera/dist`, what users install; the runner
+ * builds it first unless `--no-build`); `BENCH_SOURCE=1` runs the TypeScript sources through tsx
+ * instead (tsx adds its own helpers, e.g. `__name` on every closure, so that measures more than ships).
+ *
+ *   npx tsx bench/http/run.ts [--rounds 5] [--duration 5] [--warmup 2]
  *       [--workload realistic|light|both] [--sessions 10000] [--connections N (both workloads)]
  *       [--only <regex>] [--json <file>]
  */
@@ -252,7 +256,9 @@ interface Started {
 
 async function startServer(v: Variant): Promise<Started> {
   const file = join(servers, v.file);
-  const nodeArgs = v.file.endsWith('.ts') ? ['--import', 'tsx', '--conditions=tessera-source', file] : [file];
+  const nodeArgs = v.file.endsWith('.ts')
+    ? ['--import', 'tsx', ...(process.env.BENCH_SOURCE === '1' ? ['--conditions=tessera-source'] : []), file]
+    : [file];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs], {
     env: { ...process.env, NODE_ENV: 'production', ...v.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -410,6 +416,12 @@ interface Job extends Variant {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_SOURCE !== '1' && !process.argv.includes('--no-build')) {
+    process.stderr.write('building the packages (what users install) …\n');
+    execFileSync(process.execPath, [join(here, '..', '..', 'scripts', 'build.mjs')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
   const variants: Job[] = WORKLOADS.flatMap((wl) =>
     VARIANTS.filter((v) => ONLY.test(v.name)).map((v) => ({
       ...v,

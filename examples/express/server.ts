@@ -19,6 +19,7 @@ import express from 'express';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -152,7 +153,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
   const server = createApp().listen(port, host, () => {
     const shown = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
-    console.log(`Tessera Express example on http://${shown}:${port}  (log in as alice / wonderland)`);
+    console.log(
+      `Tessera Express example on http://${shown}:${boundPort(server)}  (log in as alice / wonderland)`,
+    );
   });
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -5,12 +5,13 @@
  */
 import formbody from '@fastify/formbody';
 import type { SessionManager } from '@tessera-sessions/core';
-import { requireAuth, requireFresh, tessera } from '@tessera-sessions/core/fastify';
+import { fastifySessions, requireAuth, requireFresh } from '@tessera-sessions/core/fastify';
 import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -32,12 +33,13 @@ export function createApp(
 ): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
   app.register(formbody);
-  app.register(tessera, {
-    manager,
-    loginUrl: '/login',
-    publicOrigin: publicOrigin(),
-    deviceBound: options.deviceBound,
-  });
+  app.register(
+    fastifySessions(manager, {
+      loginUrl: '/login',
+      publicOrigin: publicOrigin(),
+      deviceBound: options.deviceBound,
+    }),
+  );
 
   const html = 'text/html; charset=utf-8';
   const loginForm = async (request: { session: { csrfToken(): Promise<string> } }, error?: string) =>
@@ -89,7 +91,7 @@ export function createApp(
     return { ok: true };
   });
 
-  app.post('/checkout', { preHandler: [requireAuth(), requireFresh()] }, async () => ({ ok: true }));
+  app.post('/checkout', { preHandler: requireFresh('5m') }, async () => ({ ok: true }));
 
   return app;
 }
@@ -98,5 +100,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
   const app = createApp(exampleManager(), { logger: true });
   await app.listen({ port, host });
-  console.log(`Fastify example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`);
+  console.log(
+    `Fastify example on http://${host === '127.0.0.1' ? 'localhost' : host}:${boundPort(app.server)}`,
+  );
 }

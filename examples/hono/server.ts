@@ -6,13 +6,14 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { SessionManager } from '@tessera-sessions/core';
-import { requireAuth, requireFresh, type TesseraEnv, tesseraSession } from '@tessera-sessions/core/hono';
+import { honoSessions, requireAuth, requireFresh, type TesseraEnv } from '@tessera-sessions/core/hono';
 import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -32,7 +33,7 @@ export function createApp(
   options: { deviceBound?: DeviceBoundOptions } = {},
 ): Hono<TesseraEnv> {
   const app = new Hono<TesseraEnv>();
-  const sessions = tesseraSession(manager, {
+  const sessions = honoSessions(manager, {
     loginUrl: '/login',
     deviceBound: options.deviceBound,
     publicOrigin: publicOrigin(),
@@ -91,7 +92,7 @@ export function createApp(
     return c.json({ ok: true });
   });
 
-  app.post('/checkout', requireAuth(), requireFresh(), (c) => c.json({ ok: true }));
+  app.post('/checkout', requireFresh('5m'), (c) => c.json({ ok: true }));
 
   return app;
 }
@@ -105,6 +106,6 @@ export function listen(app: Hono<TesseraEnv>, port: number, host: string): Promi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
-  await listen(createApp(), port, host);
-  console.log(`Hono example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`);
+  const server = await listen(createApp(), port, host);
+  console.log(`Hono example on http://${host === '127.0.0.1' ? 'localhost' : host}:${boundPort(server)}`);
 }

@@ -6,10 +6,11 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { UnauthenticatedError } from '@tessera-sessions/core';
 import type { DeviceBoundOptions } from '@tessera-sessions/core/http';
-import { nodeSessions } from '@tessera-sessions/core/node';
+import { nodeSessions, requireAuth, requireFresh } from '@tessera-sessions/core/node';
 import {
   accountPage,
   addToCart,
+  boundPort,
   type CartData,
   checkPassword,
   exampleManager,
@@ -48,7 +49,8 @@ export function createApp(manager = exampleManager(), options: { deviceBound?: D
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = `${req.method} ${url.pathname}`;
       const form = req.method === 'POST' ? await readForm(req) : new URLSearchParams();
-      if (req.method === 'POST') session.verifyCsrf(form.get('_csrf') ?? undefined);
+      // No Origin, Sec-Fetch-Site or token header: the verdict needs the form's `_csrf` field.
+      if (session.csrfPending) session.verifyCsrf(form.get('_csrf') ?? undefined);
       const html = (status: number, body: string) => {
         res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(body);
       };
@@ -64,10 +66,10 @@ export function createApp(manager = exampleManager(), options: { deviceBound?: D
           return res.writeHead(303, { location: '/account' }).end();
         }
         case 'GET /account': {
-          const s = session.requireAuth();
+          await sessions.getSession(req, res, requireAuth());
           return html(
             200,
-            accountPage(s.userId!, session.get<CartData>()?.cart ?? [], await session.csrfToken()),
+            accountPage(session.userId!, session.get<CartData>()?.cart ?? [], await session.csrfToken()),
           );
         }
         case 'POST /cart':
@@ -91,7 +93,7 @@ export function createApp(manager = exampleManager(), options: { deviceBound?: D
           return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
         }
         case 'POST /checkout':
-          session.requireFresh();
+          await sessions.getSession(req, res, requireFresh('5m'));
           return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
         case 'GET /me':
           if (!session.authenticated) throw new UnauthenticatedError();
@@ -112,7 +114,9 @@ export function createApp(manager = exampleManager(), options: { deviceBound?: D
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { host, port } = listenAddress();
-  createApp().listen(port, host, () =>
-    console.log(`node:http example on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`),
+  const server = createApp().listen(port, host, () =>
+    console.log(
+      `node:http example on http://${host === '127.0.0.1' ? 'localhost' : host}:${boundPort(server)}`,
+    ),
   );
 }

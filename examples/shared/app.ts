@@ -41,7 +41,13 @@ export function publicOrigin(): string | undefined {
   return process.env.PUBLIC_ORIGIN || undefined;
 }
 
-/** Host and port from HOST (default 127.0.0.1) and PORT (default 3000). */
+/** The port a server really listens on: with PORT=0 the OS picks one (the tests start examples so). */
+export function boundPort(server: { address(): unknown }): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? (address as { port: number }).port : 0;
+}
+
+/** Host and port from HOST (default 127.0.0.1) and PORT (default 3000; 0 lets the OS pick). */
 export function listenAddress(): { host: string; port: number } {
   return { host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000) };
 }

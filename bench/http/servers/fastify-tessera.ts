@@ -1,12 +1,12 @@
 /** Fastify 5 + Tessera (`@tessera-sessions/core/fastify`): `GET /me` behind `requireAuth()`. */
 
-import { requireAuth, tessera } from '@tessera-sessions/core/fastify';
+import { fastifySessions, requireAuth } from '@tessera-sessions/core/fastify';
 import Fastify from 'fastify';
 import { benchManager, benchQuery, CART, HOST, PUBLIC_ORIGIN, ready, seedSessions, USER } from './common.ts';
 
 const app = Fastify({ logger: false });
 const manager = await benchManager();
-await app.register(tessera, { manager, publicOrigin: PUBLIC_ORIGIN });
+await app.register(fastifySessions(manager, { publicOrigin: PUBLIC_ORIGIN }));
 app.get('/me', { preHandler: requireAuth() }, async (request) => ({ userId: request.session.userId }));
 app.get('/bench-login', async (request, reply) => {
   await request.session.login(USER);

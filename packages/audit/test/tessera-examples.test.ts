@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { runAudit } from '../src/audit.ts';
@@ -20,22 +19,16 @@ const PROFILE = resolve(ROOT, 'docs/examples/tessera-express.audit.yaml');
 // The examples rate-limit anonymous session creation (60 a minute per address), so the sample stays small.
 const SAMPLES = 30;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+/** The first `http://host:port` a server prints once it listens (PORT=0: the OS picked the port). */
+const LISTENING = /http:\/\/(?:localhost|127\.0\.0\.1):(\d+)/;
 
 async function startExample(
   file: string,
   args: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=tessera-source', file, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STORE: 'memory' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -45,16 +38,19 @@ async function startExample(
   child.stderr?.on('data', (d) => {
     out += d;
   });
-  const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 60_000; // five servers start at once on a busy machine
-  while (Date.now() < until) {
-    if (child.exitCode !== null) break;
-    try {
-      await fetch(`${url}/login`, { redirect: 'manual' });
-      return { url, child, output: () => out };
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
+  while (Date.now() < until && child.exitCode === null) {
+    const port = LISTENING.exec(out)?.[1];
+    if (port !== undefined && port !== '0') {
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await fetch(`${url}/login`, { redirect: 'manual' });
+        return { url, child, output: () => out };
+      } catch {
+        // listening, not answering yet
+      }
     }
+    await new Promise((r) => setTimeout(r, 200));
   }
   child.kill();
   throw new Error(`${file} did not start:\n${out}`);

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, serverSkip } from '../../tessera/test/servers/index.ts';
+import { onFreePort, serverSkip } from '../../tessera/test/servers/index.ts';
 import { Client, startService, type TestService } from './helpers.ts';
 
 const skip = serverSkip('nginx');
@@ -32,53 +32,61 @@ describe('nginx auth_request in front of an app', { skip }, () => {
     });
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     const appPort = (app.address() as { port: number }).port;
-    const port = await freePort();
     dir = mkdtempSync(join(tmpdir(), 'tessera-nginx-'));
     const service = new URL(t.url);
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location = /_tessera {
-      internal;
-      proxy_pass http://127.0.0.1:${service.port}/v1/auth;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header Authorization "Bearer ${key}";
-      proxy_set_header X-Real-IP $remote_addr;
-    }
-    location / {
-      auth_request /_tessera;
-      auth_request_set $tessera_user $upstream_http_x_tessera_user;
-      proxy_set_header X-User $tessera_user;
-      proxy_pass http://127.0.0.1:${appPort};
-    }
-  }
-}
-`,
-    );
-    nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` },
-    });
-    base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        await fetch(base);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
+    // nginx cannot listen on port 0: a probed port, and another one if it was taken meanwhile.
+    const port = await onFreePort(async (port) => {
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `worker_processes 1;
+  error_log ${dir}/error.log warn;
+  pid ${dir}/nginx.pid;
+  events { worker_connections 64; }
+  http {
+    access_log off;
+    client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+    uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+    server {
+      listen 127.0.0.1:${port};
+      location = /_tessera {
+        internal;
+        proxy_pass http://127.0.0.1:${service.port}/v1/auth;
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+        proxy_set_header Authorization "Bearer ${key}";
+        proxy_set_header X-Real-IP $remote_addr;
+      }
+      location / {
+        auth_request /_tessera;
+        auth_request_set $tessera_user $upstream_http_x_tessera_user;
+        proxy_set_header X-User $tessera_user;
+        proxy_pass http://127.0.0.1:${appPort};
       }
     }
-    throw new Error('nginx did not start');
+  }
+  `,
+      );
+      nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` },
+      });
+      let log = '';
+      nginx.stderr?.on('data', (d) => {
+        log += d;
+      });
+      for (let i = 0; i < 100; i++) {
+        if (nginx.exitCode !== null) throw new Error(`nginx exited (${nginx.exitCode}): ${log}`);
+        // Only our nginx guards /: without a session it answers 401 (another process on the port would not).
+        const status = await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status === 401) return port;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`nginx did not start: ${log}`);
+    });
+    base = `http://127.0.0.1:${port}`;
   });
   after(async () => {
     nginx?.kill('SIGQUIT');

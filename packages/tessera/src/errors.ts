@@ -4,11 +4,13 @@
  * Messages never contain a token or session data.
  */
 
-/** Every code a Tessera error can carry. `switch (err.code)` narrows on it. */
+/**
+ * Every code a Tessera error can carry. `switch (err.code)` narrows on it. Each code has a producer
+ * (docs/errors.md lists them); a code nothing produces is removed rather than kept "for later".
+ */
 export type TesseraErrorCode =
   | 'SESSION_EXPIRED'
   | 'SESSION_REVOKED'
-  | 'SESSION_NOT_FOUND'
   | 'SESSION_CONFLICT'
   | 'SESSION_LIMIT_REACHED'
   | 'SESSION_DATA_TOO_LARGE'
@@ -20,13 +22,13 @@ export type TesseraErrorCode =
   | 'DEVICE_PROOF_REQUIRED'
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'INVALID_ARGUMENT';
 
 /** HTTP status for each code, used by the HTTP layer's problem+json responses. */
 export const HTTP_STATUS: Readonly<Record<TesseraErrorCode, number>> = Object.freeze({
   SESSION_EXPIRED: 401,
   SESSION_REVOKED: 401,
-  SESSION_NOT_FOUND: 401,
   UNAUTHENTICATED: 401,
   REAUTH_REQUIRED: 401,
   SESSION_CONFLICT: 409,
@@ -39,6 +41,7 @@ export const HTTP_STATUS: Readonly<Record<TesseraErrorCode, number>> = Object.fr
   RATE_LIMITED: 429,
   STORE_UNAVAILABLE: 503,
   CONFIG_INVALID: 500,
+  INVALID_ARGUMENT: 500,
 });
 
 /** Base class of every error Tessera throws on purpose. */
@@ -54,11 +57,16 @@ export class TesseraError extends Error {
   }
 }
 
-/** The session's idle or absolute deadline has passed. */
+/**
+ * The logged-in session of this request has just expired: its idle or absolute deadline passed
+ * (`deadline` null: an earlier request had already ended it as expired). The HTTP layer's
+ * `requireAuth` throws it instead of UNAUTHENTICATED, so the user is told their session expired.
+ */
 export class SessionExpiredError extends TesseraError {
   override readonly name = 'SessionExpiredError';
-  constructor(readonly deadline: 'idle' | 'absolute') {
-    super('SESSION_EXPIRED', `The session has expired (${deadline} timeout).`);
+  constructor(readonly deadline: 'idle' | 'absolute' | null = null) {
+    // Worded for the person at the browser; which deadline passed is in `deadline`, not the text.
+    super('SESSION_EXPIRED', 'Your session has expired; please sign in again.');
   }
 }
 
@@ -205,6 +213,21 @@ export class ConfigError extends TesseraError {
     problem: string,
   ) {
     super('CONFIG_INVALID', `Invalid option \`${field}\`: ${problem}`);
+  }
+}
+
+/**
+ * A method was called with an argument it cannot take (a user id that is not a string, an object
+ * that is not a session this engine issued): a bug in the calling code, so it maps to 500 and the
+ * HTTP layer shows no detail. The message names the argument, never its value.
+ */
+export class InvalidArgumentError extends TesseraError {
+  override readonly name = 'InvalidArgumentError';
+  constructor(
+    readonly argument: string,
+    problem: string,
+  ) {
+    super('INVALID_ARGUMENT', `Invalid argument \`${argument}\`: ${problem}`);
   }
 }
 

@@ -23,6 +23,7 @@ export type {
   SessionEvents,
   SessionEventType,
 } from './engine/events.ts';
+export { type NoSession, noSessionError } from './engine/no-session.ts';
 export type { Logger, SessionManagerOptions } from './engine/options.ts';
 export {
   type FlexibleLimiter,
@@ -41,12 +42,14 @@ export {
   SessionManager,
   type ValidateResult,
 } from './engine/session-manager.ts';
+export type { SweeperOptions } from './engine/sweeper.ts';
 export {
   ConfigError,
   CsrfError,
   DeviceBindingRequiredError,
   DeviceProofRequiredError,
   HTTP_STATUS,
+  InvalidArgumentError,
   isTesseraError,
   LogoutUnconfirmedError,
   RateLimitedError,

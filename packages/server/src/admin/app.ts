@@ -6,7 +6,7 @@
  * and no framing.
  */
 import type { SessionRecord } from '@tessera-sessions/core';
-import { type TesseraEnv, tesseraSession } from '@tessera-sessions/core/hono';
+import { honoSessions, type TesseraEnv } from '@tessera-sessions/core/hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { probe } from '../health.ts';
@@ -56,7 +56,7 @@ const MESSAGES: Record<string, (n: string | undefined) => Notice> = {
 /** The console's Hono app. */
 export function adminApp(svc: ServiceContext): Hono<TesseraEnv> {
   const app = new Hono<TesseraEnv>();
-  const mw = tesseraSession(svc.admin, {
+  const mw = honoSessions(svc.admin, {
     cookie: { name: ADMIN_COOKIE, sameSite: 'strict' },
     loginUrl: '/admin/login',
     publicOrigin: svc.config.publicOrigin,

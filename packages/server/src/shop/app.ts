@@ -7,7 +7,7 @@
  * `_csrf`; 303 to `/account`), `GET /account` (`Hello <user>` or 303 to `/login`), `POST /logout`.
  */
 import { isTesseraError, type Session } from '@tessera-sessions/core';
-import { type TesseraEnv, tesseraSession } from '@tessera-sessions/core/hono';
+import { honoSessions, type TesseraEnv } from '@tessera-sessions/core/hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
@@ -58,7 +58,7 @@ const MESSAGES: Record<string, (n: string | undefined) => Notice> = {
 /** The shop's Hono app. */
 export function shopApp(svc: ServiceContext): Hono<ShopEnv> {
   const app = new Hono<ShopEnv>();
-  const mw = tesseraSession<ShopEnv>(svc.sessions, {
+  const mw = honoSessions<ShopEnv>(svc.sessions, {
     loginUrl: '/login',
     publicOrigin: svc.config.publicOrigin,
     trustProxy: svc.config.trustProxy,

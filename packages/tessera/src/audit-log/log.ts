@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
-import { ConfigError } from '../errors.ts';
+import { rejectUnknownKeys } from '../config-check.ts';
+import { ConfigError, InvalidArgumentError } from '../errors.ts';
 import type { CheckpointSigner, CheckpointVerifier } from './signing.ts';
 import { checkpointPayload } from './signing.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead, AuditVerifyResult } from './types.ts';
@@ -76,6 +77,9 @@ const PAGE = 1000;
  * const result = await audit.verify({ verifier: key });
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
+  rejectUnknownKeys(options, ['backend', 'clock', 'checkpointKey'], 'auditLog');
+  if (typeof (options.backend as AuditBackend | undefined)?.append !== 'function')
+    throw new ConfigError('auditLog.backend', 'must be an audit backend (sqliteAuditBackend(…), …).');
   const { backend } = options;
   const clock = options.clock ?? systemClock;
   const appendMany = async (records: readonly AuditRecordInput[]): Promise<AuditEntry[]> => {
@@ -83,7 +87,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     // Serialise once, outside the backend's critical section; `build` only chains.
     const prepared = records.map((r) => {
       if (typeof r.kind !== 'string' || r.kind.length === 0 || r.kind.length > 128)
-        throw new TypeError('An audit entry kind must be a non-empty string of at most 128 characters.');
+        throw new InvalidArgumentError('kind', 'must be a non-empty string of at most 128 characters.');
       return { kind: r.kind, at: r.at ?? clock.now(), body: JSON.stringify(r.data) };
     });
     return backend.append((head) => {

@@ -1,4 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
+import { rejectUnknownKeys } from '../config-check.ts';
+import { ConfigError } from '../errors.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead } from './types.ts';
 
 /** Options of {@link postgresAuditBackend}. */
@@ -39,9 +41,11 @@ const toEntry = (r: Row): AuditEntry => ({
  * const backend = await postgresAuditBackend({ pool: new pg.Pool({ connectionString }) });
  */
 export async function postgresAuditBackend(options: PostgresAuditBackendOptions): Promise<AuditBackend> {
+  rejectUnknownKeys(options, ['pool', 'tablePrefix', 'log'], 'postgresAuditBackend');
   const { pool } = options;
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (!/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('tablePrefix', 'may contain only letters, digits and _.');
   const log = options.log ?? 'sessions';
   const lockKey = `tessera-audit:${p}:${log}`;
   const transaction = async <T>(work: (c: PoolClient) => Promise<T>): Promise<T> => {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead } from './types.ts';
 
 /** Options of {@link redisAuditBackend}. */
@@ -36,10 +37,11 @@ return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])`;
  * const backend = redisAuditBackend({ client: new Redis(process.env.REDIS_URL) });
  */
 export function redisAuditBackend(options: RedisAuditBackendOptions): AuditBackend {
+  rejectUnknownKeys(options, ['client', 'prefix', 'log', 'maxAttempts'], 'redisAuditBackend');
   const { client } = options;
   const tag = `{${options.prefix ?? 'tessera:'}audit:${options.log ?? 'sessions'}}`;
   const keys = { entries: `${tag}:entries`, head: `${tag}:head`, checkpoint: `${tag}:checkpoint` };
-  const maxAttempts = options.maxAttempts ?? 200;
+  const maxAttempts = integerOption(options.maxAttempts ?? 200, 'redisAuditBackend.maxAttempts', 1);
   const headOf = (text: string | null): AuditHead | null => {
     if (!text) return null;
     const [seq, hash] = text.split(' ');

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { rejectUnknownKeys } from '../config-check.ts';
+import { ConfigError } from '../errors.ts';
 import type { AuditBackend, AuditCheckpoint, AuditEntry, AuditHead } from './types.ts';
 
 /** Options of {@link sqliteAuditBackend}. */
@@ -30,9 +32,11 @@ interface Row {
  * const backend = sqliteAuditBackend({ database: new Database('tessera.db') });
  */
 export function sqliteAuditBackend(options: SqliteAuditBackendOptions): AuditBackend {
+  rejectUnknownKeys(options, ['database', 'tablePrefix', 'log'], 'sqliteAuditBackend');
   const db = options.database;
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (!/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('tablePrefix', 'may contain only letters, digits and _.');
   const log = options.log ?? 'sessions';
   if (!db.memory) db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');

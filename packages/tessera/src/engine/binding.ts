@@ -23,6 +23,8 @@ export type BindingAction = 'off' | 'monitor' | 'step-up' | 'revoke';
 const short = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
 interface ParsedUa {
+  /** The User-Agent this was parsed from: records keep this string, so equal User-Agents share one copy. */
+  raw: string;
   family: string;
   /** The browser's name without its mobile variant ("Mobile Safari" → "Safari"), hashed. */
   browserKey: string;
@@ -40,6 +42,7 @@ export function parseUserAgent(ua: string): ParsedUa {
   if (hit) return hit;
   const r = new UAParser(ua.slice(0, 512)).getResult();
   const parsed: ParsedUa = {
+    raw: ua,
     family: short(`${r.browser.name ?? '?'}|${r.os.name ?? '?'}`),
     browserKey: short(`browser|${browserName(r.browser.name)}`),
     browser: r.browser.name ? `${r.browser.name}${r.browser.major ? ` ${r.browser.major}` : ''}` : null,
@@ -94,7 +97,7 @@ export function describeClient(
       deviceType: parsed?.deviceType ?? null,
       firstIp: ip,
       lastIp: ip,
-      userAgent: ua === null ? null : ua.slice(0, MAX_UA_KEPT),
+      userAgent: ua === null ? null : (parsed?.raw ?? ua).slice(0, MAX_UA_KEPT),
     },
   };
 }
@@ -110,14 +113,15 @@ const MAX_UA_KEPT = 512;
 export function userAgentChanged(binding: SessionBinding, ua: string | null | undefined): boolean {
   if (binding.uaFamily === null) return false;
   if (!ua) return true;
-  const byBrowser = typeof binding.uaBrowser === 'string';
-  const differs = (p: ParsedUa) =>
-    byBrowser ? p.browserKey !== binding.uaBrowser : p.family !== binding.uaFamily;
   // Cheapest first: a parsed-UA cache hit is a map look-up; hashing the raw UA costs a SHA-256.
-  const cached = uaCache.get(ua);
-  if (cached) return differs(cached);
-  if (binding.uaHash !== null && short(ua) === binding.uaHash) return false;
-  return differs(parseUserAgent(ua));
+  let parsed = uaCache.get(ua);
+  if (parsed === undefined) {
+    if (binding.uaHash !== null && short(ua) === binding.uaHash) return false;
+    parsed = parseUserAgent(ua);
+  }
+  return typeof binding.uaBrowser === 'string'
+    ? parsed.browserKey !== binding.uaBrowser
+    : parsed.family !== binding.uaFamily;
 }
 
 /** True when the request's address is outside the recorded prefix. */

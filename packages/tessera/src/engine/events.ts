@@ -123,11 +123,19 @@ export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, {
 /** A listener; exceptions it throws are caught and never break a request. */
 export type SessionEventListener<T extends SessionEventType> = (event: SessionEventOf<T>) => void;
 
-/** A tiny typed event bus. */
+/** Set by {@link SessionEvents}' static block: the one way into its private `#deliver`. */
+let deliverTo: (bus: SessionEvents, event: SessionEvent) => void;
+
+/**
+ * A tiny typed event bus. Anyone may listen; only the engine (and Tessera's own layers, through
+ * `emitEvent` in `engine/internal.ts`) may publish, so no caller can forge `session.reuse` or any
+ * other event a detector or an audit log acts on.
+ */
 export class SessionEvents {
   readonly #listeners = new Map<string, Set<(e: SessionEvent) => void>>();
   readonly #onListenerError: (err: unknown) => void;
 
+  /** @internal Made by the engine; applications use `manager.events`. */
   constructor(onListenerError: (err: unknown) => void) {
     this.#onListenerError = onListenerError;
   }
@@ -155,7 +163,7 @@ export class SessionEvents {
   }
 
   /** Delivers an event to its listeners synchronously. */
-  emit(event: SessionEvent): void {
+  #deliver(event: SessionEvent): void {
     if (this.#listeners.size === 0) return;
     for (const key of [event.type, '*']) {
       const set = this.#listeners.get(key);
@@ -169,4 +177,16 @@ export class SessionEvents {
       }
     }
   }
+
+  static {
+    deliverTo = (bus, event) => bus.#deliver(event);
+  }
+}
+
+/**
+ * @internal Publishes `event` on `bus`. Not exported from any entry point: only Tessera's own
+ * modules publish (see `emitEvent` in `engine/internal.ts`).
+ */
+export function deliver(bus: SessionEvents, event: SessionEvent): void {
+  deliverTo(bus, event);
 }

@@ -1,8 +1,38 @@
 /**
- * Package-private entry points shared by the engine and the HTTP layer. They are symbols, so they
- * stay off the documented surface; nothing here is exported from the package root.
+ * Package-private entry points shared by the engine and the HTTP layer. They are symbols or plain
+ * functions of this module, so they stay off the documented surface; nothing here is exported
+ * from any package entry point.
  * @internal
  */
+import type { RequestContext } from './binding.ts';
+import type { SessionEvent, SessionEventType } from './events.ts';
+import { deliver } from './events.ts';
+import type { SessionManager } from './session-manager.ts';
+
+/**
+ * Publishes an event on `manager.events`. The only way to emit: the manager has no public `emit`
+ * and its event bus no public publish method, so application code and plug-ins can listen but
+ * cannot forge an event (a fake `session.reuse` would make a detector revoke a user's sessions).
+ * The HTTP layer (CSRF rejections, duplicate cookies, DBSC), the OIDC receiver and the detector
+ * publish through here.
+ */
+export function emitEvent(manager: SessionManager, event: SessionEvent): void {
+  deliver(manager.events, event);
+}
+
+/** The fields of event `T` that its publisher supplies (the rest come from the subject and the request). */
+export type EventFields<T extends SessionEventType> = Omit<
+  Extract<SessionEvent, { type: T }>,
+  'type' | 'at' | 'sessionId' | 'userId' | 'ip' | 'userAgent'
+>;
+
+/** How the engine's parts publish: event type, the session it concerns (or none), the request, the rest. */
+export type Publish = <T extends SessionEventType>(
+  type: T,
+  subject: { id: string | null; userId: string | null } | null,
+  ctx: RequestContext,
+  extra: EventFields<T>,
+) => void;
 
 /**
  * `SessionManager[validateNow](token, ctx)`: `validate` that answers synchronously when the store
@@ -20,26 +50,3 @@ export const patchRecord: unique symbol = Symbol('tessera.patchRecord');
 
 /** `SessionManager[revokeFamily](session, reason, ctx)`: ends the session's whole rotation family. */
 export const revokeFamily: unique symbol = Symbol('tessera.revokeFamily');
-
-/** `SessionHandler[beginNow](req, sink)`: `begin`, synchronous when validation was. */
-export const beginNow: unique symbol = Symbol('tessera.beginNow');
-
-/**
- * Runs `then` with what `start` produces, at once when it is a plain value (the synchronous path of
- * {@link beginNow}), after it settles when it is a promise. Errors, thrown or rejected, go to `fail`.
- */
-export function whenReady<T>(
-  start: () => T | Promise<T>,
-  then: (value: T) => void,
-  fail: (err: unknown) => void,
-): void {
-  let value: T | Promise<T>;
-  try {
-    value = start();
-  } catch (err) {
-    fail(err);
-    return;
-  }
-  if (value instanceof Promise) value.then(then, fail);
-  else then(value);
-}

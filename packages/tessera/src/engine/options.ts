@@ -8,7 +8,7 @@ import { type Duration, parseDuration } from '../duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { BindingAction } from './binding.ts';
-import type { RateLimiterBackend } from './rate-limit.ts';
+import type { RateLimiter, RateLimiterBackend, RateLimitSpec } from './rate-limit.ts';
 import { memoryRateLimiters } from './rate-limit.ts';
 
 /** Where warnings go (development key, misconfiguration). Never receives tokens or data. */
@@ -58,11 +58,15 @@ export interface SessionManagerOptions {
   /** Maximum sealed data size in bytes. Default 4096. */
   maxDataBytes?: number;
   /**
-   * New sessions per client address per window (default 60 per minute, kept in this process);
-   * `false` disables. Requests without a client address share one bucket. Behind a load balancer
-   * pass a shared limiter instead (rate-limiter-flexible, e.g. `redisRateLimiter(client)` from
-   * `@tessera-sessions/core/stores/redis` or `postgresRateLimiter(pool)` from `…/stores/postgres`),
-   * so N app servers do not allow N times the limit.
+   * New sessions per client address (IPv4, or IPv6 /64) per window: default 60 per minute; `false`
+   * disables. Requests without a client address share one bucket. Over the limit `create()` throws
+   * RATE_LIMITED (with the wait) and emits `session.rate_limited`; a limiter that fails is
+   * STORE_UNAVAILABLE. The counter is pluggable: `{ points, window }` is counted by the
+   * `rateLimiters` backend (spec name `create`; in this process by default), or pass a
+   * rate-limiter-flexible limiter itself. Behind a load balancer use a shared one
+   * (`redisRateLimiter(client)` from `@tessera-sessions/core/stores/redis`, `postgresRateLimiter(pool)`
+   * from `…/stores/postgres`, or a `rateLimiters` backend of your own), so N app servers do not
+   * allow N times the limit.
    */
   creationRateLimit?: { points: number; window: Duration } | RateLimiterAbstract | false;
   /**
@@ -77,7 +81,12 @@ export interface SessionManagerOptions {
         perAccount?: { points: number; window: Duration } | false;
       }
     | false;
-  /** Where rate-limit counters live. Default: this process's memory; pass a shared backend for several processes. */
+  /**
+   * Builds the counter of each rate limit (`create`, `login-address`, `login-account`) from its
+   * {@link RateLimitSpec}: any object with `consume(key) → Promise<null | ms to wait>`
+   * ({@link RateLimiter}; `fromRateLimiterFlexible` adapts rate-limiter-flexible). Default: this
+   * process's memory; pass a backend on a shared store when several processes serve the same users.
+   */
   rateLimiters?: RateLimiterBackend;
   /** Warnings sink. Default: `console.warn`. */
   logger?: Logger;

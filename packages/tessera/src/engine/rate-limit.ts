@@ -1,4 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ConfigError } from '../errors.ts';
 
 /**
  * A fixed-window counter per key: the engine's rate limits (session creation, login attempts per
@@ -37,6 +38,8 @@ export interface FlexibleLimiter {
  *     points: spec.points, duration: Math.ceil(spec.windowMs / 1000) }));
  */
 export function fromRateLimiterFlexible(limiter: FlexibleLimiter): RateLimiter {
+  if (typeof (limiter as FlexibleLimiter | null)?.consume !== 'function')
+    throw new ConfigError('limiter', 'must be a rate-limiter-flexible limiter (RateLimiterRedis, …).');
   return {
     async consume(key) {
       try {

@@ -1,15 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { envelopeKeyId, open, seal } from '../crypto/envelope.ts';
 import { generateToken, isWellFormedToken, sessionIdFromToken } from '../crypto/token.ts';
-import { type Duration, parseDuration } from '../duration.ts';
 import {
   ConfigError,
-  RateLimitedError,
+  InvalidArgumentError,
   ReauthRequiredError,
   SessionConflictError,
   SessionDataInvalidError,
-  SessionDataTooLargeError,
-  SessionLimitError,
   SessionRevokedError,
   StoreUnavailableError,
   TesseraError,
@@ -22,17 +17,21 @@ import type {
   Tombstone,
   TombstoneTemplate,
 } from '../store/types.ts';
-import { DuplicateSessionError, tombstoneFromTemplate } from '../store/types.ts';
+import { tombstoneFromTemplate } from '../store/types.ts';
 import type { RequestContext } from './binding.ts';
-import { describeClient, ipPrefix, ipPrefixChanged, userAgentChanged } from './binding.ts';
+import { describeClient, ipPrefixChanged, userAgentChanged } from './binding.ts';
+import { ClientLimits } from './client-limits.ts';
+import { CsrfTokens } from './csrf-tokens.ts';
 import type { ReuseHolder, RevokeActor, SessionEvent } from './events.ts';
-import { SessionEvents } from './events.ts';
-import { patchRecord, revokeFamily, validateNow } from './internal.ts';
+import { deliver, SessionEvents } from './events.ts';
+import { type EventFields, patchRecord, revokeFamily, validateNow } from './internal.ts';
 import type { ResolvedOptions, SessionManagerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
-import { fromRateLimiterFlexible, type RateLimiter } from './rate-limit.ts';
 import type { Session } from './session.ts';
 import { recordOf, toSession } from './session.ts';
+import { SessionData } from './session-data.ts';
+import { enforceSessionLimit, type SessionLimitDeps } from './session-limit.ts';
+import { type SweeperOptions, startSweeper } from './sweeper.ts';
 
 /** A session together with the token to send to the client. The token is shown once; only its hash is stored. */
 export interface IssuedSession {
@@ -52,14 +51,29 @@ export type NoSessionReason =
   /** The session's data was sealed with a key no longer in the key ring: the session was ended. */
   | 'unreadable';
 
-/** The outcome of {@link SessionManager.validate}. */
+/**
+ * The outcome of {@link SessionManager.validate}: a session (and, when it was renewed, the new
+ * token to set on the response), or why there is none. A session that expired says which deadline
+ * passed (`null` when the token's session had already been ended as expired by an earlier request)
+ * and whether a user was logged in on it, so the caller can say "your session expired" rather than
+ * "please log in"; `noSessionError(result)` turns any failure into the error to throw.
+ */
 export type ValidateResult =
   | {
       ok: true;
-      session: Session /** A new token when the session was renewed; set it on the response. */;
+      session: Session;
+      /** A new token when the session was renewed; set it on the response. */
       token: string | null;
     }
-  | { ok: false; reason: NoSessionReason };
+  | {
+      ok: false;
+      reason: 'expired';
+      /** Which deadline passed; null when an earlier request had already ended the session. */
+      deadline: 'idle' | 'absolute' | null;
+      /** A user was logged in on the expired session. */
+      authenticated: boolean;
+    }
+  | { ok: false; reason: Exclude<NoSessionReason, 'expired'> };
 
 /** Options of {@link SessionManager.login}. */
 export interface LoginOptions {
@@ -78,7 +92,10 @@ export interface LoginOptions {
 
 const MAX_CAS_ATTEMPTS = 8;
 
-/** A store failure as the engine reports it: Tessera errors pass, anything else is STORE_UNAVAILABLE. */
+/**
+ * A store failure as the engine reports it: Tessera errors pass (the stores map their own, a
+ * duplicate id included), anything else is STORE_UNAVAILABLE with the original as `cause`.
+ */
 function storeFailure(operation: string, err: unknown): TesseraError {
   return err instanceof TesseraError ? err : new StoreUnavailableError(operation, { cause: err });
 }
@@ -92,11 +109,10 @@ export class SessionManager {
   readonly events: SessionEvents;
   readonly #o: ResolvedOptions;
   readonly #store: Store;
-  readonly #limiter: RateLimiter | null;
-  readonly #loginByAddress: RateLimiter | null;
-  readonly #loginByAccount: RateLimiter | null;
-  /** Request contexts whose login attempt was already counted by {@link loginAttempt}. */
-  readonly #counted = new WeakSet<RequestContext>();
+  readonly #limits: ClientLimits;
+  readonly #csrf: CsrfTokens;
+  readonly #data: SessionData;
+  readonly #sessionLimit: SessionLimitDeps;
 
   constructor(options: SessionManagerOptions) {
     this.#o = resolveOptions(options);
@@ -106,19 +122,19 @@ export class SessionManager {
         `tessera: an event listener threw: ${err instanceof Error ? err.message : String(err)}`,
       ),
     );
-    const o = this.#o;
-    this.#limiter =
-      o.rateLimit === false
-        ? null
-        : 'consume' in o.rateLimit
-          ? fromRateLimiterFlexible(o.rateLimit)
-          : o.rateLimiters({ name: 'create', ...o.rateLimit });
-    this.#loginByAddress = o.loginPerAddress
-      ? o.rateLimiters({ name: 'login-address', ...o.loginPerAddress })
-      : null;
-    this.#loginByAccount = o.loginPerAccount
-      ? o.rateLimiters({ name: 'login-account', ...o.loginPerAccount })
-      : null;
+    const publish = this.#emit.bind(this);
+    this.#limits = new ClientLimits(this.#o, publish);
+    this.#csrf = new CsrfTokens(this.#o.keys);
+    this.#data = new SessionData(this.#o.keys, this.#o.maxDataBytes);
+    this.#sessionLimit = {
+      max: this.#o.maxSessionsPerUser,
+      policy: this.#o.onSessionLimit,
+      list: async (userId) => (await this.listForUser(userId)).map(recordOf),
+      evict: async (r) => {
+        await this.#guard('delete', this.#store.delete(r.id, this.#tomb(r, 'evicted', null)));
+      },
+      publish,
+    };
   }
 
   /** The resolved policy values, in milliseconds (read-only). */
@@ -132,17 +148,12 @@ export class SessionManager {
     return this.#o.clock.now();
   }
 
-  /** Publishes an event (the HTTP layer reports CSRF rejections and duplicate cookies this way). */
-  emit(event: SessionEvent): void {
-    this.events.emit(event);
-  }
-
   /**
    * Starts a new anonymous session. Call it lazily, when something must be stored. Rate-limited
    * per client address ({@link RateLimitedError}).
    */
   async create(ctx: RequestContext = {}, data?: unknown): Promise<IssuedSession> {
-    if (this.#limiter) await this.#consume(this.#limiter, addressKey(ctx), ctx, 'create', null);
+    await this.#limits.create(ctx);
     const now = this.#now();
     const token = generateToken();
     const id = sessionIdFromToken(token);
@@ -161,8 +172,8 @@ export class SessionManager {
       rememberMe: false,
       stepUpRequired: false,
       ...client,
-      data: data === undefined ? null : this.#seal(data, id),
-      csrfSecret: this.#newCsrfSalt(),
+      data: data === undefined ? null : this.#data.seal(data, id),
+      csrfSecret: this.#csrf.newSecret(),
       version: 1,
       tokenSeenAt: now,
     };
@@ -173,9 +184,11 @@ export class SessionManager {
 
   /**
    * Checks a token from a request. Malformed, unknown, expired and revoked tokens are "no
-   * session" (never an exception); a rotated-away token replayed after the grace window revokes
-   * the whole rotation family. Extends the idle deadline (throttled) and renews the token
-   * periodically. Throws only {@link StoreUnavailableError} (fail closed).
+   * session" (never an exception; an expired one says which deadline passed and whether a user was
+   * logged in, see {@link ValidateResult} and `noSessionError`); a rotated-away token replayed
+   * after the grace window revokes the whole rotation family. Extends the idle deadline
+   * (throttled) and renews the token periodically. Throws only {@link StoreUnavailableError}
+   * (fail closed).
    */
   async validate(token: string | null | undefined, ctx: RequestContext = {}): Promise<ValidateResult> {
     return this[validateNow](token, ctx);
@@ -215,7 +228,7 @@ export class SessionManager {
     ctx: RequestContext,
   ): ValidateResult | Promise<ValidateResult> {
     if (!record) return this.#resolveMissing(id, ctx);
-    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
+    if (record.data !== null && !this.#data.keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     // The common case — live, bound to this client, nothing to write — stays synchronous.
     if (this.#quiet(record, ctx)) return { ok: true, session: toSession(record), token: null };
     return this.#check(record, ctx, 'own');
@@ -227,11 +240,7 @@ export class SessionManager {
    * account has used up its attempts. A {@link login} with the same `ctx` object is not counted again.
    */
   async loginAttempt(account: string, ctx: RequestContext = {}): Promise<void> {
-    this.#counted.add(ctx);
-    if (this.#loginByAddress)
-      await this.#consume(this.#loginByAddress, addressKey(ctx), ctx, 'login-address', null);
-    if (this.#loginByAccount)
-      await this.#consume(this.#loginByAccount, accountKey(account), ctx, 'login-account', account);
+    await this.#limits.loginAttempt(account, ctx);
   }
 
   /**
@@ -245,15 +254,13 @@ export class SessionManager {
     ctx: RequestContext = {},
   ): Promise<IssuedSession> {
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
-      throw new TypeError('userId must be a non-empty string of at most 256 characters.');
+      throw new InvalidArgumentError('userId', 'must be a non-empty string of at most 256 characters.');
     }
     const authLevel = options.authLevel ?? 1;
     const rememberMe = options.rememberMe ?? false;
     const federated = federatedIdentity(options.federated);
-    // One loginAttempt() covers the one login() that follows it with the same context.
-    if (!this.#counted.delete(ctx)) await this.loginAttempt(userId, ctx);
-    this.#counted.delete(ctx);
-    await this.#enforceLimit(userId, ctx);
+    await this.#limits.login(userId, ctx);
+    await enforceSessionLimit(this.#sessionLimit, userId, ctx);
     const now = this.#now();
     const prev = current ? recordOf(current) : null;
     // Data is carried over only from an anonymous session or the same user's: logging in as B on
@@ -261,7 +268,7 @@ export class SessionManager {
     const carry =
       prev !== null && options.carryData !== false && (prev.userId === null || prev.userId === userId);
     // Data that no longer opens (its key left the ring) is not carried: the login starts clean.
-    const dataOf = (r: SessionRecord) => (carry ? this.#openOrNothing(r) : undefined);
+    const dataOf = (r: SessionRecord) => (carry ? this.#data.openOrNothing(r) : undefined);
     const absolute = now + (rememberMe ? this.#o.rememberAbsoluteMs : this.#o.absoluteMs);
     const idle = Math.min(now + (rememberMe ? this.#o.rememberIdleMs : this.#o.idleMs), absolute);
     const client = describeClient(ctx, this.#o.v4Bits, this.#o.v6Bits);
@@ -280,8 +287,8 @@ export class SessionManager {
       stepUpRequired: false,
       binding: client.binding,
       device: { ...client.device, firstIp: prev?.device.firstIp ?? client.device.firstIp },
-      data: data === undefined ? null : this.#seal(data, id),
-      csrfSecret: this.#newCsrfSalt(),
+      data: data === undefined ? null : this.#data.seal(data, id),
+      csrfSecret: this.#csrf.newSecret(),
       version,
       ...(federated ? { federated } : {}),
       tokenSeenAt: now,
@@ -321,7 +328,7 @@ export class SessionManager {
       next = build(id, id, 1, undefined);
       await this.#guard('create', this.#store.create(next));
     }
-    await this.#enforceLimit(userId, ctx, next);
+    await enforceSessionLimit(this.#sessionLimit, userId, ctx, next);
     this.#emit('session.authenticated', next, ctx, {
       authLevel,
       rememberMe,
@@ -386,7 +393,7 @@ export class SessionManager {
 
   /** The session's data (decrypted), or undefined when it holds none. */
   readData<T = unknown>(session: Session): T | undefined {
-    return this.#openRecord(recordOf(session)) as T | undefined;
+    return this.#data.open(recordOf(session)) as T | undefined;
   }
 
   /**
@@ -402,10 +409,10 @@ export class SessionManager {
     let rec: SessionRecord | null = recordOf(session);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!rec) throw new SessionRevokedError('The session ended before its data could be saved.');
-      const value = change(this.#openRecord(rec) as T | undefined);
+      const value = change(this.#data.open(rec) as T | undefined);
       const next: SessionRecord = {
         ...rec,
-        data: value === undefined ? null : this.#seal(value, rec.id),
+        data: value === undefined ? null : this.#data.seal(value, rec.id),
         version: rec.version + 1,
       };
       if (await this.#guard('update', this.#store.update(next, rec.version))) return toSession(next);
@@ -577,20 +584,14 @@ export class SessionManager {
       .map(toSession);
   }
 
-  /** A CSRF token for forms and headers: a fresh random salt and its HMAC under the session's CSRF secret. */
+  /** A CSRF token for forms and headers: a fresh random salt and its HMAC under the session's CSRF key. */
   csrfToken(session: Session): string {
-    const salt = randomBytes(16).toString('base64url');
-    return `${salt}.${this.#csrfMac(recordOf(session), salt)}`;
+    return this.#csrf.token(recordOf(session).csrfSecret);
   }
 
   /** True when `token` was made by {@link csrfToken} for this session (constant-time comparison). */
   verifyCsrfToken(session: Session, token: unknown): boolean {
-    if (typeof token !== 'string') return false;
-    const dot = token.indexOf('.');
-    if (dot !== 22 || token.length !== 66) return false;
-    const expected = Buffer.from(this.#csrfMac(recordOf(session), token.slice(0, dot)));
-    const given = Buffer.from(token.slice(dot + 1));
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return this.#csrf.verify(recordOf(session).csrfSecret, token);
   }
 
   /** Removes up to `limit` expired sessions and tombstones from the store; returns how many. */
@@ -601,29 +602,11 @@ export class SessionManager {
   /**
    * Sweeps expired sessions in the background: every `every` (default `'5m'`), batches of `batch`
    * (default 500) until a batch comes back short, so one sweep never holds the store for long.
-   * The timer does not keep the process alive. Returns a function that stops it. Stores with
-   * their own expiry (Redis TTLs) do not need this.
+   * The timer does not keep the process alive; a failed sweep is logged and retried next time.
+   * Returns a function that stops it. Stores with their own expiry (Redis TTLs) do not need this.
    */
-  startSweeper(options: { every?: Duration; batch?: number } = {}): () => void {
-    const every = parseDuration(options.every ?? '5m', 'startSweeper.every');
-    const batch = options.batch ?? 500;
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new ConfigError('startSweeper.batch', 'must be a positive integer.');
-    let running = false;
-    const run = async () => {
-      if (running) return;
-      running = true;
-      try {
-        for (let i = 0; i < 100 && (await this.sweep(batch)) === batch; i++);
-      } catch (err) {
-        this.#o.logger.warn(`tessera: sweep failed: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        running = false;
-      }
-    };
-    const timer = setInterval(run, every);
-    timer.unref();
-    return () => clearInterval(timer);
+  startSweeper(options: SweeperOptions = {}): () => void {
+    return startSweeper((batch) => this.sweep(batch), this.#o.logger, options);
   }
 
   /** @internal See {@link patchRecord}. */
@@ -660,33 +643,11 @@ export class SessionManager {
     return this.#o.clock.now();
   }
 
-  async #consume(
-    limiter: RateLimiter,
-    key: string,
-    ctx: RequestContext,
-    limit: 'create' | 'login-address' | 'login-account',
-    userId: string | null,
-  ): Promise<void> {
-    let wait: number | null;
-    try {
-      wait = await limiter.consume(key);
-    } catch (err) {
-      throw new StoreUnavailableError('rate-limit', { cause: err });
-    }
-    if (wait === null) return;
-    this.#emit('session.rate_limited', { id: null, userId }, ctx, {
-      limit,
-      scope: limit === 'create' ? 'create' : undefined,
-    });
-    throw new RateLimitedError(wait, limit === 'create' ? 'create' : 'login');
-  }
-
   async #guard<T>(operation: string, work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (err) {
-      if (err instanceof TesseraError || err instanceof DuplicateSessionError) throw err;
-      throw new StoreUnavailableError(operation, { cause: err });
+      throw storeFailure(operation, err);
     }
   }
 
@@ -694,13 +655,10 @@ export class SessionManager {
     type: T,
     rec: { id: string | null; userId: string | null } | null,
     ctx: RequestContext,
-    extra: Omit<
-      Extract<SessionEvent, { type: T }>,
-      'type' | 'at' | 'sessionId' | 'userId' | 'ip' | 'userAgent'
-    >,
+    extra: EventFields<T>,
   ): void {
     if (!this.events.active) return;
-    this.events.emit({
+    deliver(this.events, {
       type,
       at: this.#now(),
       sessionId: rec?.id ?? null,
@@ -711,61 +669,11 @@ export class SessionManager {
     } as unknown as SessionEvent);
   }
 
-  #seal(data: unknown, id: string): string {
-    const envelope = seal(JSON.stringify(data), id, this.#o.keys);
-    if (envelope.length > this.#o.maxDataBytes)
-      throw new SessionDataTooLargeError(envelope.length, this.#o.maxDataBytes);
-    return envelope;
-  }
-
-  #openRecord(rec: SessionRecord): unknown {
-    return rec.data === null ? undefined : JSON.parse(open(rec.data, rec.id, this.#o.keys));
-  }
-
-  #openOrNothing(rec: SessionRecord): unknown {
-    try {
-      return this.#openRecord(rec);
-    } catch (err) {
-      if (err instanceof SessionDataInvalidError) return undefined;
-      throw err;
-    }
-  }
-
-  /** True when the key that sealed this envelope is in the ring (a look-up, no decryption). */
-  #keyKnown(envelope: string): boolean {
-    const id = envelopeKeyId(envelope);
-    return id !== undefined && this.#o.keys.get(id) !== undefined;
-  }
-
   /** Ends a session whose data cannot be opened any more: "no session", never an error on every request. */
   async #endUnreadable(rec: SessionRecord, ctx: RequestContext): Promise<ValidateResult> {
     await this.#guard('delete', this.#store.delete(rec.id, this.#tomb(rec, 'unreadable', null)));
     this.#emit('session.revoked', rec, ctx, { reason: 'unreadable' });
     return { ok: false, reason: 'unreadable' };
-  }
-
-  #csrfMac(rec: SessionRecord, salt: string): string {
-    return createHmac('sha256', this.#csrfKey(rec.csrfSecret)).update(`csrf:${salt}`).digest('base64url');
-  }
-
-  /**
-   * What the store keeps as `csrfSecret`: `k1.<keyId>.<salt>`, not a secret. The session's CSRF key
-   * is derived from it with the data key `keyId` (HMAC), so a copy of the database alone cannot
-   * forge CSRF tokens.
-   */
-  #newCsrfSalt(): string {
-    return `k1.${this.#o.keys.current.id}.${randomBytes(32).toString('base64url')}`;
-  }
-
-  #csrfKey(stored: string): Buffer {
-    if (!stored.startsWith('k1.')) return Buffer.from(stored, 'base64url'); // records from before derivation
-    const dot = stored.lastIndexOf('.');
-    const key = this.#o.keys.get(stored.slice(3, dot));
-    // The key left the ring: no token verifies (the form is reloaded with a fresh session).
-    if (!key) return randomBytes(32);
-    return createHmac('sha256', key)
-      .update(`tessera:csrf:${stored.slice(dot + 1)}`)
-      .digest();
   }
 
   #tomb(rec: SessionRecord, reason: EndReason, successorId: string | null): Tombstone {
@@ -820,8 +728,9 @@ export class SessionManager {
   /** "No session" for a token whose session ended (logout, revocation, expiry, an earlier reuse alarm). */
   #ended(tomb: Tombstone, ctx: RequestContext): ValidateResult {
     this.#emit('session.invalid_token', { id: tomb.id, userId: tomb.userId }, ctx, { reason: 'revoked' });
-    const reason = tomb.reason === 'expired' ? 'expired' : tomb.reason === 'reuse' ? 'reuse' : 'revoked';
-    return { ok: false, reason };
+    if (tomb.reason === 'expired')
+      return { ok: false, reason: 'expired', deadline: null, authenticated: tomb.userId !== null };
+    return { ok: false, reason: tomb.reason === 'reuse' ? 'reuse' : 'revoked' };
   }
 
   /**
@@ -913,13 +822,13 @@ export class SessionManager {
     via: 'own' | 'successor' | 'read',
   ): Promise<ValidateResult> {
     const mayWrite = via !== 'read';
-    if (record.data !== null && !this.#keyKnown(record.data)) return this.#endUnreadable(record, ctx);
+    if (record.data !== null && !this.#data.keyKnown(record.data)) return this.#endUnreadable(record, ctx);
     const now = this.#now();
     if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) {
       const deadline = now >= record.absoluteExpiresAt ? 'absolute' : 'idle';
       await this.#guard('delete', this.#store.delete(record.id, this.#tomb(record, 'expired', null)));
       this.#emit('session.expired', record, ctx, { deadline });
-      return { ok: false, reason: 'expired' };
+      return { ok: false, reason: 'expired', deadline, authenticated: record.userId !== null };
     }
     let rec = record;
     const o = this.#o;
@@ -1025,7 +934,7 @@ export class SessionManager {
     const now = this.#now();
     const token = generateToken();
     const id = sessionIdFromToken(token);
-    const data = this.#openRecord(rec);
+    const data = this.#data.open(rec);
     const next: SessionRecord = {
       ...rec,
       ...change(rec),
@@ -1034,7 +943,7 @@ export class SessionManager {
       lastSeenAt: now,
       idleExpiresAt: Math.min(now + this.#idleFor(rec), rec.absoluteExpiresAt),
       device: { ...rec.device, lastIp: ctx.ip ?? rec.device.lastIp },
-      data: data === undefined ? null : this.#seal(data, id),
+      data: data === undefined ? null : this.#data.seal(data, id),
       version: rec.version + 1,
       // A renewed token is not known to have reached the client until it is presented; a login or
       // privilege rotation kills the old token at once, so the new one counts as delivered.
@@ -1058,45 +967,6 @@ export class SessionManager {
     this.#emit('session.rotated', next, ctx, { reason, previousSessionId: rec.id });
     return { session: toSession(next), token };
   }
-
-  /**
-   * The per-user session limit, applied before a login's write (`own` null: room for one more is
-   * needed) and again after it (`own` is the new record), which closes the race a check-then-write
-   * leaves open: logins running at once can each see room for one more. Sessions are ranked by
-   * creation (then id) — the same order in every racing login — so all of them agree on who stays:
-   * under `evict-oldest` the newest, and the others are evicted; under `reject` existing sessions
-   * are never touched and a login that finds the user over the limit undoes itself. A login whose
-   * own session does not stay throws SESSION_LIMIT_REACHED. The last login to look sees every
-   * session written before it, so the limit holds once the race is over; under `reject` a race may
-   * refuse more logins than strictly needed, never fewer.
-   */
-  async #enforceLimit(userId: string, ctx: RequestContext, own: SessionRecord | null = null): Promise<void> {
-    const max = this.#o.maxSessionsPerUser;
-    if (!Number.isFinite(max)) return;
-    const keep = own ? max : max - 1;
-    const live = (await this.listForUser(userId)).map(recordOf);
-    if (live.length <= keep) return;
-    this.#emit('session.limit_reached', { id: null, userId }, ctx, {
-      limit: max,
-      action: this.#o.onSessionLimit,
-    });
-    let ownStays = false;
-    if (this.#o.onSessionLimit === 'evict-oldest') {
-      live.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const newest = live.slice(live.length - keep);
-      ownStays = own !== null && newest.some((r) => r.id === own.id);
-      for (const victim of live) {
-        if (victim.id === own?.id || newest.includes(victim)) continue;
-        await this.#guard('delete', this.#store.delete(victim.id, this.#tomb(victim, 'evicted', null)));
-        this.#emit('session.revoked', victim, ctx, { reason: 'evicted', actor: 'system' });
-      }
-      if (!own) return;
-    }
-    if (own && !ownStays) {
-      await this.#guard('delete', this.#store.delete(own.id, this.#tomb(own, 'evicted', null)));
-    }
-    if (!ownStays) throw new SessionLimitError(max);
-  }
 }
 
 /** Checks and normalises `LoginOptions.federated`. */
@@ -1104,19 +974,11 @@ function federatedIdentity(f: LoginOptions['federated']): FederatedIdentity | nu
   if (f === undefined || f === null) return null;
   const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
   if (!ok(f.iss) || !ok(f.sub) || (f.sid != null && !ok(f.sid)))
-    throw new TypeError('federated.iss, .sub and .sid must be non-empty strings of at most 1024 characters.');
+    throw new InvalidArgumentError(
+      'federated',
+      'iss, sub and sid must be non-empty strings of at most 1024 characters.',
+    );
   return { iss: f.iss, sub: f.sub, sid: f.sid ?? null };
-}
-
-/** Rate-limit key of a client: per address for IPv4, per /64 for IPv6; one shared bucket without an address. */
-function addressKey(ctx: RequestContext): string {
-  if (!ctx.ip) return 'no-address';
-  return ipPrefix(ctx.ip, 32, 64) ?? ctx.ip;
-}
-
-/** Rate-limit key of an account: hashed, so a shared limiter store holds no user names. */
-function accountKey(account: string): string {
-  return createHash('sha256').update(account).digest('base64url').slice(0, 32);
 }
 
 /**

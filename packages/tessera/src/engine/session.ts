@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.ts';
 import type { SessionDevice, SessionRecord } from '../store/types.ts';
 
 /**
@@ -80,6 +81,6 @@ export function toSession(record: SessionRecord): Session {
 /** The record behind a session made by {@link toSession}. */
 export function recordOf(session: Session): SessionRecord {
   const r = typeof session === 'object' && session !== null ? SessionView.recordOf(session) : undefined;
-  if (!r) throw new TypeError('Not a session issued by this Tessera engine.');
+  if (!r) throw new InvalidArgumentError('session', 'not a session issued by this Tessera engine.');
   return r;
 }

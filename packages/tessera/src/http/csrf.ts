@@ -8,6 +8,12 @@ export interface CsrfOptions {
   headerName?: string;
   /** Form field carrying the synchronizer token. Default `_csrf`. */
   fieldName?: string;
+  /**
+   * Who runs the check on unsafe methods. `'auto'` (default): the adapter, before the route (see
+   * docs/adapters.md for when relative to body parsing). `'manual'`: nobody until the app calls
+   * `session.verifyCsrf(formToken)` itself — the guard still issues and checks tokens.
+   */
+  check?: 'auto' | 'manual';
 }
 
 /** What the guard needs to know of a request. */

@@ -1,3 +1,12 @@
+export {
+  type AdapterOptions,
+  authGuard,
+  createAdapterHandler,
+  deviceBoundGuard,
+  freshGuard,
+  type SessionGuard,
+} from './adapter.ts';
+export { type OptionCheck, optionChecks, validateAdapterOptions } from './adapter-options.ts';
 export { type CookieRead, clearedCookie, readSessionCookie, sessionCookie } from './cookie-header.ts';
 export {
   type CookieOptions,
@@ -13,8 +22,8 @@ export {
   isSafeMethod,
 } from './csrf.ts';
 export type { DeviceBoundOptions, DeviceCheck, EndpointResponse } from './dbsc/index.ts';
-export { nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from './node.ts';
-export { PROBLEM_CONTENT_TYPE, type ProblemDetails, toProblem } from './problem.ts';
+export { nodeExchange, nodeRequestInfo, nodeResponseSink, writeEndpointResponse } from './node.ts';
+export { clientErrorStatus, PROBLEM_CONTENT_TYPE, type ProblemDetails, toProblem } from './problem.ts';
 export { RequestSession, type ResponseSink } from './request-session.ts';
 export {
   createSessionHandler,
@@ -23,4 +32,11 @@ export {
   SessionHandler,
   type SessionHandlerOptions,
 } from './session-handler.ts';
-export { endpointResponse, headersSink, type WebSession, webRequestInfo, webSession } from './web.ts';
+export {
+  applyHeaders,
+  endpointResponse,
+  headersSink,
+  type WebSession,
+  webRequestInfo,
+  webSession,
+} from './web.ts';

@@ -49,6 +49,44 @@ class NodeResponseSink implements ResponseSink {
 }
 
 /**
+ * A node:http request and its response as one object: the request view and the response sink the
+ * handler takes (`handler.open(x, x)`), one allocation per request instead of two.
+ */
+class NodeExchange extends NodeRequestInfo implements ResponseSink {
+  readonly #res: ServerResponse;
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ip: string | null | undefined,
+    receivedAt: number | undefined,
+  ) {
+    super(req, ip, receivedAt);
+    this.#res = res;
+  }
+  setCookie(name: string, serialized: string): void {
+    const res = this.#res;
+    if (res.headersSent) return;
+    res.setHeader('set-cookie', replaceSetCookie(res.getHeader('set-cookie'), name, serialized));
+  }
+  setHeader(name: string, value: string): void {
+    if (!this.#res.headersSent) this.#res.setHeader(name, value);
+  }
+}
+
+/**
+ * A node:http request and response as both the {@link RequestInfo} and the {@link ResponseSink} of
+ * the handler (pass it as both). `ip` defaults to the socket's address.
+ */
+export function nodeExchange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ip?: string | null,
+  receivedAt?: number,
+): RequestInfo & ResponseSink {
+  return new NodeExchange(req, res, ip, receivedAt);
+}
+
+/**
  * Describes a node:http request for the HTTP layer (client address from the socket; `receivedAt`
  * when the adapter noted the request's arrival before reading its body).
  */

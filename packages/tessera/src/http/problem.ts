@@ -22,6 +22,14 @@ export function clientErrorStatus(err: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
+/**
+ * True for the errors adapters render themselves: Tessera errors, and the 4xx errors frameworks and
+ * body parsers throw for unreadable requests. Everything else is unexpected.
+ */
+export function isKnownError(err: unknown): boolean {
+  return err instanceof TesseraError || clientErrorStatus(err) !== undefined;
+}
+
 const TITLES: Partial<Record<TesseraErrorCode, string>> = {
   SESSION_EXPIRED: 'Session expired',
   SESSION_REVOKED: 'Session revoked',

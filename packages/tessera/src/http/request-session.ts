@@ -1,4 +1,8 @@
+import type { Duration } from '../duration.ts';
+import { parseDuration } from '../duration.ts';
 import type { RequestContext } from '../engine/binding.ts';
+import { emitEvent } from '../engine/internal.ts';
+import { type NoSession, noSessionError } from '../engine/no-session.ts';
 import type { Session } from '../engine/session.ts';
 import type { LoginOptions, SessionManager } from '../engine/session-manager.ts';
 import {
@@ -7,13 +11,19 @@ import {
   DeviceProofRequiredError,
   LogoutUnconfirmedError,
   StoreUnavailableError,
-  UnauthenticatedError,
 } from '../errors.ts';
 import { clearedCookie, sessionCookie } from './cookie-header.ts';
 import type { ResolvedCookie } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
 import { checkCsrfHeaders } from './csrf.ts';
 import type { DeviceBoundSessions } from './dbsc/device-bound-sessions.ts';
+import type { RequestInfo } from './session-handler.ts';
+
+/** @internal The handler's CSRF guard: its options, and its view of a request, made on demand. */
+export interface CsrfPolicy {
+  readonly options: CsrfOptions;
+  view(req: RequestInfo): CsrfRequest;
+}
 
 /** @internal What the HTTP layer learned about the request's device binding (DBSC on). */
 export interface DeviceState {
@@ -44,8 +54,14 @@ export class RequestSession {
   readonly #cookie: ResolvedCookie;
   readonly #sink: ResponseSink;
   readonly #ctx: RequestContext;
-  readonly #csrf: CsrfRequest | null;
-  readonly #csrfOptions: CsrfOptions;
+  readonly #req: RequestInfo;
+  readonly #csrfPolicy: CsrfPolicy | null;
+  /** The guard's view of the request, made on the first check (most requests never need one). */
+  #csrf: CsrfRequest | null = null;
+  /** The adapter's CSRF check is waiting for the form field of the parsed body. */
+  #csrfPending = false;
+  /** The request's cookie named a session that expired (requireAuth then says so, if a user was logged in). */
+  #expired: NoSession | null = null;
   #device: DeviceState | null;
   readonly #clearSiteData: string | null;
 
@@ -59,8 +75,8 @@ export class RequestSession {
     cookie: ResolvedCookie,
     sink: ResponseSink,
     ctx: RequestContext,
-    csrf: CsrfRequest | null,
-    csrfOptions: CsrfOptions,
+    req: RequestInfo,
+    csrf: CsrfPolicy | null,
     device: DeviceState | null = null,
     clearSiteData: string | null = '"cookies"',
   ) {
@@ -71,8 +87,8 @@ export class RequestSession {
     this.#cookie = cookie;
     this.#sink = sink;
     this.#ctx = ctx;
-    this.#csrf = csrf;
-    this.#csrfOptions = csrfOptions;
+    this.#req = req;
+    this.#csrfPolicy = csrf;
     if (session?.authenticated) this.#noStore();
   }
 
@@ -168,10 +184,13 @@ export class RequestSession {
     return issued.session;
   }
 
-  /** Throws REAUTH_REQUIRED unless the user authenticated within `maxAge` ms (default: policy). */
-  requireFresh(maxAge?: number): void {
+  /**
+   * Throws REAUTH_REQUIRED unless the user authenticated within `maxAge` — `'5m'` or milliseconds
+   * (default: the manager's `stepUpMaxAge`).
+   */
+  requireFresh(maxAge?: Duration): void {
     const session = this.#require();
-    this.#manager.requireFresh(session, maxAge);
+    this.#manager.requireFresh(session, toMs(maxAge, 'requireFresh(maxAge)'));
     if (this.#device?.dbsc.requiresBinding(session)) this.requireDeviceBound();
   }
 
@@ -184,16 +203,16 @@ export class RequestSession {
 
   /**
    * For sensitive routes (checkout): the session must be device-bound, with a proof of the key no
-   * older than `maxAge` ms (default: the `proofMaxAge` option). Throws DEVICE_BINDING_REQUIRED (403)
+   * older than `maxAge` (`'1m'` or milliseconds; default: the `proofMaxAge` option). Throws DEVICE_BINDING_REQUIRED (403)
    * for an unbound session; for an older proof, expires the bound cookie and throws
    * DEVICE_PROOF_REQUIRED, which renders as a 307 back to this URL — a DBSC browser refreshes (signs
    * a fresh challenge) and retries by itself, while a copied cookie jar without the key is refused.
    */
-  requireDeviceBound(maxAge?: number): Session {
+  requireDeviceBound(maxAge?: Duration): Session {
     const session = this.#require();
     const d = this.#device;
     if (!d?.bound) throw new DeviceBindingRequiredError();
-    const limit = maxAge ?? d.dbsc.options.proofMaxAgeMs;
+    const limit = toMs(maxAge, 'requireDeviceBound(maxAge)') ?? d.dbsc.options.proofMaxAgeMs;
     if (d.proofAt !== null && this.#manager.now() - d.proofAt <= limit) return session;
     this.#sink.setCookie(d.dbsc.cookieName, d.dbsc.expiredCookie());
     throw new DeviceProofRequiredError(d.url ?? '/');
@@ -235,16 +254,24 @@ export class RequestSession {
    * `formToken` is the `_csrf` field of a parsed form body, if the adapter has one.
    */
   verifyCsrf(formToken?: unknown): void {
-    if (!this.#csrf) return;
-    const verdict = checkCsrfHeaders(this.#csrf, this.#csrfOptions);
-    if (verdict.ok && !verdict.needsToken) return;
+    const policy = this.#csrfPolicy;
+    if (!policy) return;
+    this.#csrf ??= policy.view(this.#req);
+    const verdict = checkCsrfHeaders(this.#csrf, policy.options);
+    if (verdict.ok && !verdict.needsToken) {
+      this.#csrfPending = false;
+      return;
+    }
     let reason = verdict.ok ? '' : verdict.reason;
     if (verdict.ok) {
       const token = this.#csrf.token ?? formToken;
-      if (this.#session && this.#manager.verifyCsrfToken(this.#session, token)) return;
+      if (this.#session && this.#manager.verifyCsrfToken(this.#session, token)) {
+        this.#csrfPending = false;
+        return;
+      }
       reason = token === undefined ? 'no Origin, no Sec-Fetch-Site and no CSRF token' : 'invalid CSRF token';
     }
-    this.#manager.emit({
+    emitEvent(this.#manager, {
       type: 'session.csrf_rejected',
       at: this.#manager.now(),
       sessionId: this.#session?.id ?? null,
@@ -256,13 +283,23 @@ export class RequestSession {
     throw new CsrfError(reason);
   }
 
+  /**
+   * True while the adapter's CSRF check of this unsafe request waits for the form field: the
+   * request carried no Origin, Sec-Fetch-Site or token header, and its body was not read yet.
+   */
+  get csrfPending(): boolean {
+    return this.#csrfPending;
+  }
+
   #require(): Session {
-    if (!this.#session?.authenticated) throw new UnauthenticatedError();
+    // SESSION_EXPIRED only when this request's logged-in session has just expired; else UNAUTHENTICATED.
+    if (!this.#session?.authenticated) throw noSessionError(this.#session === null ? this.#expired : null);
     return this.#session;
   }
 
   #issue(session: Session, token: string): void {
     this.#session = session;
+    this.#expired = null; // a session issued on this request is not the one that expired
     const maxAge = session.rememberMe ? (session.absoluteExpiresAt - this.#manager.now()) / 1000 : undefined;
     this.#sink.setCookie(this.#cookie.name, sessionCookie(this.#cookie, token, maxAge));
     // Every response that sets or clears a session cookie is private: a shared cache must never
@@ -272,6 +309,16 @@ export class RequestSession {
 
   #noStore(): void {
     this.#sink.setHeader('Cache-Control', 'no-store');
+  }
+
+  /** @internal Used by the handler: the CSRF verdict needs the form field of the body (see {@link csrfPending}). */
+  static markCsrfPending(rs: RequestSession): void {
+    rs.#csrfPending = true;
+  }
+
+  /** @internal Used by the handler: the request's cookie named a session that has expired. */
+  static markExpired(rs: RequestSession, result: NoSession): void {
+    rs.#expired = result;
   }
 
   /** @internal Used by the handler: this request is served without its session (nothing is ended). */
@@ -286,4 +333,8 @@ export class RequestSession {
       rs.#noStore();
     } else if (rs.#session) rs.#issue(rs.#session, token);
   }
+}
+
+function toMs(maxAge: Duration | undefined, field: string): number | undefined {
+  return maxAge === undefined || typeof maxAge === 'number' ? maxAge : parseDuration(maxAge, field);
 }

@@ -1,17 +1,19 @@
 import type { RequestContext } from '../engine/binding.ts';
-import { beginNow, validateNow } from '../engine/internal.ts';
+import { emitEvent, validateNow } from '../engine/internal.ts';
 import type { Session } from '../engine/session.ts';
 import type { SessionManager, ValidateResult } from '../engine/session-manager.ts';
 import { ConfigError, DeviceProofRequiredError, RateLimitedError } from '../errors.ts';
+import { validateHandlerOptions } from './adapter-options.ts';
 import { DUPLICATE, sessionCookieValue } from './cookie-header.ts';
 import type { CookieOptions, ResolvedCookie } from './cookie-options.ts';
 import { isLocalHost, resolveCookieOptions } from './cookie-options.ts';
 import type { CsrfOptions, CsrfRequest } from './csrf.ts';
+import { isSafeMethod } from './csrf.ts';
 import type { DeviceBoundOptions, DeviceCheck, EndpointResponse } from './dbsc/index.ts';
 import { DeviceBoundSessions, resolveDeviceBound } from './dbsc/index.ts';
 import type { ProblemDetails } from './problem.ts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
-import type { DeviceState, ResponseSink } from './request-session.ts';
+import { isKnownError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
+import type { CsrfPolicy, DeviceState, ResponseSink } from './request-session.ts';
 import { RequestSession } from './request-session.ts';
 
 /** Options shared by every framework adapter. */
@@ -24,13 +26,28 @@ export interface SessionHandlerOptions {
    * other than localhost is refused unless `cookie.insecure` is set.
    */
   publicOrigin?: string;
-  /** CSRF guard options, or `false` to turn the guard off (only for apps with their own). */
+  /**
+   * CSRF guard options (`check: 'manual'` to call `verifyCsrf` yourself instead of the adapter),
+   * or `false` to turn the guard off (only for apps with their own).
+   */
   csrf?: CsrfOptions | false;
-  /** Where HTML requests that need a login are redirected (otherwise they get problem JSON). */
+  /**
+   * Where HTML requests that need a login are redirected (otherwise they get problem JSON). When
+   * the request's session had expired, `session=expired` is added to the query.
+   */
   loginUrl?: string;
+  /**
+   * Called with every error the handler renders and the response it is about to send; return
+   * another {@link ErrorResponse} to send that instead (an HTML page, say), or nothing to keep it.
+   * A good place to report errors. It must not throw.
+   */
+  onError?: (err: unknown, response: ErrorResponse) => ErrorResponse | undefined;
   /** Honour `X-Forwarded-Proto`/`X-Forwarded-Host` when working out the request's origin. Default false. */
   trustProxy?: boolean;
-  /** Where configuration warnings go (default `console.warn`). Never receives tokens or data. */
+  /**
+   * Where configuration warnings and unexpected (non-Tessera, 5xx) errors go (default
+   * `console.warn`). Never receives tokens or data.
+   */
   logger?: { warn(message: string): void };
   /**
    * Device Bound Session Credentials: `{}` turns them on in `optional` mode (browsers with DBSC
@@ -82,19 +99,25 @@ export class SessionHandler {
   readonly cookie: ResolvedCookie;
   readonly options: Readonly<SessionHandlerOptions>;
   readonly #csrf: CsrfOptions | false;
-  readonly #csrfOptions: CsrfOptions;
+  readonly #csrfPolicy: CsrfPolicy | null;
+  /** The adapter runs the CSRF check (guard on, `check` not `'manual'`). */
+  readonly #csrfAuto: boolean;
   readonly #publicOrigin: string | null;
   readonly #tokenHeader: string;
   readonly #clearSiteData: string | null;
   readonly #originOf = (req: RequestInfo): string | null => this.#selfOrigin(req);
   readonly #dbsc: DeviceBoundSessions | null;
+  readonly #warn: (message: string) => void;
 
   constructor(manager: SessionManager, options: SessionHandlerOptions = {}) {
+    validateHandlerOptions(options);
     this.manager = manager;
     this.options = options;
+    const logger = options.logger;
+    this.#warn = logger ? (m) => logger.warn(m) : (m) => console.warn(m);
     this.cookie = resolveCookieOptions(options.cookie, options.publicOrigin);
     this.#csrf = options.csrf ?? {};
-    this.#csrfOptions = this.#csrf === false ? {} : this.#csrf;
+    this.#csrfAuto = this.#csrf !== false && this.#csrf.check !== 'manual';
     this.#publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : null;
     if (!this.#publicOrigin && this.#csrf !== false && process.env.NODE_ENV === 'production') {
       throw new ConfigError(
@@ -106,6 +129,8 @@ export class SessionHandler {
     this.#tokenHeader = (
       (this.#csrf === false ? undefined : this.#csrf.headerName) ?? 'x-csrf-token'
     ).toLowerCase();
+    this.#csrfPolicy =
+      this.#csrf === false ? null : new CsrfGuard(this.#csrf, this.#originOf, this.#tokenHeader);
     const dbsc = resolveDeviceBound(options.deviceBound);
     this.#dbsc = dbsc ? new DeviceBoundSessions(manager, this.cookie, dbsc) : null;
   }
@@ -172,16 +197,20 @@ export class SessionHandler {
    * and the stale cookie is cleared.
    */
   async begin(req: RequestInfo, sink: ResponseSink): Promise<RequestSession> {
-    return this[beginNow](req, sink);
+    return this.open(req, sink);
   }
 
-  /** @internal `begin`, synchronous when the store answered synchronously and nothing needed writing. */
-  [beginNow](req: RequestInfo, sink: ResponseSink): RequestSession | Promise<RequestSession> {
+  /**
+   * `begin` with a synchronous fast path: the session itself when the store answered synchronously
+   * and nothing needed writing (the common case with the memory and SQLite stores), a promise
+   * otherwise. Test with `instanceof Promise`. Throws or rejects only with `STORE_UNAVAILABLE`.
+   */
+  open(req: RequestInfo, sink: ResponseSink): RequestSession | Promise<RequestSession> {
     if (!this.#plainHttpSettled && !req.encrypted) this.#checkPlainHttp(req);
     const ctx = requestContext(req);
     const token = sessionCookieValue(req.cookie, this.cookie.name);
     if (token === DUPLICATE) {
-      this.manager.emit({
+      emitEvent(this.manager, {
         type: 'session.invalid_token',
         at: this.manager.now(),
         sessionId: null,
@@ -218,7 +247,6 @@ export class SessionHandler {
     result: ValidateResult | null,
     check: DeviceCheck | null,
   ): RequestSession {
-    const csrf = this.#csrf === false ? null : new CsrfView(req, this.#originOf, this.#tokenHeader);
     const dbsc = this.#dbsc;
     const device: DeviceState | null =
       dbsc === null
@@ -238,14 +266,15 @@ export class SessionHandler {
       this.cookie,
       sink,
       ctx,
-      csrf,
-      this.#csrfOptions,
+      req,
+      this.#csrfPolicy,
       device,
       this.#clearSiteData,
     );
     if (result !== null) {
       if (!result.ok || check?.kind === 'revoked') RequestSession.renewCookie(rs, null);
       else if (result.token) RequestSession.renewCookie(rs, result.token);
+      if (!result.ok && result.reason === 'expired') RequestSession.markExpired(rs, result);
     }
     if (check?.kind === 'revoked' && dbsc) sink.setCookie(dbsc.cookieName, dbsc.expiredCookie());
     // The browser could not refresh (it says so): nobody is logged out, but this request carries no
@@ -265,22 +294,131 @@ export class SessionHandler {
   }
 
   /**
+   * The adapter contract's session start: {@link open}, then the CSRF check that can run before
+   * the body is read ({@link checkCsrf}). `done(state, null, session)` runs synchronously when the
+   * store answered synchronously, later otherwise; `done(state, err, null)` on STORE_UNAVAILABLE
+   * or a refused cross-site request. `state` is handed back as is, so an adapter can pass its
+   * per-request object instead of allocating a closure. The session may still wait for its form
+   * field ({@link RequestSession.csrfPending}): call {@link checkCsrfBody} once the body is parsed.
+   */
+  start<S>(
+    req: RequestInfo,
+    sink: ResponseSink,
+    state: S,
+    done: (state: S, err: unknown, session: RequestSession | null) => void,
+  ): void {
+    let opened: RequestSession | Promise<RequestSession>;
+    try {
+      opened = this.open(req, sink);
+    } catch (err) {
+      done(state, err, null);
+      return;
+    }
+    if (opened instanceof Promise) {
+      opened.then(
+        (rs) => this.#started(req, rs, state, done),
+        (err: unknown) => done(state, err, null),
+      );
+    } else this.#started(req, opened, state, done);
+  }
+
+  #started<S>(
+    req: RequestInfo,
+    rs: RequestSession,
+    state: S,
+    done: (state: S, err: unknown, session: RequestSession | null) => void,
+  ): void {
+    try {
+      this.checkCsrf(rs, req);
+    } catch (err) {
+      done(state, err, rs);
+      return;
+    }
+    done(state, null, rs);
+  }
+
+  /**
+   * The CSRF check before the body is read (the adapter's part when `csrf.check` is `'auto'`, the
+   * default). Safe methods pass. An unsafe request that carries Sec-Fetch-Site, Origin or the token
+   * header is judged now — a cross-site one is refused with CSRF_REJECTED whatever its body — and
+   * one that carries none of them is marked {@link RequestSession.csrfPending}: its verdict needs the
+   * `_csrf` form field, which {@link checkCsrfBody} reads once the body is parsed.
+   */
+  checkCsrf(rs: RequestSession, req: RequestInfo): void {
+    if (!this.#csrfAuto || isSafeMethod(req.method)) return;
+    if (
+      req.header('sec-fetch-site') !== undefined ||
+      req.header('origin') !== undefined ||
+      req.header(this.#tokenHeader) !== undefined
+    ) {
+      rs.verifyCsrf();
+      return;
+    }
+    RequestSession.markCsrfPending(rs);
+  }
+
+  /**
+   * The CSRF check after the body is parsed: when the session is {@link RequestSession.csrfPending},
+   * verifies the synchronizer token in the `_csrf` field (`csrf.fieldName`) of `body` (a parsed
+   * form as a plain object; anything else counts as no token). A no-op otherwise.
+   */
+  checkCsrfBody(rs: RequestSession, body: unknown): void {
+    if (!rs.csrfPending) return;
+    const v =
+      body !== null && typeof body === 'object'
+        ? (body as Record<string, unknown>)[this.csrfField]
+        : undefined;
+    rs.verifyCsrf(typeof v === 'string' ? v : undefined);
+  }
+
+  /**
+   * True for the errors adapters render themselves: Tessera errors and the 4xx errors frameworks and
+   * body parsers throw for unreadable requests. Adapters hand everything else to the framework's own
+   * error path where it has one.
+   */
+  handles(err: unknown): boolean {
+    return isKnownError(err);
+  }
+
+  /**
+   * The adapter contract's error rendering: {@link renderError}, the `onError` hook, and one log
+   * line (through `logger`) for an unreadable body (its status only) or an error that is not
+   * Tessera's. Adapters write the result as is (a 303/307 has an empty body).
+   */
+  errorResponse(err: unknown, accept: string | undefined): ErrorResponse {
+    const out = this.renderError(err, accept);
+    if (out.problem.code === 'BAD_REQUEST') {
+      // Only the status: a parser's message can quote the body (a password, say).
+      this.#warn(`tessera: a request body could not be read (${out.status}).`);
+    } else if (!this.handles(err)) {
+      this.#warn(`tessera: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return this.options.onError?.(err, out) ?? out;
+  }
+
+  /**
    * Renders an error: RFC 9457 problem JSON with the stable code and status, or — for a browser
-   * asking for HTML that needs to log in — a 303 redirect to `loginUrl`.
+   * asking for HTML that needs to log in — a 303 redirect to `loginUrl` (with `session=expired`
+   * in the query when the session had expired).
    */
   renderError(err: unknown, accept: string | undefined): ErrorResponse {
     const problem = toProblem(err);
     const wantsHtml = !!accept && accept.includes('text/html');
+    const loginUrl = this.options.loginUrl;
     if (
       wantsHtml &&
-      this.options.loginUrl &&
+      loginUrl &&
       (problem.code === 'UNAUTHENTICATED' ||
         problem.code === 'SESSION_EXPIRED' ||
         problem.code === 'SESSION_REVOKED')
     ) {
+      const location =
+        problem.code === 'SESSION_EXPIRED'
+          ? `${loginUrl}${loginUrl.includes('?') ? '&' : '?'}session=expired`
+          : loginUrl;
       return {
         status: 303,
-        headers: { location: this.options.loginUrl, 'cache-control': 'no-store' },
+        headers: { location, 'cache-control': 'no-store' },
         body: '',
         problem,
       };
@@ -326,8 +464,7 @@ export class SessionHandler {
     // The Host header is the client's text: only host-name characters reach the log, and not many.
     const shown = hostname.replace(/[^A-Za-z0-9.\-:[\]]/g, '?').slice(0, 100);
     this.#plainHttpSettled = true;
-    const warn = this.options.logger?.warn ?? ((m: string) => console.warn(m));
-    warn(
+    this.#warn(
       `tessera: a request for ${shown} arrived over plain HTTP, but the session cookie is Secure: browsers will ` +
         'not store it, so sessions will not stick. Serve the app over HTTPS (behind a proxy: set trustProxy), or ' +
         'set publicOrigin; `cookie: { insecure: true }` is for closed test networks only.',
@@ -345,6 +482,21 @@ export class SessionHandler {
     const host = fwdHost ?? req.header('host');
     if (!host) return null;
     return `${fwdProto ?? (req.encrypted ? 'https' : 'http')}://${host}`;
+  }
+}
+
+/** The handler's CSRF guard (one per handler): makes the guard's view of a request when a check needs it. */
+class CsrfGuard implements CsrfPolicy {
+  readonly options: CsrfOptions;
+  readonly #originOf: (req: RequestInfo) => string | null;
+  readonly #tokenHeader: string;
+  constructor(options: CsrfOptions, originOf: (req: RequestInfo) => string | null, tokenHeader: string) {
+    this.options = options;
+    this.#originOf = originOf;
+    this.#tokenHeader = tokenHeader;
+  }
+  view(req: RequestInfo): CsrfRequest {
+    return new CsrfView(req, this.#originOf, this.#tokenHeader);
   }
 }
 

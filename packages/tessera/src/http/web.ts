@@ -88,20 +88,22 @@ export async function webSession(
 ): Promise<WebSession> {
   const headers = new Headers();
   const session = await handler.begin(webRequestInfo(request, ip), headersSink(headers));
-  return {
-    session,
-    headers,
-    apply(response) {
-      let out = response;
-      try {
-        for (const [k, v] of headers) if (k !== 'set-cookie') out.headers.set(k, v);
-        for (const c of headers.getSetCookie()) out.headers.append('set-cookie', c);
-      } catch {
-        out = new Response(response.body, response);
-        for (const [k, v] of headers) if (k !== 'set-cookie') out.headers.set(k, v);
-        for (const c of headers.getSetCookie()) out.headers.append('set-cookie', c);
-      }
-      return out;
-    },
-  };
+  return { session, headers, apply: (response) => applyHeaders(headers, response) };
+}
+
+/**
+ * Copies the headers a session collected (Set-Cookie, Cache-Control, Clear-Site-Data) onto a
+ * response; a copy of the response when its headers are immutable (a `fetch()` response).
+ */
+export function applyHeaders(headers: Headers, response: Response): Response {
+  let out = response;
+  try {
+    for (const [k, v] of headers) if (k !== 'set-cookie') out.headers.set(k, v);
+    for (const c of headers.getSetCookie()) out.headers.append('set-cookie', c);
+  } catch {
+    out = new Response(response.body, response);
+    for (const [k, v] of headers) if (k !== 'set-cookie') out.headers.set(k, v);
+    for (const c of headers.getSetCookie()) out.headers.append('set-cookie', c);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { AuditLog, AuditRecordInput } from '../audit-log/log.ts';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import type { SessionEvent, SessionEventType } from '../engine/events.ts';
 import type { SessionManager } from '../engine/session-manager.ts';
 
@@ -35,8 +36,9 @@ export function auditSink(
   log: AuditLog,
   options: { skip?: readonly SessionEventType[]; maxQueue?: number; onError?: (err: unknown) => void } = {},
 ): AuditSink {
+  rejectUnknownKeys(options, ['skip', 'maxQueue', 'onError'], 'auditSink');
   const skip = new Set(options.skip ?? AUDIT_SKIPPED);
-  const maxQueue = options.maxQueue ?? 10_000;
+  const maxQueue = integerOption(options.maxQueue ?? 10_000, 'auditSink.maxQueue', 1);
   const onError =
     options.onError ??
     ((err: unknown) =>

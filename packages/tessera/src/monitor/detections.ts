@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
+import { ConfigError } from '../errors.ts';
 
 /** The rules of the detector. */
 export type RuleId =
@@ -118,7 +119,8 @@ export function memoryDetectionStore(
 export function sqliteDetectionStore(options: { database: Database; tablePrefix?: string }): DetectionStore {
   const db = options.database;
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (!/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('tablePrefix', 'may contain only letters, digits and _.');
   db.exec(
     `CREATE TABLE IF NOT EXISTS ${p}detections (
        id TEXT PRIMARY KEY,
@@ -181,7 +183,8 @@ export async function postgresDetectionStore(options: {
 }): Promise<DetectionStore> {
   const { pool } = options;
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (!/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('tablePrefix', 'may contain only letters, digits and _.');
   const c = await pool.connect();
   try {
     await c.query('BEGIN');

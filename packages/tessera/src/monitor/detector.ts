@@ -3,9 +3,11 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditLog } from '../audit-log/log.ts';
 import type { Clock } from '../clock.ts';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import { type Duration, parseDuration } from '../duration.ts';
 import { ipPrefix } from '../engine/binding.ts';
 import type { SessionEvent, SessionEventOf } from '../engine/events.ts';
+import { emitEvent } from '../engine/internal.ts';
 import type { SessionManager } from '../engine/session-manager.ts';
 import { ConfigError, RateLimitedError } from '../errors.ts';
 import type {
@@ -114,6 +116,52 @@ const DEFAULTS: Record<RuleId, RuleAction> = {
 
 const actionSchema = new Set<RuleAction>(['off', 'flag', 'step-up', 'revoke', 'throttle']);
 
+/** The keys each rule takes (an unknown one is a typo, refused with CONFIG_INVALID). */
+const RULE_KEYS: Record<keyof NonNullable<DetectorOptions['rules']>, readonly string[]> = {
+  reuse: ['action'],
+  bindingMismatch: ['action', 'bindings'],
+  distantNetworks: ['action', 'window', 'ipv4PrefixBits', 'ipv6PrefixBits'],
+  invalidTokenFlood: ['action', 'points', 'window', 'blockFor', 'limiter'],
+  anonymousFlood: ['action', 'maxAnonymous'],
+  sessionLimit: ['action'],
+  deviceProof: ['action'],
+};
+
+/** Shape checks of {@link DetectorOptions}: every error names the key (`rules.reuse.acton`). */
+function checkDetectorOptions(options: DetectorOptions): void {
+  rejectUnknownKeys(options, ['rules', 'store', 'audit', 'clock', 'onError'], '');
+  rejectUnknownKeys(options.rules, Object.keys(RULE_KEYS), 'rules');
+  for (const [rule, keys] of Object.entries(RULE_KEYS))
+    rejectUnknownKeys((options.rules as Record<string, unknown> | undefined)?.[rule], keys, `rules.${rule}`);
+  const r = options.rules ?? {};
+  const bindings = r.bindingMismatch?.bindings;
+  if (
+    bindings !== undefined &&
+    (!Array.isArray(bindings) || bindings.some((b) => b !== 'user-agent' && b !== 'ip-prefix'))
+  )
+    throw new ConfigError('rules.bindingMismatch.bindings', "must list 'user-agent' and/or 'ip-prefix'.");
+  const d = r.distantNetworks;
+  if (d?.ipv4PrefixBits !== undefined)
+    integerOption(d.ipv4PrefixBits, 'rules.distantNetworks.ipv4PrefixBits', 0, 32);
+  if (d?.ipv6PrefixBits !== undefined)
+    integerOption(d.ipv6PrefixBits, 'rules.distantNetworks.ipv6PrefixBits', 0, 128);
+  const f = r.invalidTokenFlood;
+  if (f?.points !== undefined) integerOption(f.points, 'rules.invalidTokenFlood.points', 1);
+  if (f?.limiter !== undefined && typeof (f.limiter as { consume?: unknown } | null)?.consume !== 'function')
+    throw new ConfigError('rules.invalidTokenFlood.limiter', 'must be a rate-limiter-flexible limiter.');
+  if (options.store !== undefined && typeof (options.store as { add?: unknown } | null)?.add !== 'function')
+    throw new ConfigError('store', 'must be a DetectionStore (memoryDetectionStore(), …).');
+  if (
+    options.audit !== undefined &&
+    typeof (options.audit as { append?: unknown } | null)?.append !== 'function'
+  )
+    throw new ConfigError('audit', 'must be an AuditLog (createAuditLog(…)).');
+  if (options.clock !== undefined && typeof (options.clock as { now?: unknown } | null)?.now !== 'function')
+    throw new ConfigError('clock', 'must have a now() method.');
+  if (options.onError !== undefined && typeof options.onError !== 'function')
+    throw new ConfigError('onError', 'must be a function.');
+}
+
 /**
  * Detection rules acting on the engine's events: token reuse, binding mismatches, one session
  * from two distant networks, invalid-token floods (throttled per address), anonymous-session
@@ -129,6 +177,7 @@ const actionSchema = new Set<RuleAction>(['off', 'flag', 'step-up', 'revoke', 't
  * detector.onDetection((d) => alerts.push(d));
  */
 export function createDetector(manager: SessionManager, options: DetectorOptions = {}): Detector {
+  checkDetectorOptions(options);
   const r = options.rules ?? {};
   const clock = options.clock ?? { now: () => manager.now() };
   const store = options.store ?? memoryDetectionStore();
@@ -164,9 +213,11 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
       points: r.invalidTokenFlood?.points ?? 20,
       duration: Math.max(1, Math.ceil(floodWindow / 1000)),
     });
-  const maxAnonymous = r.anonymousFlood?.maxAnonymous ?? 10_000;
-  if (!Number.isInteger(maxAnonymous) || maxAnonymous < 1)
-    throw new ConfigError('rules.anonymousFlood.maxAnonymous', 'must be a positive integer.');
+  const maxAnonymous = integerOption(
+    r.anonymousFlood?.maxAnonymous ?? 10_000,
+    'rules.anonymousFlood.maxAnonymous',
+    1,
+  );
 
   const listeners = new Set<(d: Detection) => void>();
   const pending = new Set<Promise<unknown>>();
@@ -355,7 +406,7 @@ export function createDetector(manager: SessionManager, options: DetectorOptions
           });
           if (act.flood === 'throttle') {
             throttle(e.ip);
-            manager.emit({
+            emitEvent(manager, {
               type: 'session.rate_limited',
               at: clock.now(),
               sessionId: null,

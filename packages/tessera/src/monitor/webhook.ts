@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import { ConfigError } from '../errors.ts';
 import type { Detection } from './detections.ts';
 import type { Detector } from './detector.ts';
@@ -93,14 +94,26 @@ interface Delivery {
  * hooks.attach(detector);
  */
 export function webhookSink(options: WebhookOptions): WebhookSink {
+  rejectUnknownKeys(
+    options,
+    ['url', 'secret', 'maxQueue', 'maxAttempts', 'backoff', 'maxBackoff', 'timeout', 'onError'],
+    'webhook',
+  );
+  if (
+    typeof options.url !== 'string' ||
+    !URL.canParse(options.url) ||
+    !/^https?:$/.test(new URL(options.url).protocol)
+  )
+    throw new ConfigError('webhook.url', 'must be an absolute http(s) URL.');
   const url = new URL(options.url);
   const secret = options.secret;
-  if (Buffer.byteLength(secret) < 32) throw new ConfigError('webhook.secret', 'must be at least 32 bytes.');
-  const maxQueue = options.maxQueue ?? 1000;
-  const maxAttempts = options.maxAttempts ?? 6;
-  const backoff = options.backoff ?? 500;
-  const maxBackoff = options.maxBackoff ?? 60_000;
-  const timeout = options.timeout ?? 10_000;
+  if ((typeof secret !== 'string' && !Buffer.isBuffer(secret)) || Buffer.byteLength(secret) < 32)
+    throw new ConfigError('webhook.secret', 'must be at least 32 bytes.');
+  const maxQueue = integerOption(options.maxQueue ?? 1000, 'webhook.maxQueue', 1);
+  const maxAttempts = integerOption(options.maxAttempts ?? 6, 'webhook.maxAttempts', 1);
+  const backoff = integerOption(options.backoff ?? 500, 'webhook.backoff', 0);
+  const maxBackoff = integerOption(options.maxBackoff ?? 60_000, 'webhook.maxBackoff', 0);
+  const timeout = integerOption(options.timeout ?? 10_000, 'webhook.timeout', 1);
   const onError = options.onError ?? ((m: string) => console.warn(m));
   const where = `${url.origin}${url.pathname}`;
   const queue: Delivery[] = [];

@@ -13,7 +13,9 @@ import {
   type JWTPayload,
   jwtVerify,
 } from 'jose';
+import { rejectUnknownKeys } from '../config-check.ts';
 import { type Duration, parseDuration } from '../duration.ts';
+import { emitEvent } from '../engine/internal.ts';
 import type { SessionManager } from '../engine/session-manager.ts';
 import { ConfigError, TesseraError } from '../errors.ts';
 import { memoryReplayCache, type ReplayCache } from './replay-cache.ts';
@@ -112,6 +114,21 @@ export function backChannelLogout(
   manager: SessionManager,
   options: BackChannelLogoutOptions,
 ): BackChannelLogout {
+  rejectUnknownKeys(
+    options,
+    [
+      'issuer',
+      'audience',
+      'jwks',
+      'algorithms',
+      'maxTokenAge',
+      'clockTolerance',
+      'replayCache',
+      'jwksCacheMaxAge',
+      'jwksCooldown',
+    ],
+    'backChannelLogout',
+  );
   if (typeof options.issuer !== 'string' || options.issuer.length === 0)
     throw new ConfigError('backChannelLogout.issuer', 'must be the provider’s issuer identifier.');
   const audiences = [options.audience].flat();
@@ -121,12 +138,34 @@ export function backChannelLogout(
       'must be the client id (or ids) registered at the provider.',
     );
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((a) => typeof a !== 'string'))
+    throw new ConfigError('backChannelLogout.algorithms', 'must be a non-empty list of algorithm names.');
   if (algorithms.some((a) => a === 'none' || /^HS/i.test(a)))
     throw new ConfigError('backChannelLogout.algorithms', 'only asymmetric algorithms are accepted.');
   const maxAgeMs = parseDuration(options.maxTokenAge ?? '5m', 'backChannelLogout.maxTokenAge');
   const toleranceMs = parseDuration(options.clockTolerance ?? '30s', 'backChannelLogout.clockTolerance');
   const cacheMs = parseDuration(options.jwksCacheMaxAge ?? '10m', 'backChannelLogout.jwksCacheMaxAge');
   const cooldownMs = parseDuration(options.jwksCooldown ?? '30s', 'backChannelLogout.jwksCooldown');
+  const jwks = options.jwks as unknown;
+  if (typeof jwks === 'string' && !URL.canParse(jwks))
+    throw new ConfigError(
+      'backChannelLogout.jwks',
+      'must be the provider’s jwks_uri (an absolute URL) or a JWK set.',
+    );
+  if (
+    typeof jwks !== 'string' &&
+    !(jwks instanceof URL) &&
+    !Array.isArray((jwks as { keys?: unknown } | null)?.keys)
+  )
+    throw new ConfigError(
+      'backChannelLogout.jwks',
+      'must be the provider’s jwks_uri (an absolute URL) or a JWK set.',
+    );
+  if (
+    options.replayCache !== undefined &&
+    typeof (options.replayCache as { seen?: unknown } | null)?.seen !== 'function'
+  )
+    throw new ConfigError('backChannelLogout.replayCache', 'must have a seen(key, expiresAt) method.');
   const keys =
     typeof options.jwks === 'string' || options.jwks instanceof URL
       ? createRemoteJWKSet(new URL(options.jwks), {
@@ -139,7 +178,7 @@ export function backChannelLogout(
   const issuer = options.issuer;
 
   const reject = (reason: string, description: string): BackChannelLogoutResponse => {
-    manager.emit({
+    emitEvent(manager, {
       type: 'session.backchannel_logout_rejected',
       at: manager.now(),
       sessionId: null,
@@ -243,7 +282,7 @@ export function backChannelLogout(
     if (await replay.seen(`${issuer} ${claims.jti}`, iat + maxAgeMs + toleranceMs))
       return reject('replay', 'This logout_token was already received.');
     const revoked = await manager.revokeFederated(issuer, { sid: claims.sid, sub: claims.sub });
-    manager.emit({
+    emitEvent(manager, {
       type: 'session.backchannel_logout',
       at: manager.now(),
       sessionId: null,

@@ -1,3 +1,5 @@
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
+
 /**
  * Remembers token ids (`jti`) until they could no longer pass validation anyway, so a captured
  * token cannot be replayed.
@@ -16,7 +18,8 @@ export interface ReplayCache {
  * Bounded: at `maxEntries` the oldest entries are dropped first.
  */
 export function memoryReplayCache(options: { maxEntries?: number; now?: () => number } = {}): ReplayCache {
-  const max = options.maxEntries ?? 100_000;
+  rejectUnknownKeys(options, ['maxEntries', 'now'], 'memoryReplayCache');
+  const max = integerOption(options.maxEntries ?? 100_000, 'memoryReplayCache.maxEntries', 1);
   const now = options.now ?? Date.now;
   const entries = new Map<string, number>();
   return {

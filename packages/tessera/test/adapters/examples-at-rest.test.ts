@@ -15,7 +15,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { exampleManager } from '../../../../examples/shared/app.ts';
-import { type TesseraEnv, tesseraSession } from '../../src/adapters/hono/index.ts';
+import { honoSessions, type TesseraEnv } from '../../src/adapters/hono/index.ts';
 import { listen, testManager } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-examples-'));
@@ -66,7 +66,7 @@ test('Hono: a truncated multipart body is a 400 problem, reported through the co
   const { manager } = testManager();
   const logged: string[] = [];
   const errors = t.mock.method(console, 'error', () => {});
-  const sessions = tesseraSession(manager, { logger: { warn: (m) => logged.push(m) } });
+  const sessions = honoSessions(manager, { logger: { warn: (m) => logged.push(m) } });
   const app = new Hono<TesseraEnv>();
   app.use(sessions);
   app.onError(sessions.onError);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { requireAuth, requireFresh, tessera } from '../../src/adapters/fastify/index.ts';
+import { fastifySessions, requireAuth, requireFresh } from '../../src/adapters/fastify/index.ts';
 import type { SessionManager } from '../../src/engine/session-manager.ts';
 import {
   Client,
@@ -44,7 +44,7 @@ describe('@tessera-sessions/core/fastify', () => {
     const { manager } = testManager();
     const app = Fastify();
     app.register(async (scoped) => {
-      await scoped.register(tessera, { manager });
+      await scoped.register(fastifySessions(manager));
       scoped.get('/in', async (request) => ({
         hasSession: request.session !== null,
         tessera: scoped.hasDecorator('tessera'),
@@ -84,14 +84,14 @@ describe('@tessera-sessions/core/fastify', () => {
     };
     app.register(
       async (scope) => {
-        await scope.register(tessera, { manager });
+        await scope.register(fastifySessions(manager));
         routes(scope);
       },
       { prefix: '/shop' },
     );
     app.register(
       async (scope) => {
-        await scope.register(tessera, { manager, cookie: { name: '__Host-admin' } });
+        await scope.register(fastifySessions(manager, { cookie: { name: '__Host-admin' } }));
         routes(scope);
       },
       { prefix: '/admin' },
@@ -127,7 +127,7 @@ describe('@tessera-sessions/core/fastify', () => {
       return reply.code(err.statusCode ?? 500).send({ parent: err.message });
     });
     app.register(async (scope) => {
-      await scope.register(tessera, { manager });
+      await scope.register(fastifySessions(manager));
       scope.get('/teapot', async () => {
         throw Object.assign(new Error('short and stout'), { statusCode: 418 });
       });
@@ -146,7 +146,7 @@ describe('@tessera-sessions/core/fastify', () => {
   test('a cross-site POST is refused before its body is parsed (403, not 415)', async () => {
     const { manager } = testManager();
     const app = Fastify();
-    await app.register(tessera, { manager });
+    await app.register(fastifySessions(manager));
     app.post('/upload', async () => ({ ok: true }));
     const url = await serve(app);
     const res = await fetch(`${url}/upload`, {
@@ -162,7 +162,7 @@ describe('@tessera-sessions/core/fastify', () => {
     const { manager } = testManager();
     const app = Fastify();
     app.register(formbody);
-    await app.register(tessera, { manager });
+    await app.register(fastifySessions(manager));
     app.get('/token', async (request) => ({ token: await request.session.csrfToken() }));
     app.post('/act', async () => ({ ok: true }));
     const url = await serve(app);
@@ -192,7 +192,7 @@ describe('@tessera-sessions/core/fastify', () => {
   test('one Set-Cookie per cookie name; other cookies on the reply are kept', async () => {
     const { manager } = testManager();
     const app = Fastify();
-    await app.register(tessera, { manager });
+    await app.register(fastifySessions(manager));
     app.post('/twice', async (request, reply) => {
       reply.header('set-cookie', 'theme=dark; Path=/');
       await request.session.ensure();
@@ -215,7 +215,7 @@ describe('@tessera-sessions/core/fastify', () => {
     const { manager, clock } = testManager();
     const app = Fastify();
     app.register(formbody);
-    await app.register(tessera, { manager });
+    await app.register(fastifySessions(manager));
     loginRoutes(app);
     app.post('/pay', { preHandler: [requireAuth(), requireFresh('5m')] }, async () => ({ ok: true }));
     const url = await serve(app);
@@ -241,7 +241,7 @@ describe('@tessera-sessions/core/fastify', () => {
 
 /** Type-level check: the decorators are typed without casts. */
 export function typed(app: FastifyInstance, manager: SessionManager): void {
-  app.register(tessera, { manager, loginUrl: '/login' });
+  app.register(fastifySessions(manager, { loginUrl: '/login' }));
   app.get('/typed', async (request) => {
     const id: string | null = request.session.userId;
     const handler = app.tessera.csrfField;

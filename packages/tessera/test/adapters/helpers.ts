@@ -8,9 +8,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import type { SessionManagerOptions } from '../../src/engine/options.ts';
-import { SessionManager } from '../../src/engine/session-manager.ts';
-import { memoryStore } from '../../src/stores/memory.ts';
-import { FrozenClock, InstrumentedStore, keys } from '../helpers/engine.ts';
+import type { SessionManager } from '../../src/engine/session-manager.ts';
+import { engineUnderTest, type FrozenClock, type InstrumentedStore } from '../helpers/engine.ts';
 
 export { FrozenClock, InstrumentedStore } from '../helpers/engine.ts';
 
@@ -26,16 +25,7 @@ export interface TestManager {
 }
 
 export function testManager(options: Partial<SessionManagerOptions> = {}): TestManager {
-  const clock = new FrozenClock();
-  const store = new InstrumentedStore(memoryStore({ clock }));
-  const manager = new SessionManager({
-    keys: keys(),
-    clock,
-    creationRateLimit: false,
-    logger: { warn: () => {} },
-    ...options,
-    store,
-  });
+  const { manager, clock, store } = engineUnderTest('memory', options);
   return { manager, clock, store };
 }
 

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { requireAuth, requireFresh, type TesseraEnv, tesseraSession } from '../../src/adapters/hono/index.ts';
+import { honoSessions, requireAuth, requireFresh, type TesseraEnv } from '../../src/adapters/hono/index.ts';
 import type { SessionManager } from '../../src/engine/session-manager.ts';
 import { Client, COOKIE, listen, MINUTE, problemOf, setCookie, setCookies, testManager } from './helpers.ts';
 
@@ -25,7 +25,7 @@ async function serve(app: Hono<TesseraEnv>): Promise<string> {
 
 function appWith(manager: SessionManager): Hono<TesseraEnv> {
   const app = new Hono<TesseraEnv>();
-  const sessions = tesseraSession(manager);
+  const sessions = honoSessions(manager);
   app.use(sessions);
   app.onError(sessions.onError);
   return app;
@@ -101,7 +101,7 @@ describe('@tessera-sessions/core/hono', () => {
   test('a CSRF refusal is an HTTPException: a custom onError passes it through, renewed cookie included', async () => {
     const { manager, clock } = testManager();
     const app = new Hono<TesseraEnv>();
-    app.use(tesseraSession(manager));
+    app.use(honoSessions(manager));
     const seen: string[] = [];
     app.onError((err, c) => {
       seen.push(err.constructor.name);

@@ -264,6 +264,15 @@ describe('the express-session compatible surface, piece by piece (express 5)', (
       (req.session as Record<string, unknown>).cookie = { maxAge: 1 }; // ignored: express-session apps sometimes do this
       res.json({ errors, cookieIsView: typeof req.session.cookie.httpOnly === 'boolean' });
     });
+    app.post('/assign-user', (req, res) => {
+      let message = '';
+      try {
+        (req.session as Record<string, unknown>).userId = 'mallory'; // would skip the login rotation
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      res.json({ message, userId: req.session.userId, authenticated: req.session.authenticated });
+    });
     app.post('/reload', (req, res, next) => {
       req.session.a = 'unsaved';
       req.session.reload((err) => (err ? next(err) : res.json({ a: req.session.a ?? null })));
@@ -321,6 +330,17 @@ describe('the express-session compatible surface, piece by piece (express 5)', (
     });
   });
 
+  test('req.session.userId = x is refused with an error that says to call login() (fixation)', async () => {
+    const c = new Client(server.url);
+    await c.post('/bump');
+    const anon = c.token;
+    const body = (await (await c.post('/assign-user')).json()) as Record<string, unknown>;
+    assert.match(String(body.message), /cannot be assigned.*req\.session\.login\(userId\).*fixation/);
+    assert.equal(body.userId, null);
+    assert.equal(body.authenticated, false);
+    assert.equal(c.token, anon, 'no cookie change: nobody was logged in');
+  });
+
   test('reload drops unsaved changes; save writes at once', async () => {
     const c = new Client(server.url);
     await c.post('/set');
@@ -375,7 +395,7 @@ describe('the express-session compatible surface, piece by piece (express 5)', (
   });
 });
 
-test('the body parser must run first: after the sessions, the _csrf field is not seen (autoCsrf)', async () => {
+test('the body parser must run first: after the sessions, the _csrf field is not seen (csrf check: manual)', async () => {
   const { manager } = testManager();
   const wrong = express();
   wrong.use(expressSessions(manager));
@@ -388,7 +408,7 @@ test('the body parser must run first: after the sessions, the _csrf field is not
   });
   wrong.use(sessionErrorHandler());
   const manual = express();
-  manual.use(expressSessions(manager, { autoCsrf: false }));
+  manual.use(expressSessions(manager, { csrf: { check: 'manual' } }));
   manual.use(express.urlencoded({ extended: false }));
   manual.post('/x', (req, res) => {
     req.session.verifyCsrf(); // reads req.body._csrf, parsed by now

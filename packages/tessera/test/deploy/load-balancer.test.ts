@@ -32,7 +32,9 @@ interface Cluster {
 
 async function startCluster(store: string): Promise<Cluster> {
   const env = { STORE: store, TESSERA_KEYS: keys, NODE_ENV: 'test' };
-  const nodes = await Promise.all([0, 1, 2].map(() => startNodeApp(app, env, /Tessera Express example on/)));
+  const nodes = await Promise.all(
+    [0, 1, 2].map(() => startNodeApp(app, env, /Tessera Express example on http:\/\/[^\s:]+:(\d+)/)),
+  );
   const lb = await startNginx(nodes.map((n) => n.port));
   return { nodes, lb };
 }

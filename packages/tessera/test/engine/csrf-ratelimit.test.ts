@@ -1,10 +1,9 @@
 /** Synchronizer CSRF tokens and the per-address rate limit on new sessions. */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../../src/errors.ts';
-import { createSessionManager } from '../../src/index.ts';
-import { memoryStore } from '../../src/stores/memory.ts';
-import { type Harness, harness, MINUTE, STORE_KINDS } from '../helpers/engine.ts';
+import { engineUnderTest, type Harness, harness, MINUTE, STORE_KINDS } from '../helpers/engine.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`CSRF tokens (${kind})`, () => {
@@ -104,13 +103,56 @@ for (const kind of STORE_KINDS) {
 
 describe('creation rate limit keys IPv6 clients by /64', () => {
   test('rotating through addresses of one /64 does not escape the limit', async () => {
-    const manager = createSessionManager({
-      store: memoryStore(),
-      keys: [{ id: 'k', key: Buffer.alloc(32, 3) }],
-      creationRateLimit: { points: 3, window: '1m' },
-    });
+    const { manager } = engineUnderTest('memory', { creationRateLimit: { points: 3, window: '1m' } });
     for (let i = 1; i <= 3; i++) await manager.create({ ip: `2001:db8:1:2::${i}` });
     await assert.rejects(manager.create({ ip: '2001:db8:1:2::ffff' }), { code: 'RATE_LIMITED' });
     await manager.create({ ip: '2001:db8:1:3::1' }); // another /64 is another client
+  });
+});
+
+describe('the creation limiter is pluggable', () => {
+  test('a custom rateLimiters backend decides; its refusal is RATE_LIMITED with its wait, and nothing is stored', async () => {
+    const keys: string[] = [];
+    const h = harness('memory', {
+      creationRateLimit: { points: 1, window: '1m' },
+      rateLimiters: (spec) => ({
+        consume: async (key) => {
+          if (spec.name !== 'create') return null;
+          keys.push(key);
+          return keys.length > 2 ? 1234 : null;
+        },
+      }),
+    });
+    try {
+      await h.manager.create({ ip: '2001:db8:5:6::1' });
+      await h.manager.create({ ip: '192.0.2.7' });
+      h.store.reset();
+      await assert.rejects(h.manager.create({ ip: '192.0.2.7' }), (err) => {
+        assert.ok(err instanceof RateLimitedError);
+        assert.equal(err.retryAfterMs, 1234);
+        assert.equal(err.limit, 'create');
+        return true;
+      });
+      assert.equal(h.store.count('create'), 0, 'a refused creation writes nothing');
+      assert.deepEqual(
+        keys,
+        ['2001:db8:5:6::/64', '192.0.2.7/32', '192.0.2.7/32'],
+        'keyed by /64 and by address',
+      );
+      const ev = h.events.find((e) => e.type === 'session.rate_limited');
+      assert.ok(ev?.type === 'session.rate_limited' && ev.limit === 'create' && ev.ip === '192.0.2.7');
+    } finally {
+      h.close();
+    }
+  });
+
+  test('a rate-limiter-flexible limiter can be passed as creationRateLimit', async () => {
+    const { manager } = engineUnderTest('memory', {
+      creationRateLimit: new RateLimiterMemory({ points: 2, duration: 60 }),
+    });
+    await manager.create({ ip: '198.51.100.1' });
+    await manager.create({ ip: '198.51.100.1' });
+    await assert.rejects(manager.create({ ip: '198.51.100.1' }), { code: 'RATE_LIMITED' });
+    await manager.create({ ip: '198.51.100.2' });
   });
 });

@@ -17,13 +17,18 @@ for (const kind of STORE_KINDS) {
       assert.ok(before.ok, 'one millisecond before the deadline');
       // That request extended the idle deadline; now stay away for a full idle period.
       clock.advance(30 * MINUTE);
-      assert.deepEqual(await manager.validate(u.token), { ok: false, reason: 'expired' });
+      assert.deepEqual(await manager.validate(u.token), {
+        ok: false,
+        reason: 'expired',
+        deadline: 'idle',
+        authenticated: true,
+      });
       const ev = events.find((e) => e.type === 'session.expired');
       assert.ok(ev && ev.type === 'session.expired' && ev.deadline === 'idle');
       clock.advance(-59 * MINUTE);
       assert.deepEqual(
         await manager.validate(u.token),
-        { ok: false, reason: 'expired' },
+        { ok: false, reason: 'expired', deadline: null, authenticated: true },
         'turning the clock back does not help',
       );
     });
@@ -32,7 +37,12 @@ for (const kind of STORE_KINDS) {
       h = harness(kind, { idleTimeout: '30m' });
       const u = await h.manager.create();
       h.clock.advance(30 * MINUTE);
-      assert.deepEqual(await h.manager.validate(u.token), { ok: false, reason: 'expired' });
+      assert.deepEqual(await h.manager.validate(u.token), {
+        ok: false,
+        reason: 'expired',
+        deadline: 'idle',
+        authenticated: false,
+      });
     });
 
     test('absolute: activity (touches and renewals) never extends the absolute deadline', async () => {
@@ -61,7 +71,12 @@ for (const kind of STORE_KINDS) {
       }
       assert.ok(renewals >= 6, `renewed ${renewals} times`);
       clock.t = absolute;
-      assert.deepEqual(await manager.validate(token), { ok: false, reason: 'expired' });
+      assert.deepEqual(await manager.validate(token), {
+        ok: false,
+        reason: 'expired',
+        deadline: 'absolute',
+        authenticated: true,
+      });
       const ev = h.events.find((e) => e.type === 'session.expired');
       assert.ok(ev && ev.type === 'session.expired' && ev.deadline === 'absolute');
     });
@@ -82,7 +97,12 @@ for (const kind of STORE_KINDS) {
         token = r.token ?? token;
       }
       clock.t = u.session.absoluteExpiresAt;
-      assert.deepEqual(await manager.validate(token), { ok: false, reason: 'expired' });
+      assert.deepEqual(await manager.validate(token), {
+        ok: false,
+        reason: 'expired',
+        deadline: 'absolute',
+        authenticated: true,
+      });
     });
 
     test('touch is throttled: at most one store write per touch interval under constant traffic', async () => {

@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { generateToken, sessionIdFromToken } from '../../src/crypto/token.ts';
-import { createSessionManager } from '../../src/index.ts';
-import { memoryStore } from '../../src/stores/memory.ts';
-import { type Harness, harness, MINUTE, SECOND, STORE_KINDS } from '../helpers/engine.ts';
+import { engineUnderTest, type Harness, harness, MINUTE, SECOND, STORE_KINDS } from '../helpers/engine.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`fixation and replay (${kind})`, () => {
@@ -171,10 +169,7 @@ for (const kind of STORE_KINDS) {
 
 describe('revoke with an owner check', () => {
   test("a user can end their own device, never someone else's", async () => {
-    const manager = createSessionManager({
-      store: memoryStore(),
-      keys: [{ id: 'k', key: Buffer.alloc(32, 7) }],
-    });
+    const { manager } = engineUnderTest('memory');
     const alice = await manager.login(null, 'alice');
     const bob = await manager.login(null, 'bob');
     assert.equal(
@@ -190,12 +185,7 @@ describe('revoke with an owner check', () => {
 
 describe('login as another user on a signed-in browser', () => {
   test("B's session starts its own family and gets none of A's data", async () => {
-    let t = 1_000_000;
-    const manager = createSessionManager({
-      store: memoryStore(),
-      clock: { now: () => t },
-      keys: [{ id: 'k', key: Buffer.alloc(32, 7) }],
-    });
+    const { manager, clock } = engineUnderTest('memory');
     const a = await manager.login(null, 'alice');
     const withData = await manager.setData(a.session, { secret: 'alice-only' });
     const b = await manager.login(withData, 'bob');
@@ -203,7 +193,7 @@ describe('login as another user on a signed-in browser', () => {
     const bob = await manager.validate(b.token);
     assert.equal(bob.ok && bob.session.userId, 'bob');
     // Replaying alice's rotated-away token past the grace window must not end bob's session (different family).
-    t += 60_000;
+    clock.advance(60_000);
     assert.deepEqual(await manager.validate(a.token), { ok: false, reason: 'reuse' });
     assert.equal((await manager.validate(b.token)).ok, true);
   });

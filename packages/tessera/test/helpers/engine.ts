@@ -123,16 +123,24 @@ export class InstrumentedStore implements Store {
   sweep: Store['sweep'] = (n, l) => this.#call('sweep', () => this.inner.sweep(n, l));
 }
 
-export interface Harness {
+/** A session manager over an instrumented store, with a frozen clock and fixed keys. */
+export interface EngineUnderTest {
   manager: SessionManager;
   clock: FrozenClock;
   store: InstrumentedStore;
-  events: SessionEvent[];
   close: () => void;
 }
 
-/** A session manager over a fresh store of `kind`, with a frozen clock, fixed keys and every event recorded. */
-export function harness(kind: StoreKind, options: Partial<SessionManagerOptions> = {}): Harness {
+/**
+ * The one way tests build an engine (engine, HTTP, adapter and monitor tests alike): a fresh store
+ * of `kind` behind an {@link InstrumentedStore}, a frozen clock, fixed keys, no creation limit and
+ * a silent logger unless `options` say otherwise. No event listener is attached, so the engine
+ * behaves as it does without a monitor (see {@link harness} for one that records events).
+ */
+export function engineUnderTest(
+  kind: StoreKind = 'memory',
+  options: Partial<SessionManagerOptions> = {},
+): EngineUnderTest {
   const clock = new FrozenClock();
   const opened = openStore(kind, clock);
   const store = new InstrumentedStore(opened.store);
@@ -144,9 +152,19 @@ export function harness(kind: StoreKind, options: Partial<SessionManagerOptions>
     ...options,
     store,
   });
+  return { manager, clock, store, close: opened.close };
+}
+
+export interface Harness extends EngineUnderTest {
+  events: SessionEvent[];
+}
+
+/** {@link engineUnderTest} with every event recorded. */
+export function harness(kind: StoreKind, options: Partial<SessionManagerOptions> = {}): Harness {
+  const engine = engineUnderTest(kind, options);
   const events: SessionEvent[] = [];
-  manager.events.on('*', (e) => events.push(e));
-  return { manager, clock, store, events, close: opened.close };
+  engine.manager.events.on('*', (e) => events.push(e));
+  return { ...engine, events };
 }
 
 export const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';

@@ -1,7 +1,10 @@
 /**
- * Throwaway real servers for tests: a single redis-server, a 3-master Redis Cluster and a
- * PostgreSQL cluster (initdb in a temporary directory, run as a non-root user). Everything
- * listens on 127.0.0.1 on free ports and lives in a temporary directory removed on stop.
+ * Throwaway real servers for tests: a single redis-server, a 3-master Redis Cluster, a PostgreSQL
+ * cluster (initdb in a temporary directory, run as a non-root user), nginx, and Node app servers.
+ * Everything listens on 127.0.0.1 and lives in a temporary directory removed on stop. Node apps
+ * listen on port 0 and report the port the OS chose; redis-server, postgres and nginx cannot (port
+ * 0 means "no TCP" to Redis), so they get a probed free port, and a new one when another process
+ * took it between the probe and the bind ({@link onFreePort}).
  *
  * A missing binary skips the tests loudly; under CI=true it fails them (see {@link serverSkip}).
  */
@@ -11,7 +14,11 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). Only for servers that
+ * cannot listen on port 0 themselves; start them through {@link onFreePort}, which survives the
+ * race between this probe and the server's bind.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -21,6 +28,28 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** True for the error a server start reports when its port was taken (the probe-then-bind race). */
+function portClash(err: unknown): boolean {
+  return /address already in use|port is already in use|could not bind|EADDRINUSE/i.test(
+    err instanceof Error ? err.message : String(err),
+  );
+}
+
+/**
+ * Starts a server that cannot listen on port 0 on a probed free port; when another process took
+ * the port between the probe and the bind, starts it again on a new one (up to `attempts` times).
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (err) {
+      if (attempt >= attempts || !portClash(err)) throw err;
+    }
+  }
 }
 
 function which(bin: string): string | null {
@@ -54,7 +83,7 @@ function waitForOutput(
   pattern: RegExp,
   what: string,
   timeoutMs = 15_000,
-): Promise<void> {
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(
@@ -67,7 +96,7 @@ function waitForOutput(
         clearTimeout(timer);
         child.stdout?.off('data', on);
         child.stderr?.off('data', on);
-        resolve();
+        resolve(seen);
       }
     };
     child.stdout?.on('data', on);
@@ -109,7 +138,14 @@ export async function startRedis(
   options: { appendonly?: boolean; extraArgs?: string[] } = {},
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-  const port = await freePort();
+  return onFreePort((port) => redisOn(port, dir, options));
+}
+
+async function redisOn(
+  port: number,
+  dir: string,
+  options: { appendonly?: boolean; extraArgs?: string[] },
+): Promise<RedisServer> {
   let child: ChildProcess | null = null;
   const args = [
     '--port',
@@ -162,37 +198,39 @@ export async function startRedisCluster(): Promise<RedisClusterServers> {
   const nodes: Array<{ host: string; port: number }> = [];
   try {
     for (let i = 0; i < 3; i++) {
-      const port = await freePort();
-      const busPort = await freePort();
-      const child = spawn(
-        which('redis-server')!,
-        [
-          '--port',
-          String(port),
-          '--cluster-port',
-          String(busPort),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          join(dir, `nodes-${i}.conf`),
-          '--cluster-node-timeout',
-          '2000',
-          '--dir',
-          dir,
-          '--dbfilename',
-          `dump-${i}.rdb`,
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      children.push(child);
-      await waitForOutput(child, /Ready to accept connections/, `redis cluster node ${i}`);
-      nodes.push({ host: '127.0.0.1', port });
+      const node = await onFreePort(async (port) => {
+        const busPort = await freePort();
+        const child = spawn(
+          which('redis-server')!,
+          [
+            '--port',
+            String(port),
+            '--cluster-port',
+            String(busPort),
+            '--bind',
+            '127.0.0.1',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${i}.conf`),
+            '--cluster-node-timeout',
+            '2000',
+            '--dir',
+            dir,
+            '--dbfilename',
+            `dump-${i}.rdb`,
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        children.push(child);
+        await waitForOutput(child, /Ready to accept connections/, `redis cluster node ${i}`);
+        return { host: '127.0.0.1', port };
+      });
+      nodes.push(node);
     }
     execFileSync(
       which('redis-cli')!,
@@ -258,7 +296,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     ['-D', data, '-U', 'tessera', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
     { stdio: 'pipe', cwd: dir, ...ids, timeout: 60_000 },
   );
-  const port = await freePort();
+  return onFreePort((port) => postgresOn(port, dir, data, ids));
+}
+
+async function postgresOn(
+  port: number,
+  dir: string,
+  data: string,
+  ids: { uid: number; gid: number } | undefined,
+): Promise<PostgresServer> {
   let child: ChildProcess | null = null;
   const server: PostgresServer = {
     port,
@@ -311,18 +357,25 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx <script>` with PORT set, once it prints `readyPattern`. */
+/**
+ * Starts `node --import tsx <script>` with PORT=0, so the OS picks the port, and waits until it
+ * prints `readyPattern`, whose first group must capture the port it listens on.
+ */
 export async function startNodeApp(
   script: string,
   env: Record<string, string>,
   readyPattern: RegExp,
 ): Promise<RunningProcess> {
-  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitForOutput(child, readyPattern, script, 30_000);
+  const seen = await waitForOutput(child, readyPattern, script, 30_000);
+  const port = Number(readyPattern.exec(seen)?.[1]);
+  if (!(port > 0)) {
+    await stopChild(child, 'SIGKILL');
+    throw new Error(`${script}: the ready line names no port (${readyPattern}):\n${seen.slice(-2000)}`);
+  }
   return {
     port,
     child,
@@ -344,7 +397,10 @@ export interface NginxServer {
  */
 export async function startNginx(upstreams: readonly number[]): Promise<NginxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-nginx-'));
-  const port = await freePort();
+  return onFreePort((port) => nginxOn(port, dir, upstreams));
+}
+
+async function nginxOn(port: number, dir: string, upstreams: readonly number[]): Promise<NginxServer> {
   const conf = `daemon off;
 master_process off;
 worker_processes 1;
@@ -382,11 +438,16 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)
   const child = spawn(which('nginx')!, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let log = '';
+  child.stderr?.on('data', (d) => {
+    log += d;
+  });
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode})`);
+    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}): ${log.slice(-2000)}`);
+    // Only nginx adds X-Upstream: another process that took the port between probe and bind does not count.
     const ok = await fetch(`http://127.0.0.1:${port}/login`).then(
-      () => true,
+      (res) => res.headers.has('x-upstream'),
       () => false,
     );
     if (ok) break;

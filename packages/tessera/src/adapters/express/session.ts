@@ -1,5 +1,4 @@
 import type { Duration } from '../../duration.ts';
-import { parseDuration } from '../../duration.ts';
 import type { Session } from '../../engine/session.ts';
 import type { LoginOptions } from '../../engine/session-manager.ts';
 import type { RequestSession } from '../../http/request-session.ts';
@@ -173,8 +172,19 @@ export interface SessionConfig {
   cookie: { secure: boolean; sameSite: 'lax' | 'strict' };
 }
 
+/** Why assigning an identity property would be wrong, and what to call instead. */
+const ASSIGN_HINTS: Record<string, string> = {
+  userId:
+    ' Call `await req.session.login(userId)`: it issues a new token and ends the pre-login one (assigning would keep a token an attacker may have planted: session fixation).',
+  authenticated:
+    ' Call `await req.session.login(userId)` to log in, `await req.session.logout()` to log out.',
+  id: ' Ids are issued by Tessera, never chosen by the app; `regenerate()` or `login()` give a new one.',
+};
+
 const assignError = (prop: string) =>
-  new TypeError(`req.session.${prop} is part of the Tessera session API and cannot be assigned.`);
+  new TypeError(
+    `req.session.${prop} is part of the Tessera session API and cannot be assigned.${ASSIGN_HINTS[prop] ?? ''}`,
+  );
 
 /**
  * Proxy traps of `req.session`: API names go to the controller, everything else is data on the
@@ -352,15 +362,11 @@ export class SessionController {
       case 'reauthenticate':
         return (options?: { authLevel?: number }) => rs.reauthenticate(options);
       case 'requireFresh':
-        return (maxAge?: Duration) =>
-          rs.requireFresh(maxAge === undefined ? undefined : parseDuration(maxAge, 'requireFresh(maxAge)'));
+        return (maxAge?: Duration) => rs.requireFresh(maxAge);
       case 'requireAuth':
         return () => rs.requireAuth();
       case 'requireDeviceBound':
-        return (maxAge?: Duration) =>
-          rs.requireDeviceBound(
-            maxAge === undefined ? undefined : parseDuration(maxAge, 'requireDeviceBound(maxAge)'),
-          );
+        return (maxAge?: Duration) => rs.requireDeviceBound(maxAge);
       case 'csrfToken':
         return async () => {
           // A new session for the token must carry any data set so far in this request.

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { serialize } from 'cookie';
 import type { RequestContext } from '../../engine/binding.ts';
 import type { DbscFailureReason, SessionEvent } from '../../engine/events.ts';
-import { patchRecord, revokeFamily } from '../../engine/internal.ts';
+import { emitEvent, patchRecord, revokeFamily } from '../../engine/internal.ts';
 import type { Session } from '../../engine/session.ts';
 import { recordOf, toSession } from '../../engine/session.ts';
 import type { SessionManager } from '../../engine/session-manager.ts';
@@ -338,7 +338,7 @@ export class DeviceBoundSessions {
     ctx: RequestContext,
     extra: Omit<Extract<SessionEvent, { type: T }>, 'type' | 'at' | 'sessionId' | 'userId' | 'ip'>,
   ): void {
-    this.#manager.emit({
+    emitEvent(this.#manager, {
       type,
       at: this.#manager.now(),
       sessionId: session?.id ?? null,
