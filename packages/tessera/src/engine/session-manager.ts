@@ -206,19 +206,20 @@ export class SessionManager {
     }
     const id = sessionIdFromToken(token);
     const store = this.#store;
-    if (store.getSync === undefined)
+    let record: SessionRecord | null | undefined;
+    try {
+      if (store.getSync !== undefined) record = store.getSync(id);
+      else if (store.peekSync !== undefined) record = store.peekSync(id);
+    } catch (err) {
+      return Promise.reject(storeFailure('get', err));
+    }
+    if (record === undefined)
       return store.get(id).then(
-        (record) => this.#validated(id, record, ctx),
+        (found) => this.#validated(id, found, ctx),
         (err: unknown) => {
           throw storeFailure('get', err);
         },
       );
-    let record: SessionRecord | null;
-    try {
-      record = store.getSync(id);
-    } catch (err) {
-      return Promise.reject(storeFailure('get', err));
-    }
     return this.#validated(id, record, ctx);
   }
 

@@ -37,6 +37,12 @@ export interface Store {
    */
   getSync?(id: string): SessionRecord | null;
   /**
+   * Optional: what `get` would answer, when the store can tell synchronously (a process-local
+   * cache hit), or `undefined` when only `get` can answer. For network stores with a near-cache:
+   * the engine then checks a cached session without a promise hop. Throws where `get` would reject.
+   */
+  peekSync?(id: string): SessionRecord | null | undefined;
+  /**
    * Replaces the record iff its stored `version` equals `expectedVersion`. `next.version` must be
    * `expectedVersion + 1`. Returns false (and changes nothing) if the record is gone or its version differs.
    */

@@ -95,6 +95,25 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
     await options.bus.publish(ids).catch(() => undefined);
   };
 
+  /** The cached record (a hit), or undefined (the store must be asked). */
+  const cached = (id: string): SessionRecord | undefined => {
+    if (!listening) return undefined;
+    const hit = entries.get(id);
+    if (hit === undefined) return undefined;
+    const t = now();
+    // Never from the cache past the record's own deadline: a sweep (here or on another
+    // process) may have removed it, and that is not announced.
+    if (t - hit.at < ttl && recordExpiresAt(hit.record) > t) {
+      // Most recently used goes last.
+      entries.delete(id);
+      entries.set(id, hit);
+      stats.hits++;
+      return hit.record;
+    }
+    entries.delete(id);
+    return undefined;
+  };
+
   const store: NearCachedStore = {
     get cacheActive() {
       return listening;
@@ -110,21 +129,12 @@ export function nearCache(inner: Store, options: NearCacheOptions): NearCachedSt
     async create(record) {
       await inner.create(record);
     },
+    peekSync(id) {
+      return cached(id);
+    },
     async get(id) {
-      if (listening) {
-        const hit = entries.get(id);
-        const t = now();
-        // Never from the cache past the record's own deadline: a sweep (here or on another
-        // process) may have removed it, and that is not announced.
-        if (hit && t - hit.at < ttl && recordExpiresAt(hit.record) > t) {
-          // Most recently used goes last.
-          entries.delete(id);
-          entries.set(id, hit);
-          stats.hits++;
-          return hit.record;
-        }
-        if (hit) entries.delete(id);
-      }
+      const hit = cached(id);
+      if (hit !== undefined) return hit;
       stats.misses++;
       const seenEpoch = epoch;
       const at = now();

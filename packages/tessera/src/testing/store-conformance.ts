@@ -47,6 +47,7 @@ export const STORE_CONFORMANCE_CASES = [
   'create/concurrent-duplicate',
   'get/missing-is-null',
   'get/sync-agrees',
+  'get/peek-agrees',
   'get/records-are-values',
   'update/right-version',
   'update/wrong-version',
@@ -365,6 +366,40 @@ export function defineStoreConformanceSuite(
         assert.deepEqual(plain(getSync(r.id)), plain(await store.get(r.id)));
         await store.delete(r.id, sampleTombstone(r));
         assert.equal(getSync(r.id), null);
+      },
+    );
+
+    c(
+      'get/peek-agrees',
+      'peekSync, where a store offers it, answers undefined or exactly as get, and never a record that was written over or deleted',
+      async (store) => {
+        if (!store.peekSync) return;
+        const peek = store.peekSync.bind(store);
+        const agrees = async (id: string) => {
+          const seen = peek(id);
+          if (seen !== undefined) assert.deepEqual(plain(seen), plain(await store.get(id)));
+        };
+        const r = sampleRecord({ userId: 'peek-user' });
+        await agrees(r.id);
+        await store.create(r);
+        await store.get(r.id); // a cache may fill here
+        await agrees(r.id);
+        const next = { ...r, authLevel: 2, version: r.version + 1 };
+        assert.equal(await store.update(next, r.version), true);
+        assert.notEqual(peek(r.id)?.authLevel, 1, 'peekSync answered the record as it was before the update');
+        await store.get(r.id);
+        await agrees(r.id);
+        assert.equal(
+          await store.touch(r.id, { lastSeenAt: 5, idleExpiresAt: r.idleExpiresAt, lastIp: '192.0.2.9' }),
+          true,
+        );
+        const touched = peek(r.id);
+        if (touched !== undefined) assert.equal(touched?.device.lastIp, '192.0.2.9');
+        await store.get(r.id);
+        await store.delete(r.id, sampleTombstone(r));
+        const gone = peek(r.id);
+        assert.ok(gone === undefined || gone === null, 'peekSync answered a deleted record');
+        await agrees(r.id);
       },
     );
 

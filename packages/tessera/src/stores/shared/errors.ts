@@ -55,15 +55,17 @@ export function withStoreErrors<S extends Store>(store: S): S {
     const fn = store[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (typeof fn === 'function') wrapped[name] = map(name, fn.bind(store));
   }
-  const getSync = store.getSync?.bind(store);
-  if (getSync) {
-    wrapped.getSync = (id: string) => {
-      try {
-        return getSync(id);
-      } catch (err) {
-        throw storeError('get', err);
-      }
-    };
+  for (const name of ['getSync', 'peekSync'] as const) {
+    const sync = store[name]?.bind(store);
+    if (sync) {
+      wrapped[name] = (id: string) => {
+        try {
+          return sync(id);
+        } catch (err) {
+          throw storeError('get', err);
+        }
+      };
+    }
   }
   // Everything else (own extras) as it is, getters included.
   const out: Record<string, unknown> = {};
