@@ -42,6 +42,8 @@ interface Variant {
   target?: number;
   /** Needs the shared Redis server (REDIS_URL), started once for the run. */
   redis?: boolean;
+  /** A bare server doing part of a session check's framework-level work: compared to, never the baseline. */
+  floor?: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -132,6 +134,17 @@ const VARIANTS: Variant[] = [
     },
   ]),
   { name: 'node:http (bare)', group: 'node:http', file: 'node-bare.ts', session: false },
+  // What a session check implies at the framework level, without Tessera (see node-floor.ts).
+  ...['headers', 'headers,nostore', 'headers,nostore,hash,async'].map(
+    (floor): Variant => ({
+      name: `node:http (floor: ${floor.replaceAll(',', '+')})`,
+      group: 'node:http',
+      file: 'node-floor.ts',
+      env: { FLOOR: floor },
+      session: false,
+      floor: true,
+    }),
+  ),
   {
     name: 'node:http + tessera (memory)',
     group: 'node:http',
@@ -477,7 +490,7 @@ async function main(): Promise<void> {
   const bareP99 = new Map<string, number>();
   const bareRounds = new Map<string, Round[]>();
   for (const v of variants) {
-    if (v.session) continue;
+    if (v.session || v.floor) continue;
     const rounds = results.get(v.name)!;
     bareRounds.set(v.key, rounds);
     bare.set(v.key, median(rounds.map((r) => r.rps)));
@@ -564,3 +577,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The shared Redis helper keeps handles open; everything is written (stdout is synchronous on Linux).
+process.exit(0);
