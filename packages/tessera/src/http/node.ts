@@ -33,18 +33,27 @@ class NodeRequestInfo implements RequestInfo {
   }
 }
 
+/** Sets the session cookie on a response (replacing an earlier one of the same name), unless it is already sent. */
+function setResponseCookie(res: ServerResponse, name: string, serialized: string): void {
+  if (res.headersSent) return;
+  res.setHeader('set-cookie', replaceSetCookie(res.getHeader('set-cookie'), name, serialized));
+}
+
+/** Sets a header on a response, unless it is already sent. */
+function setResponseHeader(res: ServerResponse, name: string, value: string): void {
+  if (!res.headersSent) res.setHeader(name, value);
+}
+
 class NodeResponseSink implements ResponseSink {
   readonly #res: ServerResponse;
   constructor(res: ServerResponse) {
     this.#res = res;
   }
   setCookie(name: string, serialized: string): void {
-    const res = this.#res;
-    if (res.headersSent) return;
-    res.setHeader('set-cookie', replaceSetCookie(res.getHeader('set-cookie'), name, serialized));
+    setResponseCookie(this.#res, name, serialized);
   }
   setHeader(name: string, value: string): void {
-    if (!this.#res.headersSent) this.#res.setHeader(name, value);
+    setResponseHeader(this.#res, name, value);
   }
 }
 
@@ -64,12 +73,10 @@ class NodeExchange extends NodeRequestInfo implements ResponseSink {
     this.#res = res;
   }
   setCookie(name: string, serialized: string): void {
-    const res = this.#res;
-    if (res.headersSent) return;
-    res.setHeader('set-cookie', replaceSetCookie(res.getHeader('set-cookie'), name, serialized));
+    setResponseCookie(this.#res, name, serialized);
   }
   setHeader(name: string, value: string): void {
-    if (!this.#res.headersSent) this.#res.setHeader(name, value);
+    setResponseHeader(this.#res, name, value);
   }
 }
 

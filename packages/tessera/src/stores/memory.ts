@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
+import { rejectUnknownKeys } from '../config-check.ts';
+import { ConfigError } from '../errors.ts';
 import type { FederatedLookup, SessionRecord, Store, Tombstone, TouchPatch } from '../store/types.ts';
 import {
   DuplicateSessionError,
@@ -59,7 +61,9 @@ export interface MemoryStore extends Store {
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? systemClock;
   const every = options.sweepEvery ?? 60_000;
-  if (!(every > 0)) throw new TypeError('sweepEvery must be a positive number of milliseconds.');
+  rejectUnknownKeys(options, ['clock', 'sweepEvery'], 'memoryStore');
+  if (typeof every !== 'number' || !(every > 0) || !Number.isFinite(every))
+    throw new ConfigError('memoryStore.sweepEvery', 'must be a positive number of milliseconds.');
   const records = new Map<string, SessionRecord>();
   const tombstones = new Map<string, Tombstone>();
   const byUser = new IdIndex();

@@ -1,3 +1,5 @@
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
+import { ConfigError } from '../errors.ts';
 import { type FederatedLookup, recordExpiresAt, type SessionRecord, type Store } from '../store/types.ts';
 import { storeError, withStoreErrors } from './shared/errors.ts';
 
@@ -64,12 +66,17 @@ interface Entry {
  * await store.start();
  */
 export function nearCache(inner: Store, options: NearCacheOptions): NearCachedStore {
+  rejectUnknownKeys(options, ['bus', 'maxEntries', 'ttlMs', 'now'], 'nearCache');
   const max = options.maxEntries ?? 10_000;
   const ttl = options.ttlMs ?? 1_000;
   const now = options.now ?? Date.now;
-  if (!Number.isInteger(max) || max < 1)
-    throw new TypeError('nearCache: maxEntries must be a positive integer.');
-  if (!Number.isInteger(ttl) || ttl < 0) throw new TypeError('nearCache: ttlMs must be an integer >= 0.');
+  integerOption(max, 'nearCache.maxEntries', 1);
+  integerOption(ttl, 'nearCache.ttlMs', 0);
+  if (typeof options.bus?.subscribe !== 'function' || typeof options.bus.publish !== 'function')
+    throw new ConfigError(
+      'nearCache.bus',
+      'must be an InvalidationBus (redisInvalidation or postgresInvalidation).',
+    );
   const entries = new Map<string, Entry>();
   // Bumped by every invalidation: a read that started before one must not fill the cache after it.
   let epoch = 0;

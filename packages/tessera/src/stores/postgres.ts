@@ -1,6 +1,8 @@
 import type { Notification, Pool, PoolClient } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import { parseDuration } from '../duration.ts';
+import { ConfigError } from '../errors.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt } from '../store/types.ts';
 import type { InvalidationBus } from './near-cache.ts';
@@ -93,18 +95,19 @@ const UNIQUE_VIOLATION = '23505';
  * await store.migrate(); // optional: otherwise the first operation migrates
  */
 export function postgresStore(options: PostgresStoreOptions): Store & { migrate(): Promise<void> } {
+  rejectUnknownKeys(
+    options,
+    ['pool', 'tablePrefix', 'timeoutMs', 'sweepChunk', 'sweepPauseMs'],
+    'postgresStore',
+  );
   const pool = options.pool;
+  if (typeof pool?.query !== 'function') throw new ConfigError('postgresStore.pool', 'must be a pg Pool.');
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-    throw new TypeError('postgresStore: timeoutMs must be > 0.');
-  const sweepChunk = options.sweepChunk ?? 100;
-  if (!Number.isInteger(sweepChunk) || sweepChunk <= 0)
-    throw new TypeError('postgresStore: sweepChunk must be an integer > 0.');
-  const sweepPauseMs = options.sweepPauseMs ?? 5;
-  if (!Number.isInteger(sweepPauseMs) || sweepPauseMs < 0)
-    throw new TypeError('postgresStore: sweepPauseMs must be an integer >= 0.');
+  if (typeof p !== 'string' || !/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('postgresStore.tablePrefix', 'may contain only letters, digits and _.');
+  const timeoutMs = integerOption(options.timeoutMs ?? 2_000, 'postgresStore.timeoutMs', 1);
+  const sweepChunk = integerOption(options.sweepChunk ?? 100, 'postgresStore.sweepChunk', 1);
+  const sweepPauseMs = integerOption(options.sweepPauseMs ?? 5, 'postgresStore.sweepPauseMs', 0);
   // Migrations run once, before the first operation (or on `migrate()`); a failed attempt (the
   // database was down at start-up) is retried by the next operation.
   let migrated: Promise<void> | null = null;
@@ -394,7 +397,8 @@ const DUPLICATE_CODES = new Set(['23505', '42710', '42P07']);
  */
 export function postgresRateLimiter(pool: Pool, options: SharedRateLimitOptions = {}): RateLimiterPostgres {
   const table = options.name ?? 'tessera_rl_create';
-  if (!/^[A-Za-z0-9_]+$/.test(table)) throw new TypeError('name may contain only letters, digits and _.');
+  if (typeof table !== 'string' || !/^[A-Za-z0-9_]+$/.test(table))
+    throw new ConfigError('postgresRateLimiter.name', 'may contain only letters, digits and _.');
   let created: Promise<unknown> | null = null;
   const ensure = () => {
     // The table rate-limiter-flexible expects (its own definition).
@@ -467,19 +471,18 @@ const IDS_PER_NOTIFY = 150;
  * await store.start();
  */
 export function postgresInvalidation(options: PostgresInvalidationOptions): InvalidationBus {
+  rejectUnknownKeys(
+    options,
+    ['pool', 'channel', 'heartbeatMs', 'timeoutMs', 'retryMs'],
+    'postgresInvalidation',
+  );
   const pool = options.pool;
   const channel = options.channel ?? 'tessera_invalidate';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel))
-    throw new TypeError('postgresInvalidation: channel may contain only a-z, 0-9 and _.');
-  const heartbeatMs = options.heartbeatMs ?? 1_000;
-  const timeoutMs = options.timeoutMs ?? 1_000;
-  const retryMs = options.retryMs ?? 500;
-  for (const [name, v] of [
-    ['heartbeatMs', heartbeatMs],
-    ['timeoutMs', timeoutMs],
-    ['retryMs', retryMs],
-  ] as const)
-    if (!Number.isInteger(v) || v <= 0) throw new TypeError(`postgresInvalidation: ${name} must be > 0.`);
+  if (typeof channel !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(channel))
+    throw new ConfigError('postgresInvalidation.channel', 'may contain only a-z, 0-9 and _ (at most 63).');
+  const heartbeatMs = integerOption(options.heartbeatMs ?? 1_000, 'postgresInvalidation.heartbeatMs', 1);
+  const timeoutMs = integerOption(options.timeoutMs ?? 1_000, 'postgresInvalidation.timeoutMs', 1);
+  const retryMs = integerOption(options.retryMs ?? 500, 'postgresInvalidation.retryMs', 1);
 
   return {
     async publish(ids) {

@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
 import { parseDuration } from '../duration.ts';
+import { ConfigError } from '../errors.ts';
 import type {
   FederatedIdentity,
   FederatedLookup,
@@ -77,18 +79,16 @@ type Fields = [string, string, string, string, string, string, string, string, s
  * const store = redisStore({ client });
  */
 export function redisStore(options: RedisStoreOptions): Store {
+  rejectUnknownKeys(options, ['client', 'prefix', 'expiryGraceMs', 'timeoutMs', 'scanLimit'], 'redisStore');
   const client = options.client;
+  if (typeof client?.hmget !== 'function')
+    throw new ConfigError('redisStore.client', 'must be an ioredis Redis or Cluster client.');
   const p = options.prefix ?? 'tessera:';
-  if (/[{}]/.test(p)) throw new TypeError('redisStore: prefix must not contain { or }.');
-  const grace = options.expiryGraceMs ?? 5_000;
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  if (!Number.isInteger(grace) || grace < 0)
-    throw new TypeError('redisStore: expiryGraceMs must be an integer >= 0.');
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-    throw new TypeError('redisStore: timeoutMs must be > 0.');
-  const scanLimit = options.scanLimit ?? 10_000;
-  if (!Number.isInteger(scanLimit) || scanLimit <= 0)
-    throw new TypeError('redisStore: scanLimit must be an integer > 0.');
+  if (typeof p !== 'string' || /[{}]/.test(p))
+    throw new ConfigError('redisStore.prefix', 'must be a string without { or }.');
+  const grace = integerOption(options.expiryGraceMs ?? 5_000, 'redisStore.expiryGraceMs', 0);
+  const timeoutMs = integerOption(options.timeoutMs ?? 2_000, 'redisStore.timeoutMs', 1);
+  const scanLimit = integerOption(options.scanLimit ?? 10_000, 'redisStore.scanLimit', 1);
 
   const recKey = (id: string) => `${p}{${id}}`;
   const tombKey = (id: string) => `${p}{${id}}:t`;
@@ -529,7 +529,10 @@ export interface RedisInvalidationOptions {
  * while announcements could be missed.
  */
 export function redisInvalidation(options: RedisInvalidationOptions): InvalidationBus {
+  rejectUnknownKeys(options, ['client', 'subscriber', 'channel'], 'redisInvalidation');
   const channel = options.channel ?? 'tessera:invalidate';
+  if (typeof channel !== 'string' || channel.length === 0)
+    throw new ConfigError('redisInvalidation.channel', 'must be a non-empty string.');
   const client = options.client;
   return {
     async publish(ids) {

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { integerOption, rejectUnknownKeys } from '../config-check.ts';
+import { ConfigError } from '../errors.ts';
 import type { SessionRecord, Store, Tombstone, TombstoneTemplate } from '../store/types.ts';
 import { DuplicateSessionError, recordExpiresAt, tombstoneFromTemplate } from '../store/types.ts';
 import { withStoreErrors } from './shared/errors.ts';
@@ -85,14 +87,20 @@ interface Row {
  * const store = sqliteStore({ database: new Database('sessions.db') });
  */
 export function sqliteStore(options: SqliteStoreOptions): Store {
+  rejectUnknownKeys(
+    options,
+    ['database', 'tablePrefix', 'wal', 'exclusive', 'busyTimeout', 'parseCacheSize', 'readCacheSize'],
+    'sqliteStore',
+  );
   const db = options.database;
+  if (typeof db?.prepare !== 'function')
+    throw new ConfigError('sqliteStore.database', 'must be a better-sqlite3 Database.');
   const p = options.tablePrefix ?? 'tessera_';
-  if (!/^[A-Za-z0-9_]*$/.test(p)) throw new TypeError('tablePrefix may contain only letters, digits and _.');
+  if (typeof p !== 'string' || !/^[A-Za-z0-9_]*$/.test(p))
+    throw new ConfigError('sqliteStore.tablePrefix', 'may contain only letters, digits and _.');
   if (options.exclusive && !db.memory) claimExclusive(db);
   if (options.wal !== false && !db.memory) db.pragma('journal_mode = WAL');
-  const busy = options.busyTimeout ?? 50;
-  if (!Number.isInteger(busy) || busy < 0 || busy > 60_000)
-    throw new TypeError('busyTimeout must be an integer number of milliseconds from 0 to 60000.');
+  const busy = integerOption(options.busyTimeout ?? 50, 'sqliteStore.busyTimeout', 0, 60_000);
   db.pragma(`busy_timeout = ${busy}`);
   migrate(db, p);
 
@@ -158,9 +166,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   // Parsed records are memoised by their exact stored text: a session read again without having
   // changed is not parsed again. Records are frozen, since the same object is handed out repeatedly.
   const memo = new Map<string, SessionRecord>();
-  const memoSize = options.parseCacheSize ?? 10_000;
-  if (!Number.isInteger(memoSize) || memoSize < 0)
-    throw new TypeError('parseCacheSize must be a non-negative integer.');
+  const memoSize = integerOption(options.parseCacheSize ?? 10_000, 'sqliteStore.parseCacheSize', 0);
   const parseBody = (body: string): SessionRecord => {
     const hit = memo.get(body);
     if (hit) return hit;
@@ -307,9 +313,7 @@ interface ReadCache {
 }
 
 function readCache(db: Database, options: SqliteStoreOptions): ReadCache {
-  const size = options.readCacheSize ?? 10_000;
-  if (!Number.isInteger(size) || size < 0)
-    throw new TypeError('readCacheSize must be a non-negative integer.');
+  const size = integerOption(options.readCacheSize ?? 10_000, 'sqliteStore.readCacheSize', 0);
   const map = new Map<string, SessionRecord>();
   // `data_version` changes when another connection (this process or another) commits; this
   // connection's own commits go through the store, which forgets what they change. No other

@@ -15,18 +15,10 @@ import {
   sampleTemplate,
   sampleTombstone,
 } from '../../src/testing/index.ts';
+import { until } from '../helpers/until.ts';
 import { type PostgresServer, serverSkip, startPostgres } from '../servers/index.ts';
 
 const skip = serverSkip('postgres');
-
-/** Resolves once `cond()` holds (checked every 2 ms), or rejects after `ms`. */
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 if (skip) {
   test('near-cache over postgres', { skip }, () => {});

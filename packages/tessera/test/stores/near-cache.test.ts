@@ -9,18 +9,10 @@ import {
   sampleTemplate,
   sampleTombstone,
 } from '../../src/testing/index.ts';
+import { until } from '../helpers/until.ts';
 import { type RedisServer, serverSkip, startRedis } from '../servers/index.ts';
 
 const skip = serverSkip('redis');
-
-/** Resolves once `cond()` holds (checked every 2 ms), or rejects after `ms`. */
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 if (skip) {
   test('near-cache', { skip }, () => {});

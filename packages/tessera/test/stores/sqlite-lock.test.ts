@@ -50,6 +50,9 @@ test('busyTimeout is configurable and validated', () => {
   const db = new Database(':memory:');
   sqliteStore({ database: db, busyTimeout: 200 });
   assert.equal(db.pragma('busy_timeout', { simple: true }), 200);
-  assert.throws(() => sqliteStore({ database: db, busyTimeout: -1 }), TypeError);
+  assert.throws(() => sqliteStore({ database: db, busyTimeout: -1 }), {
+    code: 'CONFIG_INVALID',
+    field: 'sqliteStore.busyTimeout',
+  });
   db.close();
 });

@@ -322,7 +322,10 @@ describe('sqlite store specifics', () => {
 
   test('a table prefix with SQL in it is refused', () => {
     const db = new Database(':memory:');
-    assert.throws(() => sqliteStore({ database: db, tablePrefix: 'x; DROP TABLE users; --' }), TypeError);
+    assert.throws(() => sqliteStore({ database: db, tablePrefix: 'x; DROP TABLE users; --' }), {
+      code: 'CONFIG_INVALID',
+      field: 'sqliteStore.tablePrefix',
+    });
     db.close();
   });
 
