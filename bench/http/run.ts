@@ -52,6 +52,13 @@ const servers = join(here, 'servers');
 const VARIANTS: Variant[] = [
   { name: 'express (bare)', group: 'express', file: 'express-bare.ts', session: false },
   {
+    name: 'express (floor: two layers)',
+    group: 'express',
+    file: 'express-floor.ts',
+    session: false,
+    floor: true,
+  },
+  {
     name: 'express + tessera (memory)',
     group: 'express',
     file: 'express-tessera.ts',
