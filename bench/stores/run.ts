@@ -14,7 +14,6 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createKeyRing } from '../../packages/tessera/src/crypto/keyring.ts';
 import { sessionIdFromToken } from '../../packages/tessera/src/crypto/token.ts';
 import {
   createSessionManager,
@@ -26,32 +25,11 @@ import { postgresStore } from '../../packages/tessera/src/stores/postgres.ts';
 import { redisInvalidation, redisStore } from '../../packages/tessera/src/stores/redis.ts';
 import { sampleRecord } from '../../packages/tessera/src/testing/index.ts';
 import { startPostgres, startRedis } from '../../packages/tessera/test/servers/index.ts';
+import { CTX, f, HOT, hotTokens, keys, pct } from './common.ts';
 
 const LIVE = Number(process.env.BENCH_LIVE ?? 1_000_000);
 const EXPIRE = Number(process.env.BENCH_EXPIRE ?? LIVE);
 const STORES = (process.env.BENCH_STORES ?? 'redis,postgres').split(',');
-const HOT = 1000;
-const CTX = {
-  ip: '203.0.113.7',
-  userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-};
-const keys = createKeyRing([{ id: 'bench', key: Buffer.alloc(32, 7) }]);
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const f = (n: number, d = 2) => n.toFixed(d);
-
-async function hotTokens(manager: SessionManager): Promise<string[]> {
-  const tokens: string[] = [];
-  for (let i = 0; i < HOT; i++) {
-    const issued = await manager.create(CTX, { cart: ['book', 'pen', 'mug'] });
-    const logged = await manager.login(issued.session, `user-${i}`, {}, CTX);
-    tokens.push(logged.token);
-  }
-  return tokens;
-}
 
 /** Sequential latencies, then throughput with 64 requests in flight. */
 async function measure(manager: SessionManager, tokens: string[], label: string) {

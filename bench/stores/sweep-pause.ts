@@ -19,7 +19,6 @@
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createKeyRing } from '../../packages/tessera/src/crypto/keyring.ts';
 import {
   createSessionManager,
   type SessionManager,
@@ -28,34 +27,15 @@ import { postgresStore } from '../../packages/tessera/src/stores/postgres.ts';
 import { redisStore } from '../../packages/tessera/src/stores/redis.ts';
 import { sampleRecord } from '../../packages/tessera/src/testing/index.ts';
 import { startPostgres, startRedis } from '../../packages/tessera/test/servers/index.ts';
+import { CTX, f, hotTokens, keys, pct } from './common.ts';
 
 const EXPIRE = Number(process.env.BENCH_EXPIRE ?? 1_000_000);
 const STORES = (process.env.BENCH_STORES ?? 'postgres,redis').split(',');
-const HOT = 1000;
-const CTX = {
-  ip: '203.0.113.7',
-  userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-};
-const keys = createKeyRing([{ id: 'bench', key: Buffer.alloc(32, 7) }]);
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const f = (n: number, d = 2) => n.toFixed(d);
 const maxOf = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-
-async function hotTokens(manager: SessionManager): Promise<string[]> {
-  const tokens: string[] = [];
-  for (let i = 0; i < HOT; i++) {
-    const issued = await manager.create(CTX, { cart: ['book', 'pen', 'mug'] });
-    tokens.push((await manager.login(issued.session, `user-${i}`, {}, CTX)).token);
-  }
-  return tokens;
-}
 
 interface Traffic {
   worst: number;
