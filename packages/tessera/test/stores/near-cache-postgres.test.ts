@@ -17,6 +17,7 @@ import {
 } from '../../src/testing/index.ts';
 import { until } from '../helpers/until.ts';
 import { type PostgresServer, serverSkip, startPostgres } from '../servers/index.ts';
+import { revokeEvictsOnTheOther, touchAndUpdateReachTheOther } from './near-cache-scenarios.ts';
 
 const skip = serverSkip('postgres');
 
@@ -102,15 +103,7 @@ if (skip) {
   describe('near-cache over postgres', () => {
     test('a revoke on one process evicts the record on the other (not the TTL: it is a minute)', async () => {
       const { a, b } = await pair();
-      const r = sampleRecord();
-      await a.cached.create(r);
-      assert.equal((await b.cached.get(r.id))?.id, r.id);
-      assert.equal((await b.cached.get(r.id))?.id, r.id);
-      assert.equal(b.cached.stats.hits, 1, 'served from the cache');
-      const seen = b.cached.stats.invalidations;
-      await a.cached.delete(r.id, sampleTombstone(r));
-      await until(() => b.cached.stats.invalidations > seen, 2000, 'the notification');
-      assert.equal(await b.cached.get(r.id), null);
+      await revokeEvictsOnTheOther(a, b);
     });
 
     test('rotation, update, touch and revoke-all are announced too; a long revoke-all is split into several notifications', async () => {
@@ -118,19 +111,8 @@ if (skip) {
       const r = sampleRecord({ userId: 'alice' });
       await a.cached.create(r);
       await b.cached.get(r.id);
+      await touchAndUpdateReachTheOther(a, b, r);
       let seen = b.cached.stats.invalidations;
-      await a.cached.touch(r.id, {
-        lastSeenAt: 1,
-        idleExpiresAt: r.idleExpiresAt + 1000,
-        lastIp: '192.0.2.1',
-      });
-      await until(() => b.cached.stats.invalidations > seen, 2000, 'touch notification');
-      assert.equal((await b.cached.get(r.id))?.device.lastIp, '192.0.2.1');
-      seen = b.cached.stats.invalidations;
-      assert.equal(await a.cached.update({ ...r, data: 'changed', version: 2 }, 1), true);
-      await until(() => b.cached.stats.invalidations > seen, 2000, 'update notification');
-      assert.equal((await b.cached.get(r.id))?.data, 'changed');
-      seen = b.cached.stats.invalidations;
       const next = sampleRecord({ userId: 'alice', family: r.family, version: 3 });
       assert.equal(await a.cached.rotate(r.id, 2, next, sampleTombstone(r, 'rotated-renewal')), true);
       await until(() => b.cached.stats.invalidations > seen, 2000, 'rotate notification');

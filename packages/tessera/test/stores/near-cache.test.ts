@@ -11,6 +11,7 @@ import {
 } from '../../src/testing/index.ts';
 import { until } from '../helpers/until.ts';
 import { type RedisServer, serverSkip, startRedis } from '../servers/index.ts';
+import { revokeEvictsOnTheOther, touchAndUpdateReachTheOther } from './near-cache-scenarios.ts';
 
 const skip = serverSkip('redis');
 
@@ -61,15 +62,7 @@ if (skip) {
   describe('near-cache', () => {
     test('a revoke on one process evicts the record on the other (not the TTL: it is a minute)', async () => {
       const { a, b } = await pair();
-      const r = sampleRecord();
-      await a.cached.create(r);
-      assert.equal((await b.cached.get(r.id))?.id, r.id);
-      assert.equal((await b.cached.get(r.id))?.id, r.id);
-      assert.equal(b.cached.stats.hits, 1, 'served from the cache');
-      const seen = b.cached.stats.invalidations;
-      await a.cached.delete(r.id, sampleTombstone(r));
-      await until(() => b.cached.stats.invalidations > seen, 2000, 'the announcement');
-      assert.equal(await b.cached.get(r.id), null);
+      await revokeEvictsOnTheOther(a, b);
     });
 
     test('rotation, update, touch and revoke-all are announced too', async () => {
@@ -83,20 +76,9 @@ if (skip) {
         await b.cached.get(other.id);
       };
       await warm();
-      let seen = b.cached.stats.invalidations;
-      await a.cached.touch(r.id, {
-        lastSeenAt: 1,
-        idleExpiresAt: r.idleExpiresAt + 1000,
-        lastIp: '192.0.2.1',
-      });
-      await until(() => b.cached.stats.invalidations > seen, 2000, 'touch announcement');
-      assert.equal((await b.cached.get(r.id))?.device.lastIp, '192.0.2.1');
-      seen = b.cached.stats.invalidations;
-      assert.equal(await a.cached.update({ ...r, data: 'changed', version: 2 }, 1), true);
-      await until(() => b.cached.stats.invalidations > seen, 2000, 'update announcement');
-      assert.equal((await b.cached.get(r.id))?.data, 'changed');
+      await touchAndUpdateReachTheOther(a, b, r);
       await warm();
-      seen = b.cached.stats.invalidations;
+      const seen = b.cached.stats.invalidations;
       assert.equal((await a.cached.deleteByUser('alice', sampleTemplate())).length, 2);
       await until(() => b.cached.stats.invalidations >= seen + 2, 2000, 'revoke-all announcement');
       assert.equal(await b.cached.get(r.id), null);
